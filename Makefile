@@ -1,0 +1,60 @@
+# CARE+ — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install lint types unit browser check-i18n messages chromium clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "CARE+ is served on http://127.0.0.1:8000 (Ctrl+C to stop)."
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || { echo "Could not install chromium: run 'apt-get install -y chromium' as root."; exit 1; }; \
+	  else echo "Browser tests need Debian's chromium: run 'apt-get install -y chromium' as root."; exit 1; fi; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not browser"
+
+browser: $(STAMP) chromium
+	$(BIN)/pytest -m browser
+
+# Refresh the French catalogue after changing translatable strings.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr --no-location --ignore='.venv/*' --ignore='staticfiles/*'
+	$(PY) manage.py compilemessages --ignore='.venv/*'
+
+test: $(STAMP) chromium lint types
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache

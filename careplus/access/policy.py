@@ -1,0 +1,58 @@
+"""Who holds which role, and whether a user may perform an action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from careplus.access.roles import ROLE_ACTIONS, Action, Role
+
+if TYPE_CHECKING:
+    from careplus.accounts.models import User
+
+_CACHE_ATTR = "_careplus_grants"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An active role grant with its scope."""
+
+    role: Role
+    office_id: UUID | None
+    organisation_id: UUID | None
+
+
+def grants_of(user: Any) -> tuple[Grant, ...]:
+    """Return the user's active grants, loaded once per user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ()
+    cached: tuple[Grant, ...] | None = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        rows = user.role_grants.filter(revoked_at__isnull=True).values_list(
+            "role", "office_id", "organisation_id"
+        )
+        cached = tuple(Grant(Role(role), office, org) for role, office, org in rows)
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_grants(user: User) -> None:
+    """Drop the cached grants after a change."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def roles_of(user: Any) -> frozenset[Role]:
+    """Return the set of roles the user holds now."""
+    return frozenset(grant.role for grant in grants_of(user))
+
+
+def has_role(user: Any, role: Role) -> bool:
+    """Tell whether the user holds the role."""
+    return role in roles_of(user)
+
+
+def can(user: Any, action: Action) -> bool:
+    """Tell whether one of the user's roles allows the action."""
+    return any(action in ROLE_ACTIONS[role] for role in roles_of(user))

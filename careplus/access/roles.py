@@ -1,0 +1,39 @@
+"""Roles and the one table of what each role may do."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    CASEWORKER = "caseworker", _("Caseworker")
+    PARTNER = "partner", _("Referring partner")
+    TRAINER = "trainer", _("Trainer")
+    AUDITOR = "auditor", _("Auditor")
+    DPO = "dpo", _("Data protection officer")
+
+
+class Action(models.TextChoices):
+    """Function-level permissions; object scopes are decided in scopes.py."""
+
+    HOME_VIEW = "home.view", _("See the home page")
+    ACCOUNT_SELF = "account.self", _("Manage one's own account")
+    USERS_MANAGE = "users.manage", _("Create users, grant and revoke roles")
+
+
+_EVERYONE = frozenset({Action.HOME_VIEW, Action.ACCOUNT_SELF})
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.COORDINATOR: _EVERYONE,
+    Role.CASEWORKER: _EVERYONE,
+    Role.PARTNER: _EVERYONE,
+    Role.TRAINER: _EVERYONE,
+    Role.AUDITOR: _EVERYONE,
+    Role.DPO: _EVERYONE | {Action.USERS_MANAGE},
+}
+
+# Roles whose grant is bound to an office or an organisation.
+ROLE_NEEDS_OFFICE = frozenset({Role.CASEWORKER})
+ROLE_NEEDS_ORGANISATION = frozenset({Role.PARTNER})

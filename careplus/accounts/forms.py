@@ -1,0 +1,92 @@
+"""Forms of the account screens: shape and field-level checks only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from careplus.access.roles import Role
+from careplus.accounts.choices import Language
+from careplus.accounts.models import Office, Organisation
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _("Incorrect e-mail address or password."),
+        "inactive": _("Incorrect e-mail address or password."),
+    }
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        min_length=6,
+        max_length=16,
+        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class EnrolmentForm(forms.Form):
+    token = forms.RegexField(
+        label=_("Code shown by the app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the 6 digits shown by your authenticator app.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class ChoosePasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+    """Django's form, labelled for both a reset and a first password."""
+
+
+class UserCreateForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=Language.choices, initial=Language.FRENCH
+    )
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Deactivated"))],
+        required=False,
+    )
+
+
+class RoleGrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    office = forms.ModelChoiceField(
+        label=_("Office"),
+        queryset=Office.objects.all(),
+        required=False,
+        help_text=_("Required for a caseworker."),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text=_("Required for a partner."),
+    )
+
+
+class VersionForm(forms.Form):
+    """The version of the record the user saw, for actions that change it."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -1,0 +1,80 @@
+"""Session lifetime and the second-factor gate in front of every non-public view."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from careplus.access.decorators import access_level
+
+SESSION_STARTED = "careplus_started"
+SESSION_LAST_SEEN = "careplus_last_seen"
+_TOUCH_EVERY_SECONDS = 30
+
+
+class SessionLifetimeMiddleware:
+    """End a session idle for 30 minutes or older than 12 hours."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.get(SESSION_STARTED, now)
+            last_seen = request.session.get(SESSION_LAST_SEEN, now)
+            idle = now - last_seen > settings.CAREPLUS_SESSION_IDLE_SECONDS
+            too_old = now - started > settings.CAREPLUS_SESSION_ABSOLUTE_SECONDS
+            if idle or too_old:
+                logout(request)
+                messages.info(request, _("Your session has expired. Please sign in again."))
+            else:
+                request.session.setdefault(SESSION_STARTED, now)
+                if (
+                    now - last_seen >= _TOUCH_EVERY_SECONDS
+                    or SESSION_LAST_SEEN not in request.session
+                ):
+                    request.session[SESSION_LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class RequireSecondFactorMiddleware:
+    """Let only verified users (password and second factor) reach non-public views."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        level = access_level(view_func)
+        if level == "public":
+            return None
+        user: Any = request.user
+        if not user.is_authenticated:
+            return self._refuse(request, reverse("accounts:login"))
+        if level == "password" or user.is_verified():
+            return None
+        return self._refuse(request, reverse("accounts:otp_verify"))
+
+    @staticmethod
+    def _refuse(request: HttpRequest, target: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"code": "not_authenticated", "message": _("Authentication required.")}, status=401
+            )
+        if request.method == "GET":
+            target = f"{target}?{urlencode({'next': request.get_full_path()})}"
+        return HttpResponseRedirect(target)

@@ -1,0 +1,45 @@
+"""Reads on accounts, always starting from the access scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from careplus.access.scopes import users_visible_to
+from careplus.accounts.models import RoleGrant, User
+
+
+def user_search(*, actor: Any, q: str = "", role: str = "", status: str = "") -> QuerySet[User]:
+    """Return the accounts the actor may manage, filtered, with their active grants."""
+    users = users_visible_to(actor)
+    if q:
+        users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
+    if role:
+        users = users.filter(role_grants__role=role, role_grants__revoked_at__isnull=True)
+    if status == "active":
+        users = users.filter(is_active=True)
+    elif status == "inactive":
+        users = users.filter(is_active=False)
+    active_grants = RoleGrant.objects.filter(revoked_at__isnull=True).select_related(
+        "office", "organisation"
+    )
+    return users.distinct().prefetch_related(
+        Prefetch("role_grants", queryset=active_grants, to_attr="active_grants")
+    )
+
+
+def grants_of_user(*, user: User) -> QuerySet[RoleGrant]:
+    """Return all grants of a user, active first, with who granted or revoked them."""
+    return (
+        RoleGrant.objects.filter(user=user)
+        .select_related("office", "organisation", "granted_by", "revoked_by")
+        .order_by(F("revoked_at").desc(nulls_first=True), "role", "granted_at")
+    )
+
+
+def active_grants_of(*, user: Any) -> QuerySet[RoleGrant]:
+    """Return a user's active grants with their scope."""
+    return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related(
+        "office", "organisation"
+    )

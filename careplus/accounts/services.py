@@ -1,0 +1,225 @@
+"""State changes on accounts: users, role grants, second factors and sessions."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from careplus.access.policy import forget_grants
+from careplus.access.roles import ROLE_NEEDS_OFFICE, ROLE_NEEDS_ORGANISATION, Role
+from careplus.accounts.models import (
+    Office,
+    Organisation,
+    RoleGrant,
+    User,
+    UserSession,
+    normalise_email,
+)
+from careplus.core.errors import RuleViolation, StaleObject
+
+RECOVERY_DEVICE_NAME = "recovery"
+TOTP_DEVICE_NAME = "authenticator"
+
+
+def sessions_end_for(*, user: User) -> int:
+    """Delete every server-side session of the user; return how many ended."""
+    deleted, _unused = UserSession.objects.filter(user_id=user.pk).delete()
+    return deleted
+
+
+def _bump_version(user: User, expected_version: int | None) -> None:
+    """Increase the user's version, refusing a stale edit."""
+    query = User.objects.filter(pk=user.pk)
+    if expected_version is not None:
+        query = query.filter(version=expected_version)
+    if query.update(version=F("version") + 1) == 0:
+        raise StaleObject(_("Someone else changed this account meanwhile. Reload the page."))
+    user.refresh_from_db(fields=["version"])
+
+
+@transaction.atomic
+def user_create(*, actor: User, email: str, full_name: str, language: str) -> User:
+    """Create an account with no password and send it an invitation to choose one."""
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
+        raise RuleViolation(_("An account with this e-mail address already exists."))
+    user = User.objects.create_user(email=email, full_name=full_name.strip(), language=language)
+    transaction.on_commit(lambda: invitation_send(user=user))
+    return user
+
+
+def invitation_send(*, user: User) -> None:
+    """E-mail the user a single-use link to choose a password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    with translation.override(user.language):
+        context = {"user": user, "link": settings.CAREPLUS_BASE_URL.rstrip("/") + path}
+        subject = _("Your CARE+ account")
+        body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    office: Office | None = None,
+    organisation: Organisation | None = None,
+) -> RoleGrant:
+    """Grant a role, bound to an office or organisation where the role needs one."""
+    role_value = Role(role)
+    if role_value in ROLE_NEEDS_OFFICE and office is None:
+        raise RuleViolation(_("A caseworker must be bound to an office."))
+    if role_value in ROLE_NEEDS_ORGANISATION and organisation is None:
+        raise RuleViolation(_("A partner must be bound to an organisation."))
+    if role_value not in ROLE_NEEDS_OFFICE:
+        office = None
+    if role_value not in ROLE_NEEDS_ORGANISATION:
+        organisation = None
+    if not user.is_active:
+        raise RuleViolation(_("A deactivated account cannot receive a role."))
+    try:
+        with transaction.atomic():
+            grant = RoleGrant.objects.create(
+                user=user,
+                role=role_value,
+                office=office,
+                organisation=organisation,
+                granted_by=actor,
+            )
+    except IntegrityError as duplicate:
+        raise RuleViolation(_("This user already holds this role with this scope.")) from duplicate
+    _bump_version(user, None)
+    forget_grants(user)
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
+    """Revoke an active grant; the last active data protection officer cannot be removed."""
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        raise RuleViolation(_("This role was already revoked."))
+    if grant.role == Role.DPO and _active_dpo_count(excluding_grant=grant) == 0:
+        raise RuleViolation(_("The last data protection officer cannot lose this role."))
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    _bump_version(grant.user, None)
+    forget_grants(grant.user)
+    return grant
+
+
+def _active_dpo_count(*, excluding_grant: RoleGrant | None = None) -> int:
+    grants = RoleGrant.objects.filter(role=Role.DPO, revoked_at__isnull=True, user__is_active=True)
+    if excluding_grant is not None:
+        grants = grants.exclude(pk=excluding_grant.pk)
+    return grants.values("user").distinct().count()
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User, expected_version: int) -> User:
+    """Deactivate an account and end all of its sessions at once."""
+    if user.pk == actor.pk:
+        raise RuleViolation(_("You cannot deactivate your own account."))
+    if not user.is_active:
+        raise RuleViolation(_("This account is already deactivated."))
+    _bump_version(user, expected_version)
+    User.objects.filter(pk=user.pk).update(is_active=False, deactivated_at=timezone.now())
+    user.refresh_from_db()
+    sessions_end_for(user=user)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User, expected_version: int) -> User:
+    """Reactivate an account; it keeps its grants, password and second factor."""
+    if user.is_active:
+        raise RuleViolation(_("This account is already active."))
+    _bump_version(user, expected_version)
+    User.objects.filter(pk=user.pk).update(is_active=True, deactivated_at=None)
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def second_factor_reset(*, actor: User, user: User, expected_version: int) -> None:
+    """Remove a user's second factor after identity proofing; they enrol again at next login."""
+    _bump_version(user, expected_version)
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    sessions_end_for(user=user)
+
+
+def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
+    """Return the user's pending authenticator device, creating it if needed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def has_confirmed_totp(user: Any) -> bool:
+    """Tell whether the user has finished enrolling an authenticator."""
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
+@transaction.atomic
+def totp_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    """Confirm a pending authenticator with a first valid code."""
+    if device.user_id != user.pk or device.confirmed:
+        return False
+    if not bool(device.verify_token(token)):
+        return False
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return True
+
+
+def _recovery_code() -> str:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    raw = "".join(secrets.choice(alphabet) for _unused in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+@transaction.atomic
+def recovery_codes_generate(*, user: User, count: int) -> list[str]:
+    """Replace the user's recovery codes with new single-use ones and return them once."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [_recovery_code() for _unused in range(count)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def second_factor_verify(*, user: Any, token: str) -> Any | None:
+    """Return the device that accepts the code (authenticator or recovery code), or None."""
+    token = token.strip().lower().replace(" ", "")
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if token.isdigit() and device.verify_token(token):
+            return device
+    for static in StaticDevice.objects.filter(user=user, confirmed=True):
+        if static.verify_token(token):
+            return static
+    return None

@@ -1,0 +1,360 @@
+"""Sign-in, second factor, own account, and the DPO's user management screens."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import segno
+from django_otp import login as otp_login
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from careplus.access.decorators import password_only, public
+from careplus.access.fetch import get_user_for, require
+from careplus.access.roles import Action
+from careplus.accounts import selectors, services
+from careplus.accounts.forms import (
+    ChoosePasswordForm,
+    EnrolmentForm,
+    LoginForm,
+    RoleGrantForm,
+    SecondFactorForm,
+    UserCreateForm,
+    UserSearchForm,
+    VersionForm,
+)
+from careplus.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from careplus.core.errors import DomainError
+
+# --- Sign-in ---------------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        super().form_valid(form)  # logs in and gives the session a new id
+        now = time.time()
+        self.request.session[SESSION_STARTED] = now
+        self.request.session[SESSION_LAST_SEEN] = now
+        user = form.get_user()
+        step = "accounts:otp_verify" if services.has_confirmed_totp(user) else "accounts:otp_setup"
+        nxt = _safe_next(self.request, "")
+        target = reverse(step)
+        if nxt:
+            target += "?" + "next=" + nxt
+        return HttpResponseRedirect(target)
+
+
+def lockout_response(
+    request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """Answer a locked-out sign-in with the login page and a cool-off message."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    form = LoginForm(request)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "locked_out": True, "cooloff_minutes": minutes},
+        status=429,
+    )
+
+
+def _complete_second_factor(request: HttpRequest, device: Any) -> None:
+    otp_login(request, device)
+    request.session.cycle_key()  # a new session id once the second factor is verified
+
+
+@password_only
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Ask for the authenticator code (or a recovery code) after the password."""
+    user: Any = request.user
+    if user.is_verified():
+        return redirect(_safe_next(request, reverse("core:home")))
+    if not services.has_confirmed_totp(user):
+        return redirect("accounts:otp_setup")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = services.second_factor_verify(user=user, token=form.cleaned_data["token"])
+        if device is not None:
+            _complete_second_factor(request, device)
+            return redirect(_safe_next(request, reverse("core:home")))
+        form.add_error(
+            "token", _("This code is not valid. Check the time on your phone and try again.")
+        )
+    return render(
+        request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")}
+    )
+
+
+@password_only
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app at first sign-in, then show the recovery codes once."""
+    user: Any = request.user
+    if services.has_confirmed_totp(user):
+        return redirect("accounts:otp_verify")
+    device = services.totp_device_for_enrolment(user=user)
+    form = EnrolmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.totp_confirm(
+            user=user, device=device, token=form.cleaned_data["token"].strip()
+        ):
+            _complete_second_factor(request, device)
+            codes = services.recovery_codes_generate(
+                user=user, count=settings.CAREPLUS_RECOVERY_CODES
+            )
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _safe_next(request, reverse("core:home"))},
+            )
+        form.add_error(
+            "token", _("This code is not valid. Check the time on your phone and try again.")
+        )
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title=_("QR code"))
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {"form": form, "qr_svg": qr_svg, "secret": _base32(device.bin_key)},
+    )
+
+
+def _base32(key: bytes) -> str:
+    raw = base64.b32encode(key).decode().rstrip("=")
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+@password_only
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """End the session on the server and return to the sign-in page."""
+    logout(request)
+    messages.success(request, _("You are signed out."))
+    return redirect("accounts:login")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = ChoosePasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# --- Own account -------------------------------------------------------------
+
+
+def account(request: HttpRequest) -> HttpResponse:
+    """Show one's roles and the second-factor settings."""
+    require(request.user, Action.ACCOUNT_SELF)
+    grants = selectors.active_grants_of(user=request.user)
+    return render(request, "accounts/account.html", {"grants": grants})
+
+
+@require_POST
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    """Replace one's recovery codes and show the new ones once."""
+    require(request.user, Action.ACCOUNT_SELF)
+    user: Any = request.user
+    codes = services.recovery_codes_generate(user=user, count=settings.CAREPLUS_RECOVERY_CODES)
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next": reverse("accounts:account")},
+    )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:account")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        require(request.user, Action.ACCOUNT_SELF)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+# --- User management (DPO) ---------------------------------------------------
+
+
+def user_list(request: HttpRequest) -> HttpResponse:
+    """List and search user accounts."""
+    require(request.user, Action.USERS_MANAGE)
+    form = UserSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    users = selectors.user_search(actor=request.user, **filters)
+    page = Paginator(users, 25).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "accounts/partials/_user_table.html", context)
+    return render(request, "accounts/user_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    """Create an account; the person receives an e-mail to choose a password."""
+    require(request.user, Action.USERS_MANAGE)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as error:
+            form.add_error("email", str(error.message))
+        else:
+            messages.success(request, _("Account created. An invitation was sent by e-mail."))
+            return redirect("accounts:user_detail", user_id=user.pk)
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Show an account with its roles and the actions the DPO can take on it."""
+    user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
+    return _render_user_detail(request, user)
+
+
+def _render_user_detail(
+    request: HttpRequest, user: Any, grant_form: RoleGrantForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "subject": user,
+        "grants": selectors.grants_of_user(user=user),
+        "grant_form": grant_form or RoleGrantForm(),
+        "has_second_factor": services.has_confirmed_totp(user),
+    }
+    return render(request, "accounts/user_detail.html", context, status=status)
+
+
+@require_POST
+def user_grant(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Grant a role to an account."""
+    user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
+    form = RoleGrantForm(request.POST)
+    if form.is_valid():
+        try:
+            services.role_grant(actor=request.user, user=user, **form.cleaned_data)  # type: ignore[arg-type]
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Role granted."))
+            return redirect("accounts:user_detail", user_id=user.pk)
+    return _render_user_detail(request, user, grant_form=form, status=400)
+
+
+@require_POST
+def user_revoke(request: HttpRequest, user_id: str, grant_id: str) -> HttpResponse:
+    """Revoke one of an account's roles."""
+    user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
+    grant = selectors.grants_of_user(user=user).filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404
+    try:
+        services.role_revoke(actor=request.user, grant=grant)  # type: ignore[arg-type]
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Role revoked."))
+    return redirect("accounts:user_detail", user_id=user.pk)
+
+
+def _versioned_action(request: HttpRequest, user_id: str, action: Any, done: str) -> HttpResponse:
+    user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Nothing was changed."))
+    else:
+        try:
+            action(actor=request.user, user=user, expected_version=form.cleaned_data["version"])
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, done)
+    return redirect("accounts:user_detail", user_id=user.pk)
+
+
+@require_POST
+def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Deactivate an account; all its sessions end at once."""
+    return _versioned_action(
+        request,
+        user_id,
+        services.user_deactivate,
+        _("Account deactivated; its sessions were ended."),
+    )
+
+
+@require_POST
+def user_reactivate(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Reactivate an account."""
+    return _versioned_action(request, user_id, services.user_reactivate, _("Account reactivated."))
+
+
+@require_POST
+def user_reset_second_factor(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Remove an account's second factor so the person enrols again at next sign-in."""
+    return _versioned_action(
+        request,
+        user_id,
+        services.second_factor_reset,
+        _("Second factor removed. The person will enrol a new one at next sign-in."),
+    )
+
+
+@require_POST
+def user_resend_invitation(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Send the choose-a-password e-mail again."""
+    user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
+    services.invitation_send(user=user)
+    messages.success(request, _("Invitation sent again."))
+    return redirect("accounts:user_detail", user_id=user.pk)
+
+
+login_view = public(LoginView.as_view())
+password_reset = public(PasswordResetView.as_view())
+password_reset_done = public(PasswordResetDoneView.as_view())
+password_reset_confirm = public(PasswordResetConfirmView.as_view())
+password_reset_complete = public(PasswordResetCompleteView.as_view())
+password_change = PasswordChangeView.as_view()

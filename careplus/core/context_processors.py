@@ -1,0 +1,25 @@
+"""Navigation entries computed from the central policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from careplus.access.policy import can, roles_of
+from careplus.access.roles import Action
+
+NAVIGATION = [
+    ("core:home", _("Home"), Action.HOME_VIEW),
+    ("accounts:user_list", _("Users"), Action.USERS_MANAGE),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Return the menu entries the current user may use."""
+    user: Any = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return {"nav_items": [], "user_roles": []}
+    items = [(name, label) for name, label, action in NAVIGATION if can(user, action)]
+    return {"nav_items": items, "user_roles": sorted(roles_of(user))}

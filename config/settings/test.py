@@ -1,0 +1,16 @@
+"""Test settings: fast hashing, mail kept in memory, secrets fixed per run."""
+
+from __future__ import annotations
+
+import secrets
+
+from config.settings.base import *
+
+SECRET_KEY = secrets.token_urlsafe(50)
+CAREPLUS_MASTER_KEYS = "test1:" + secrets.token_urlsafe(32)
+CAREPLUS_AUDIT_KEY = secrets.token_urlsafe(32)
+CAREPLUS_INDEX_KEY = secrets.token_urlsafe(32)
+CAREPLUS_DEMO_ALLOWED = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["*"]

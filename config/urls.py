@@ -1,0 +1,10 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from careplus.access.decorators import public
+
+urlpatterns = [
+    path("", include("careplus.core.urls")),
+    path("", include("careplus.accounts.urls")),
+    path("langue/", public(set_language), name="set_language"),
+]
