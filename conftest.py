@@ -1,0 +1,3 @@
+"""Make the shared personas and helpers available to every test package."""
+
+pytest_plugins = ["tests.fixtures"]

@@ -1,0 +1,72 @@
+"""Test data built through the services, with fictional people only."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from careplus.access.roles import Role
+from careplus.accounts import services
+from careplus.accounts.choices import OfficeKind, OrganisationType
+from careplus.accounts.models import Office, Organisation, User
+
+PASSWORD = "Correct-Horse-Battery-42"
+_counter = itertools.count(1)
+
+
+def make_office(code: str = "", *, kind: str = OfficeKind.RETURN_COUNTRY, country: str = "NP") -> Office:
+    code = code or f"O{next(_counter):03d}"
+    return Office.objects.create(code=code, name=f"Bureau {code}", country=country, kind=kind)
+
+
+def make_organisation(name: str = "", *, org_type: str = OrganisationType.NGO) -> Organisation:
+    name = name or f"Organisation {next(_counter)}"
+    return Organisation.objects.create(name=name, type=org_type)
+
+
+def make_user(
+    role: Role | None = None,
+    *,
+    email: str = "",
+    office: Office | None = None,
+    organisation: Organisation | None = None,
+    with_totp: bool = True,
+    granted_by: User | None = None,
+) -> User:
+    """Create an active user with a password, an authenticator and optionally a role."""
+    email = email or f"user{next(_counter)}@example.test"
+    user = User.objects.create_user(email=email, password=PASSWORD, full_name="Alex Test")
+    if role is not None:
+        if role == Role.CASEWORKER and office is None:
+            office = make_office()
+        if role == Role.PARTNER and organisation is None:
+            organisation = make_organisation()
+        services.role_grant(
+            actor=granted_by or user, user=user, role=role, office=office, organisation=organisation
+        )
+    if with_totp:
+        TOTPDevice.objects.create(user=user, name=services.TOTP_DEVICE_NAME, confirmed=True)
+    return user
+
+
+def totp_code(user: User, *, offset_steps: int = 0) -> str:
+    """Return the authenticator code of the user's device, optionally steps away from now."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in(client: Client, user: User, *, verified: bool = True) -> None:
+    """Open a session for the user, with the second factor verified or not."""
+    client.force_login(user)
+    if verified:
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        session: Any = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()

@@ -1,0 +1,59 @@
+"""Personas: one user per role, plus out-of-scope twins, signed in through a test client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from careplus.access.roles import Role
+from careplus.accounts.models import User
+from tests import factories
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by
+# the tests themselves are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return factories.make_user(Role.COORDINATOR, email="coordinator@example.test")
+
+
+@pytest.fixture
+def caseworker(db: None) -> User:
+    return factories.make_user(Role.CASEWORKER, email="caseworker@example.test")
+
+
+@pytest.fixture
+def partner(db: None) -> User:
+    return factories.make_user(Role.PARTNER, email="partner@example.test")
+
+
+@pytest.fixture
+def trainer(db: None) -> User:
+    return factories.make_user(Role.TRAINER, email="trainer@example.test")
+
+
+@pytest.fixture
+def auditor(db: None) -> User:
+    return factories.make_user(Role.AUDITOR, email="auditor@example.test")
+
+
+@pytest.fixture
+def dpo(db: None) -> User:
+    return factories.make_user(Role.DPO, email="dpo@example.test")
+
+
+@pytest.fixture
+def signed_in() -> Callable[[User], Client]:
+    """Return a factory of clients signed in with both factors."""
+
+    def _client(user: User) -> Client:
+        client = Client()
+        factories.sign_in(client, user)
+        return client
+
+    return _client
