@@ -1,0 +1,26 @@
+"""Steps shared by browser journeys."""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from careplus.accounts.models import User
+from tests import factories
+
+
+def sign_in(page: Page, base_url: str, user: User) -> None:
+    """Sign in through the real pages: password, then the authenticator code."""
+    page.goto(base_url + "/")
+    page.get_by_label("Adresse électronique").fill(user.email)
+    page.get_by_label("Mot de passe").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_label("Code").fill(factories.totp_code(user))
+    page.get_by_role("button", name="Vérifier").click()
+
+
+def serious_accessibility_violations(page: Page) -> list[str]:
+    """Return the ids of serious or critical axe-core violations on the page."""
+    results = Axe().run(page)
+    violations = results.response.get("violations", [])
+    return [v["id"] for v in violations if v.get("impact") in {"serious", "critical"}]

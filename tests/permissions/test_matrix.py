@@ -1,0 +1,171 @@
+"""Every URL pattern × persona answers the status the policy expects.
+
+A route missing from MATRIX fails the suite: each new page must state who may reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from careplus.access.roles import Role
+from careplus.accounts.models import RoleGrant, User
+from tests import factories
+
+PERSONAS = ["anonymous", "password_only", *[role.value for role in Role]]
+ROLES = [role.value for role in Role]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call one route and what each persona gets."""
+
+    method: str = "get"
+    expect: dict[str, int] = field(default_factory=dict)
+    kwargs: Callable[[dict[str, Any]], dict[str, Any]] = lambda ctx: {}
+    data: Callable[[dict[str, Any]], dict[str, Any]] = lambda ctx: {}
+    protected: bool = True  # anonymous and password-only are sent to sign in
+
+    def status_for(self, persona: str) -> int:
+        return self.expect[persona]
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, status)
+
+
+def verified(ok: int, *, only: set[str] | None = None) -> dict[str, int]:
+    """Sign-in redirects for anonymous and password-only; ok for the roles allowed, else 404."""
+    allowed = set(ROLES) if only is None else only
+    statuses = {"anonymous": 302, "password_only": 302}
+    statuses.update({role: ok if role in allowed else 404 for role in ROLES})
+    return statuses
+
+
+DPO_ONLY = {Role.DPO.value}
+
+
+def _target(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"user_id": ctx["target"].pk}
+
+
+def _grant(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"user_id": ctx["target"].pk, "grant_id": ctx["target_grant"].pk}
+
+
+def _version(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"version": ctx["target"].version}
+
+
+MATRIX: dict[str, Route] = {
+    "core:home": Route(expect=verified(200)),
+    "core:health": Route(expect=everyone(200), protected=False),
+    "set_language": Route(method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False),
+    "accounts:login": Route(expect={**everyone(302), "anonymous": 200}, protected=False),
+    "accounts:otp_verify": Route(expect={**everyone(302), "password_only": 200}, protected=False),
+    "accounts:otp_setup": Route(expect=everyone(302), protected=False),
+    "accounts:logout": Route(method="post", expect=everyone(302), protected=False),
+    "accounts:password_reset": Route(expect=everyone(200), protected=False),
+    "accounts:password_reset_done": Route(expect=everyone(200), protected=False),
+    "accounts:password_reset_confirm": Route(
+        expect=everyone(200), kwargs=lambda c: {"uidb64": "MTIz", "token": "abc-def"}, protected=False
+    ),
+    "accounts:password_reset_complete": Route(expect=everyone(200), protected=False),
+    "accounts:account": Route(expect=verified(200)),
+    "accounts:password_change": Route(expect=verified(200)),
+    "accounts:recovery_codes": Route(method="post", expect=verified(200)),
+    "accounts:user_list": Route(expect=verified(200, only=DPO_ONLY)),
+    "accounts:user_create": Route(expect=verified(200, only=DPO_ONLY)),
+    "accounts:user_detail": Route(expect=verified(200, only=DPO_ONLY), kwargs=_target),
+    "accounts:user_grant": Route(method="post", expect=verified(400, only=DPO_ONLY), kwargs=_target),
+    "accounts:user_revoke": Route(method="post", expect=verified(302, only=DPO_ONLY), kwargs=_grant),
+    "accounts:user_deactivate": Route(
+        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target, data=_version
+    ),
+    "accounts:user_reactivate": Route(
+        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target, data=_version
+    ),
+    "accounts:user_reset_second_factor": Route(
+        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target, data=_version
+    ),
+    "accounts:user_resend_invitation": Route(
+        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target
+    ),
+}
+
+
+def iter_route_names(patterns: list[Any] | None = None, prefix: str = "") -> Iterator[str]:
+    """Yield the full name of every named URL pattern."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from iter_route_names(entry.url_patterns, namespace)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL pattern {entry.pattern} has no name"
+            yield prefix + entry.name
+
+
+def test_every_route_has_an_entry_in_the_matrix() -> None:
+    names = set(iter_route_names())
+    assert names - set(MATRIX) == set(), "routes missing from the permission matrix"
+    assert set(MATRIX) - names == set(), "matrix entries for routes that no longer exist"
+
+
+def _client_for(persona: str) -> Client:
+    client = Client()
+    if persona == "anonymous":
+        return client
+    role = Role.COORDINATOR if persona == "password_only" else Role(persona)
+    user = factories.make_user(role)
+    if role != Role.DPO:
+        factories.make_user(Role.DPO)  # keeps a second DPO so revocations stay legal
+    factories.sign_in(client, user, verified=persona != "password_only")
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_route_answers_the_expected_status(name: str, persona: str) -> None:
+    route = MATRIX[name]
+    target = factories.make_user(Role.DPO)
+    ctx = {"target": target, "target_grant": RoleGrant.objects.get(user=target)}
+    client = _client_for(persona)
+    url = reverse(name, kwargs=route.kwargs(ctx))
+    response = getattr(client, route.method)(url, route.data(ctx))
+    assert response.status_code == route.status_for(persona), f"{persona} {route.method} {url}"
+    if route.protected and persona in {"anonymous", "password_only"}:
+        expected = "/connexion/" if persona == "anonymous" else "/connexion/code/"
+        assert response["Location"].split("?")[0] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["anonymous", "password_only"])
+def test_no_protected_route_answers_2xx_without_both_factors(persona: str) -> None:
+    """A password-only (or anonymous) session reaches no protected URL, whatever the method."""
+    target = factories.make_user(Role.DPO)
+    ctx = {"target": target, "target_grant": RoleGrant.objects.get(user=target)}
+    client = _client_for(persona)
+    for name, route in MATRIX.items():
+        if not route.protected:
+            continue
+        url = reverse(name, kwargs=route.kwargs(ctx))
+        for method in ("get", "post"):
+            status = getattr(client, method)(url, route.data(ctx)).status_code
+            assert not 200 <= status < 300, f"{persona} {method} {url} -> {status}"
+
+
+@pytest.mark.django_db
+def test_missing_and_out_of_scope_objects_both_answer_404(signed_in: Any) -> None:
+    dpo = factories.make_user(Role.DPO)
+    coordinator = factories.make_user(Role.COORDINATOR)
+    missing = reverse("accounts:user_detail", kwargs={"user_id": "00000000-0000-0000-0000-000000000000"})
+    existing = reverse("accounts:user_detail", kwargs={"user_id": dpo.pk})
+    assert signed_in(dpo).get(missing).status_code == 404
+    assert signed_in(coordinator).get(existing).status_code == 404
+    assert User.objects.filter(pk=dpo.pk).exists()
