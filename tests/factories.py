@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from django.test import Client
 
 from careplus.access.roles import Role
 from careplus.accounts import services
@@ -19,7 +20,9 @@ PASSWORD = "Correct-Horse-Battery-42"
 _counter = itertools.count(1)
 
 
-def make_office(code: str = "", *, kind: str = OfficeKind.RETURN_COUNTRY, country: str = "NP") -> Office:
+def make_office(
+    code: str = "", *, kind: str = OfficeKind.RETURN_COUNTRY, country: str = "NP"
+) -> Office:
     code = code or f"O{next(_counter):03d}"
     return Office.objects.create(code=code, name=f"Bureau {code}", country=country, kind=kind)
 

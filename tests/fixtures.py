@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 import pytest
+
 from django.test import Client
 
 from careplus.access.roles import Role

@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -27,7 +29,11 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))
+    }
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -58,9 +64,8 @@ def test_production_passes_the_deploy_check() -> None:
 
 def test_argon2_is_the_first_hasher_outside_tests() -> None:
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    assert any(
-        v.get("OPTIONS", {}).get("min_length") == 12 for v in base.AUTH_PASSWORD_VALIDATORS
-    )
+    validators: list[Any] = list(base.AUTH_PASSWORD_VALIDATORS)
+    assert any(v.get("OPTIONS", {}).get("min_length") == 12 for v in validators)
 
 
 def test_database_url_defaults_to_sqlite_with_durable_pragmas() -> None:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.access.scopes import users_visible_to
 from careplus.accounts.models import User
+
+
+def acting_user(request: HttpRequest) -> User:
+    """Return the signed-in user of a request that passed the second-factor gate."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise Http404
+    return user
 
 
 def require(actor: Any, action: Action) -> None:

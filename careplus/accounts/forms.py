@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from careplus.access.roles import Role
@@ -44,10 +44,6 @@ class EnrolmentForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
-
-
-class ChoosePasswordForm(SetPasswordForm):  # type: ignore[type-arg]
-    """Django's form, labelled for both a reset and a first password."""
 
 
 class UserCreateForm(forms.Form):

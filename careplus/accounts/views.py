@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -23,11 +24,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from careplus.access.decorators import password_only, public
-from careplus.access.fetch import get_user_for, require
+from careplus.access.fetch import acting_user, get_user_for, require
 from careplus.access.roles import Action
 from careplus.accounts import selectors, services
 from careplus.accounts.forms import (
-    ChoosePasswordForm,
     EnrolmentForm,
     LoginForm,
     RoleGrantForm,
@@ -38,6 +38,7 @@ from careplus.accounts.forms import (
 )
 from careplus.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from careplus.core.errors import DomainError
+from careplus.core.htmx import is_htmx
 
 # --- Sign-in ---------------------------------------------------------------
 
@@ -56,7 +57,7 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         super().form_valid(form)  # logs in and gives the session a new id
         now = time.time()
         self.request.session[SESSION_STARTED] = now
@@ -172,7 +173,6 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
-    form_class = ChoosePasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
 
@@ -229,7 +229,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = selectors.user_search(actor=request.user, **filters)
     page = Paginator(users, 25).get_page(request.GET.get("page"))
     context = {"form": form, "page": page}
-    if request.htmx:  # type: ignore[attr-defined]
+    if is_htmx(request):
         return render(request, "accounts/partials/_user_table.html", context)
     return render(request, "accounts/user_list.html", context)
 
@@ -241,7 +241,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            user = services.user_create(actor=acting_user(request), **form.cleaned_data)
         except DomainError as error:
             form.add_error("email", str(error.message))
         else:
@@ -275,7 +275,7 @@ def user_grant(request: HttpRequest, user_id: str) -> HttpResponse:
     form = RoleGrantForm(request.POST)
     if form.is_valid():
         try:
-            services.role_grant(actor=request.user, user=user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.role_grant(actor=acting_user(request), user=user, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
@@ -292,7 +292,7 @@ def user_revoke(request: HttpRequest, user_id: str, grant_id: str) -> HttpRespon
     if grant is None:
         raise Http404
     try:
-        services.role_revoke(actor=request.user, grant=grant)  # type: ignore[arg-type]
+        services.role_revoke(actor=acting_user(request), grant=grant)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:

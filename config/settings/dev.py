@@ -13,5 +13,4 @@ CAREPLUS_MASTER_KEYS = env_str("CAREPLUS_MASTER_KEYS") or "dev1:" + dev_secret(
 CAREPLUS_AUDIT_KEY = env_str("CAREPLUS_AUDIT_KEY") or dev_secret("audit_key", nbytes=32)
 CAREPLUS_INDEX_KEY = env_str("CAREPLUS_INDEX_KEY") or dev_secret("index_key", nbytes=32)
 CAREPLUS_DEMO_ALLOWED = True
-STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.settings.base import *
-from config.settings.env import env_list, required
+from config.settings.env import BASE_DIR, env_list, required
 
 SECRET_KEY = required("DJANGO_SECRET_KEY")
 CAREPLUS_MASTER_KEYS = required("CAREPLUS_MASTER_KEYS")
@@ -15,6 +15,7 @@ if not ALLOWED_HOSTS:
 DATABASES = {"default": database_config(required("DATABASE_URL"))}
 
 DEBUG = False
+STATIC_ROOT = BASE_DIR / "staticfiles"
 CAREPLUS_DEMO_ALLOWED = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -14,5 +14,4 @@ CAREPLUS_DEMO_ALLOWED = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
-STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -1,4 +1,4 @@
-"""Every URL pattern × persona answers the status the policy expects.
+"""Every URL pattern and persona answers the status the policy expects.
 
 A route missing from MATRIX fails the suite: each new page must state who may reach it.
 """
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -65,7 +66,9 @@ def _version(ctx: dict[str, Any]) -> dict[str, Any]:
 MATRIX: dict[str, Route] = {
     "core:home": Route(expect=verified(200)),
     "core:health": Route(expect=everyone(200), protected=False),
-    "set_language": Route(method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False),
+    "set_language": Route(
+        method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False
+    ),
     "accounts:login": Route(expect={**everyone(302), "anonymous": 200}, protected=False),
     "accounts:otp_verify": Route(expect={**everyone(302), "password_only": 200}, protected=False),
     "accounts:otp_setup": Route(expect=everyone(302), protected=False),
@@ -73,7 +76,9 @@ MATRIX: dict[str, Route] = {
     "accounts:password_reset": Route(expect=everyone(200), protected=False),
     "accounts:password_reset_done": Route(expect=everyone(200), protected=False),
     "accounts:password_reset_confirm": Route(
-        expect=everyone(200), kwargs=lambda c: {"uidb64": "MTIz", "token": "abc-def"}, protected=False
+        expect=everyone(200),
+        kwargs=lambda c: {"uidb64": "MTIz", "token": "abc-def"},
+        protected=False,
     ),
     "accounts:password_reset_complete": Route(expect=everyone(200), protected=False),
     "accounts:account": Route(expect=verified(200)),
@@ -82,8 +87,12 @@ MATRIX: dict[str, Route] = {
     "accounts:user_list": Route(expect=verified(200, only=DPO_ONLY)),
     "accounts:user_create": Route(expect=verified(200, only=DPO_ONLY)),
     "accounts:user_detail": Route(expect=verified(200, only=DPO_ONLY), kwargs=_target),
-    "accounts:user_grant": Route(method="post", expect=verified(400, only=DPO_ONLY), kwargs=_target),
-    "accounts:user_revoke": Route(method="post", expect=verified(302, only=DPO_ONLY), kwargs=_grant),
+    "accounts:user_grant": Route(
+        method="post", expect=verified(400, only=DPO_ONLY), kwargs=_target
+    ),
+    "accounts:user_revoke": Route(
+        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_grant
+    ),
     "accounts:user_deactivate": Route(
         method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target, data=_version
     ),
@@ -164,7 +173,9 @@ def test_no_protected_route_answers_2xx_without_both_factors(persona: str) -> No
 def test_missing_and_out_of_scope_objects_both_answer_404(signed_in: Any) -> None:
     dpo = factories.make_user(Role.DPO)
     coordinator = factories.make_user(Role.COORDINATOR)
-    missing = reverse("accounts:user_detail", kwargs={"user_id": "00000000-0000-0000-0000-000000000000"})
+    missing = reverse(
+        "accounts:user_detail", kwargs={"user_id": "00000000-0000-0000-0000-000000000000"}
+    )
     existing = reverse("accounts:user_detail", kwargs={"user_id": dpo.pk})
     assert signed_in(dpo).get(missing).status_code == 404
     assert signed_in(coordinator).get(existing).status_code == 404

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careplus.access.roles import Role
 from careplus.accounts import services
@@ -28,7 +30,7 @@ SETUP = "/connexion/authentificateur/"
 HOME = "/"
 
 
-def post_password(client: Client, email: str, password: str = factories.PASSWORD) -> object:
+def post_password(client: Client, email: str, password: str = factories.PASSWORD) -> Any:
     return client.post(LOGIN, {"username": email, "password": password})
 
 
@@ -239,7 +241,9 @@ def test_reset_page_answers_the_same_for_known_and_unknown_addresses(coordinator
 
 def test_reset_link_sets_password_but_second_factor_is_still_needed(coordinator: User) -> None:
     Client().post(reverse("accounts:password_reset"), {"email": coordinator.email})
-    link = next(line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line)
+    link = next(
+        line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line
+    )
     path = link.split("://", 1)[1].split("/", 1)[1]
     client = Client()
     form_page = client.get("/" + path, follow=True)

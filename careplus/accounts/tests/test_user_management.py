@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
+
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -22,13 +24,19 @@ SignedIn = Callable[[User], Client]
 
 
 def test_dpo_creates_an_account_and_the_person_is_invited(
-    dpo: User, signed_in: SignedIn, django_capture_on_commit_callbacks: object
+    dpo: User,
+    signed_in: SignedIn,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     client = signed_in(dpo)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("accounts:user_create"),
-            {"email": "New.Person@Example.test", "full_name": "Nouvelle Personne", "language": "fr"},
+            {
+                "email": "New.Person@Example.test",
+                "full_name": "Nouvelle Personne",
+                "language": "fr",
+            },
         )
     user = User.objects.get(email="new.person@example.test")
     assert response["Location"] == reverse("accounts:user_detail", kwargs={"user_id": user.pk})
@@ -42,9 +50,18 @@ def test_dpo_creates_an_account_and_the_person_is_invited(
     ("data", "field_message"),
     [
         ({"email": "", "full_name": "", "language": "fr"}, "Ce champ est obligatoire."),
-        ({"email": "pas-une-adresse", "full_name": "X", "language": "fr"}, "Saisissez une adresse de courriel valide."),
-        ({"email": "a@example.test", "full_name": "X" * 151, "language": "fr"}, "Assurez-vous que cette valeur comporte au plus 150"),
-        ({"email": "a@example.test", "full_name": "X", "language": "xx"}, "Sélectionnez un choix valide."),
+        (
+            {"email": "pas-une-adresse", "full_name": "X", "language": "fr"},
+            "Saisissez une adresse de courriel valide.",
+        ),
+        (
+            {"email": "a@example.test", "full_name": "X" * 151, "language": "fr"},
+            "Assurez-vous que cette valeur comporte au plus 150",
+        ),
+        (
+            {"email": "a@example.test", "full_name": "X", "language": "xx"},
+            "Sélectionnez un choix valide.",
+        ),
     ],
 )
 def test_bad_input_on_user_creation_changes_nothing(
@@ -93,7 +110,10 @@ def test_bad_role_input_changes_nothing(dpo: User, signed_in: SignedIn) -> None:
     for data in [{}, {"role": "superuser"}, {"role": Role.PARTNER, "organisation": "not-a-uuid"}]:
         response = signed_in(dpo).post(url, data)
         assert response.status_code == 400
-        assert "field__errors" in response.content.decode() or "form-errors" in response.content.decode()
+        assert (
+            "field__errors" in response.content.decode()
+            or "form-errors" in response.content.decode()
+        )
     assert not RoleGrant.objects.filter(user=user).exists()
 
 
@@ -213,12 +233,12 @@ def test_user_list_searches_and_filters(dpo: User, signed_in: SignedIn) -> None:
 
 
 def test_user_list_query_count_does_not_grow_with_users(
-    dpo: User, signed_in: SignedIn, django_assert_max_num_queries: object
+    dpo: User, signed_in: SignedIn, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     for _index in range(30):
         factories.make_user(Role.PARTNER)
     client = signed_in(dpo)
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("accounts:user_list"))
     assert response.status_code == 200
 
