@@ -286,3 +286,31 @@ def test_login_form_bad_input_gets_field_messages() -> None:
     response = client.post(LOGIN, {"username": "a" * 300 + "@example.test", "password": "x"})
     assert response.status_code == 200
     assert "field__errors" in response.content.decode()
+
+
+def test_reset_forms_bad_input_gets_field_messages(coordinator: User) -> None:
+    url = reverse("accounts:password_reset")
+    for data, message in [
+        ({"email": ""}, "Ce champ est obligatoire."),
+        ({"email": "x" * 300}, "Saisissez une adresse de courriel valide."),
+    ]:
+        response = Client().post(url, data)
+        assert response.status_code == 200
+        assert message in response.content.decode()
+    assert mail.outbox == []
+
+    Client().post(url, {"email": coordinator.email})
+    link = next(
+        line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line
+    )
+    client = Client()
+    form_url = client.get(
+        "/" + link.split("://", 1)[1].split("/", 1)[1], follow=True
+    ).redirect_chain[-1][0]
+    response = client.post(
+        form_url, {"new_password1": "Long-Enough-Pass-1", "new_password2": "Other-Pass-22"}
+    )
+    assert response.status_code == 200
+    assert "Les deux mots de passe ne correspondent pas." in response.content.decode()
+    coordinator.refresh_from_db()
+    assert coordinator.check_password(factories.PASSWORD)
