@@ -6,5 +6,7 @@ from careplus.access.decorators import public
 urlpatterns = [
     path("", include("careplus.core.urls")),
     path("", include("careplus.accounts.urls")),
+    path("", include("careplus.cases.urls")),
+    path("", include("careplus.audit.urls")),
     path("langue/", public(set_language), name="set_language"),
 ]

@@ -1,16 +1,23 @@
-"""Fetch one object for a user and an action; out of scope answers 404 like missing."""
+"""Fetch one object for a user and an action; out of scope answers 404 like missing.
+
+Every refusal is written to the audit log before the 404 is raised.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.access.scopes import users_visible_to
+from careplus.access.scopes import cases_visible_to, users_visible_to
 from careplus.accounts.models import User
+from careplus.audit.choices import AuditAction, AuditOutcome
+from careplus.audit.services import record_event
+from careplus.cases.models import Case
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -21,16 +28,43 @@ def acting_user(request: HttpRequest) -> User:
     return user
 
 
+def deny(*, action: Action, object_type: str = "", object_id: object = "") -> Http404:
+    """Record a refusal and return the 404 to raise."""
+    record_event(
+        action=AuditAction.DENIED,
+        object_type=object_type or str(action),
+        object_id=object_id,
+        outcome=AuditOutcome.DENIED,
+    )
+    return Http404()
+
+
 def require(actor: Any, action: Action) -> None:
     """Raise 404 unless the actor may perform the action at all."""
     if not can(actor, action):
-        raise Http404
+        raise deny(action=action)
+
+
+def _fetch(
+    actor: Any, queryset: QuerySet[Any], pk: UUID | str, action: Action, model: type[Model]
+) -> Any:
+    label = model._meta.label_lower
+    if not can(actor, action):
+        raise deny(action=action, object_type=label, object_id=pk)
+    try:
+        return queryset.get(pk=pk)
+    except (model.DoesNotExist, ValueError) as missing:  # type: ignore[attr-defined]
+        raise deny(action=action, object_type=label, object_id=pk) from missing
 
 
 def get_user_for(actor: Any, user_id: UUID | str, *, action: Action) -> User:
     """Return a user account the actor may act on, or raise 404."""
-    require(actor, action)
-    try:
-        return users_visible_to(actor).get(pk=user_id)
-    except (User.DoesNotExist, ValueError) as missing:
-        raise Http404 from missing
+    user: User = _fetch(actor, users_visible_to(actor), user_id, action, User)
+    return user
+
+
+def get_case_for(actor: Any, case_id: UUID | str, *, action: Action) -> Case:
+    """Return a case the actor may act on (with its office and data key), or raise 404."""
+    queryset = cases_visible_to(actor).select_related("office", "data_key")
+    case: Case = _fetch(actor, queryset, case_id, action, Case)
+    return case

@@ -21,17 +21,21 @@ class Action(models.TextChoices):
     HOME_VIEW = "home.view", _("See the home page")
     ACCOUNT_SELF = "account.self", _("Manage one's own account")
     USERS_MANAGE = "users.manage", _("Create users, grant and revoke roles")
+    CASES_VIEW = "cases.view", _("See the case files in one's scope")
+    CASE_VIEWERS = "cases.viewers", _("See who viewed a case file")
+    AUDIT_READ = "audit.read", _("Search the audit log")
+    AUDIT_EXPORT = "audit.export", _("Export the audit log")
 
 
 _EVERYONE = frozenset({Action.HOME_VIEW, Action.ACCOUNT_SELF})
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.COORDINATOR: _EVERYONE,
-    Role.CASEWORKER: _EVERYONE,
+    Role.COORDINATOR: _EVERYONE | {Action.CASES_VIEW, Action.CASE_VIEWERS},
+    Role.CASEWORKER: _EVERYONE | {Action.CASES_VIEW},
     Role.PARTNER: _EVERYONE,
     Role.TRAINER: _EVERYONE,
     Role.AUDITOR: _EVERYONE,
-    Role.DPO: _EVERYONE | {Action.USERS_MANAGE},
+    Role.DPO: _EVERYONE | {Action.USERS_MANAGE, Action.AUDIT_READ, Action.AUDIT_EXPORT},
 }
 
 # Roles whose grant is bound to an office or an organisation.

@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from careplus.access.policy import can
-from careplus.access.roles import Action
+from careplus.access.policy import can, grants_of
+from careplus.access.roles import Action, Role
 from careplus.accounts.models import User
+from careplus.audit.models import AuditEvent
+from careplus.cases.models import Case
 
 
 def users_visible_to(actor: Any) -> QuerySet[User]:
@@ -16,3 +18,21 @@ def users_visible_to(actor: Any) -> QuerySet[User]:
     if can(actor, Action.USERS_MANAGE):
         return User.objects.all()
     return User.objects.none()
+
+
+def cases_visible_to(actor: Any) -> QuerySet[Case]:
+    """Return the cases the actor may open: coordinators all, caseworkers their offices'."""
+    if not can(actor, Action.CASES_VIEW):
+        return Case.objects.none()
+    grants = grants_of(actor)
+    if any(grant.role == Role.COORDINATOR for grant in grants):
+        return Case.objects.all()
+    offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
+    return Case.objects.filter(office_id__in=offices)
+
+
+def audit_events_visible_to(actor: Any) -> QuerySet[AuditEvent]:
+    """Return the audit events the actor may search (the DPO sees all)."""
+    if can(actor, Action.AUDIT_READ):
+        return AuditEvent.objects.all()
+    return AuditEvent.objects.none()

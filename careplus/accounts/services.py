@@ -30,6 +30,8 @@ from careplus.accounts.models import (
     UserSession,
     normalise_email,
 )
+from careplus.audit.choices import AuditAction, AuditOutcome
+from careplus.audit.services import record_event
 from careplus.core.errors import RuleViolation, StaleObject
 
 RECOVERY_DEVICE_NAME = "recovery"
@@ -59,6 +61,9 @@ def user_create(*, actor: User, email: str, full_name: str, language: str) -> Us
     if User.objects.filter(email=email).exists():
         raise RuleViolation(_("An account with this e-mail address already exists."))
     user = User.objects.create_user(email=email, full_name=full_name.strip(), language=language)
+    record_event(
+        action=AuditAction.CREATE, obj=user, actor=actor, fields=["email", "full_name", "language"]
+    )
     transaction.on_commit(lambda: invitation_send(user=user))
     return user
 
@@ -109,6 +114,9 @@ def role_grant(
         raise RuleViolation(_("This user already holds this role with this scope.")) from duplicate
     _bump_version(user, None)
     forget_grants(user)
+    record_event(
+        action=AuditAction.ROLE_GRANT, obj=user, actor=actor, fields=[f"role:{role_value}"]
+    )
     return grant
 
 
@@ -125,6 +133,9 @@ def role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
     grant.save(update_fields=["revoked_at", "revoked_by"])
     _bump_version(grant.user, None)
     forget_grants(grant.user)
+    record_event(
+        action=AuditAction.ROLE_REVOKE, obj=grant.user, actor=actor, fields=[f"role:{grant.role}"]
+    )
     return grant
 
 
@@ -146,6 +157,7 @@ def user_deactivate(*, actor: User, user: User, expected_version: int) -> User:
     User.objects.filter(pk=user.pk).update(is_active=False, deactivated_at=timezone.now())
     user.refresh_from_db()
     sessions_end_for(user=user)
+    record_event(action=AuditAction.CHANGE, obj=user, actor=actor, fields=["is_active"])
     return user
 
 
@@ -157,6 +169,7 @@ def user_reactivate(*, actor: User, user: User, expected_version: int) -> User:
     _bump_version(user, expected_version)
     User.objects.filter(pk=user.pk).update(is_active=True, deactivated_at=None)
     user.refresh_from_db()
+    record_event(action=AuditAction.CHANGE, obj=user, actor=actor, fields=["is_active"])
     return user
 
 
@@ -167,6 +180,7 @@ def second_factor_reset(*, actor: User, user: User, expected_version: int) -> No
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     sessions_end_for(user=user)
+    record_event(action=AuditAction.CHANGE, obj=user, actor=actor, fields=["second_factor"])
 
 
 def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
@@ -192,6 +206,7 @@ def totp_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    record_event(action=AuditAction.SECOND_FACTOR_ENROLLED, obj=user, actor=user)
     return True
 
 
@@ -214,7 +229,21 @@ def recovery_codes_generate(*, user: User, count: int) -> list[str]:
 
 
 def second_factor_verify(*, user: Any, token: str) -> Any | None:
-    """Return the device that accepts the code (authenticator or recovery code), or None."""
+    """Return the device that accepts the code (authenticator or recovery code), or None.
+
+    The outcome is recorded in the audit log either way.
+    """
+    device = _matching_device(user=user, token=token)
+    record_event(
+        action=AuditAction.SECOND_FACTOR if device else AuditAction.SECOND_FACTOR_FAILED,
+        obj=user,
+        actor=user,
+        outcome=AuditOutcome.SUCCESS if device else AuditOutcome.FAILURE,
+    )
+    return device
+
+
+def _matching_device(*, user: Any, token: str) -> Any | None:
     token = token.strip().lower().replace(" ", "")
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if token.isdigit() and device.verify_token(token):

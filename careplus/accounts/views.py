@@ -37,6 +37,8 @@ from careplus.accounts.forms import (
     VersionForm,
 )
 from careplus.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from careplus.audit.choices import AuditAction
+from careplus.audit.services import record_event
 from careplus.core.errors import DomainError
 from careplus.core.htmx import is_htmx
 
@@ -253,6 +255,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     """Show an account with its roles and the actions the DPO can take on it."""
     user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
+    record_event(action=AuditAction.VIEW, obj=user)
     return _render_user_detail(request, user)
 
 

@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from careplus.core import crypto
+
 
 class BaseModel(models.Model):
     """Abstract base for domain records shown in URLs."""
@@ -18,3 +20,61 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DataKey(models.Model):
+    """A per-owner AES-256 key, stored only wrapped by a master key; destroyed to erase."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    master_key_id = models.CharField(max_length=40)
+    wrapped = models.BinaryField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data key")
+        verbose_name_plural = _("data keys")
+
+    def __str__(self) -> str:
+        return f"DataKey {self.pk}"
+
+    @classmethod
+    def generate(cls) -> DataKey:
+        """Create, wrap and save a new data key."""
+        key_id = uuid.uuid4()
+        material = crypto.new_data_key()
+        master_id, wrapped = crypto.wrap_key(material, key_id=key_id)
+        data_key = cls.objects.create(id=key_id, master_key_id=master_id, wrapped=wrapped)
+        crypto.remember_key(key_id, material)
+        return data_key
+
+    @property
+    def is_destroyed(self) -> bool:
+        return self.wrapped is None
+
+    def material(self) -> bytes:
+        """Return the unwrapped key, unwrapping it at most once per request or command."""
+        if self.wrapped is None:
+            raise crypto.KeyDestroyed(str(self.pk))
+        cached = crypto.cached_key(self.pk)
+        if cached is not None:
+            return cached
+        material = crypto.unwrap_key(
+            bytes(self.wrapped), key_id=self.pk, master_key_id=self.master_key_id
+        )
+        crypto.remember_key(self.pk, material)
+        return material
+
+
+class Counter(models.Model):
+    """A named counter for human-readable sequential numbers (e.g. one per year)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -1,0 +1,39 @@
+"""Bind each request's actor, address and id for the audit events it writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from careplus.audit.context import AuditContext, bind, unbind
+from careplus.core import crypto
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the client address, trusting X-Forwarded-For only behind a configured proxy."""
+    if getattr(settings, "CAREPLUS_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:45]
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = bind(
+            AuditContext(
+                request=request,
+                ip=client_ip(request),
+                request_id=str(request.META.get("CAREPLUS_REQUEST_ID", "")),
+            )
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            unbind(token)
+            crypto.forget_keys()  # unwrapped data keys live for one request only

@@ -1,0 +1,62 @@
+"""Append-only, hash-chained audit log."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from careplus.audit.choices import AuditAction, AuditOutcome
+
+
+class AuditEvent(models.Model):
+    """One audited action. Rows are never updated or deleted (database triggers refuse it)."""
+
+    seq = models.BigIntegerField(_("sequence"), primary_key=True)
+    ts = models.BigIntegerField(_("time (µs since epoch, UTC)"), db_index=True)
+    actor_id = models.CharField(_("actor id"), max_length=36, blank=True, db_index=True)
+    actor_label = models.CharField(_("actor"), max_length=254, blank=True)
+    roles = models.CharField(_("roles"), max_length=120, blank=True)
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    fields = models.TextField(_("changed fields"), blank=True)
+    ip = models.CharField(_("IP address"), max_length=45, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=AuditOutcome.choices)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def at(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self.ts / 1_000_000, tz=datetime.UTC)
+
+    @property
+    def field_names(self) -> list[str]:
+        return [name for name in self.fields.split(",") if name]
+
+
+class AuditHead(models.Model):
+    """The single row holding the chain's last sequence number and hash."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"head #{self.seq}"

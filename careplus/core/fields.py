@@ -1,0 +1,253 @@
+"""Model fields whose values are encrypted at rest under the owning record's data key.
+
+The database column holds ciphertext; the model attribute holds the plain value. The key is
+found through ``key_field`` (a dotted path from the instance to a DataKey, e.g. "data_key" or
+"case.data_key"). Once that key is destroyed the attribute reads as ERASED.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from careplus.core import crypto
+
+
+class _Erased:
+    """What an encrypted attribute reads as after crypto-shredding."""
+
+    _instance: _Erased | None = None
+
+    def __new__(cls) -> _Erased:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __str__(self) -> str:
+        return str(_("[erased]"))
+
+    def __repr__(self) -> str:
+        return "ERASED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ERASED = _Erased()
+
+
+class Sealed(bytes):
+    """Ciphertext read from the database, not yet decrypted."""
+
+
+class _Opened:
+    """A decrypted value together with the ciphertext it came from (saved as is)."""
+
+    __slots__ = ("sealed", "value")
+
+    def __init__(self, sealed: Sealed, value: Any) -> None:
+        self.sealed = sealed
+        self.value = value
+
+
+class _Plain:
+    """A value set by the application, to encrypt at the next save."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def resolve_data_key(instance: models.Model, path: str) -> Any:
+    """Follow a dotted path from the instance to its DataKey."""
+    obj: Any = instance
+    for part in path.split("."):
+        obj = getattr(obj, part)
+        if obj is None:
+            raise crypto.DecryptionError(f"{type(instance).__name__} has no data key at {path}.")
+    return obj
+
+
+class _EncryptedDescriptor:
+    def __init__(self, field: EncryptedField) -> None:
+        self.field = field
+
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        name = self.field.attname
+        if name not in instance.__dict__:
+            instance.refresh_from_db(fields=[name])
+        state = instance.__dict__[name]
+        if state is None:
+            return None
+        if isinstance(state, _Plain | _Opened):
+            return state.value
+        try:
+            value = self.field.open(instance, state)
+        except crypto.KeyDestroyed:
+            return ERASED
+        instance.__dict__[name] = _Opened(state, value)
+        return value
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        name = self.field.attname
+        if value is None or isinstance(value, Sealed):
+            instance.__dict__[name] = value
+        elif value is ERASED:
+            raise ValueError("An erased value cannot be written back.")
+        else:
+            instance.__dict__[name] = _Plain(self.field.to_python_value(value))
+
+
+class EncryptedField(models.BinaryField):  # type: ignore[type-arg]
+    """Base of the encrypted field types; subclasses say how a value becomes bytes."""
+
+    def __init__(self, *args: Any, key_field: str = "data_key", **kwargs: Any) -> None:
+        self.key_field = key_field
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["key_field"] = self.key_field
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
+        setattr(cls, self.attname, _EncryptedDescriptor(self))
+
+    # Conversion between plain values and bytes, per type.
+    def to_python_value(self, value: Any) -> Any:
+        return value
+
+    def to_bytes(self, value: Any) -> bytes:
+        raise NotImplementedError
+
+    def from_bytes(self, raw: bytes) -> Any:
+        raise NotImplementedError
+
+    # Database round trip.
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
+        return None if value is None else Sealed(bytes(value))
+
+    def aad(self, instance: models.Model) -> bytes:
+        return crypto.value_aad(instance._meta.db_table, self.column, instance.pk)
+
+    def open(self, instance: models.Model, sealed: bytes) -> Any:
+        data_key = resolve_data_key(instance, self.key_field)
+        if crypto.ciphertext_key_id(sealed) != data_key.pk:
+            raise crypto.DecryptionError("This value was written under another data key.")
+        key = data_key.material()
+        return self.from_bytes(crypto.decrypt(sealed, key=key, aad=self.aad(instance)))
+
+    def seal(self, instance: models.Model, value: Any) -> bytes:
+        data_key = resolve_data_key(instance, self.key_field)
+        return crypto.encrypt(
+            self.to_bytes(value),
+            key=data_key.material(),
+            key_id=data_key.pk,
+            aad=self.aad(instance),
+        )
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        state = model_instance.__dict__.get(self.attname)
+        if state is None:
+            return None
+        if isinstance(state, _Opened):
+            return bytes(state.sealed)
+        if isinstance(state, Sealed):
+            return bytes(state)
+        sealed = Sealed(self.seal(model_instance, state.value))
+        model_instance.__dict__[self.attname] = _Opened(sealed, state.value)
+        return bytes(sealed)
+
+    def reseal(self, instance: models.Model) -> None:
+        """Encrypt the current value again (after the owner's data key changed)."""
+        value = getattr(instance, self.attname)
+        instance.__dict__[self.attname] = None if value is None else _Plain(value)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        raise TypeError("Encrypted fields are not serialised in clear.")
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name != "isnull":
+            raise TypeError("Encrypted fields cannot be searched; use a blind index.")
+        return super().get_lookup(lookup_name)
+
+
+class EncryptedTextField(EncryptedField):
+    description = _("Encrypted text")
+
+    def __init__(self, *args: Any, max_chars: int | None = None, **kwargs: Any) -> None:
+        self.max_chars = max_chars
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.max_chars is not None:
+            kwargs["max_chars"] = self.max_chars
+        return name, path, args, kwargs
+
+    def to_python_value(self, value: Any) -> str:
+        return str(value)
+
+    def to_bytes(self, value: Any) -> bytes:
+        return str(value).encode("utf-8")
+
+    def from_bytes(self, raw: bytes) -> str:
+        return raw.decode("utf-8")
+
+
+class EncryptedDateField(EncryptedField):
+    description = _("Encrypted date")
+
+    def to_python_value(self, value: Any) -> datetime.date:
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        return datetime.date.fromisoformat(str(value))
+
+    def to_bytes(self, value: Any) -> bytes:
+        return self.to_python_value(value).isoformat().encode()
+
+    def from_bytes(self, raw: bytes) -> datetime.date:
+        return datetime.date.fromisoformat(raw.decode())
+
+
+class EncryptedJSONField(EncryptedField):
+    description = _("Encrypted JSON")
+
+    def to_bytes(self, value: Any) -> bytes:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+    def from_bytes(self, raw: bytes) -> Any:
+        return json.loads(raw.decode("utf-8"))
+
+
+class EncryptedBytesField(EncryptedField):
+    description = _("Encrypted file contents")
+
+    def to_python_value(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def to_bytes(self, value: Any) -> bytes:
+        return bytes(value)
+
+    def from_bytes(self, raw: bytes) -> bytes:
+        return bytes(raw)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:
+    """Return the encrypted fields of a model."""
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]

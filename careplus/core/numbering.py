@@ -1,0 +1,22 @@
+"""Sequential numbers shown to people (DOS-2018-0002), allocated inside the caller's transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from careplus.core.models import Counter
+
+
+def next_number(name: str) -> int:
+    """Return the next value of a named counter, without gaps between committed numbers."""
+    with transaction.atomic():
+        Counter.objects.get_or_create(name=name)
+        counter = Counter.objects.select_for_update().get(name=name)
+        counter.value += 1
+        counter.save(update_fields=["value"])
+        return counter.value
+
+
+def next_reference(prefix: str, year: int) -> str:
+    """Return the next reference of a kind for a year, e.g. DOS-2018-0002."""
+    return f"{prefix}-{year}-{next_number(f'{prefix}-{year}'):04d}"
