@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from typing import Any
 
@@ -15,6 +16,8 @@ from careplus.access.roles import Role
 from careplus.accounts import services
 from careplus.accounts.choices import OfficeKind, OrganisationType
 from careplus.accounts.models import Office, Organisation, User
+from careplus.cases import services as case_services
+from careplus.cases.models import Case
 
 PASSWORD = "Correct-Horse-Battery-42"
 _counter = itertools.count(1)
@@ -25,6 +28,14 @@ def make_office(
 ) -> Office:
     code = code or f"O{next(_counter):03d}"
     return Office.objects.create(code=code, name=f"Bureau {code}", country=country, kind=kind)
+
+
+def shared_office() -> Office:
+    """Return the office used when a test needs one common office."""
+    office, _created = Office.objects.get_or_create(
+        code="SHR", defaults={"name": "Bureau partagé", "country": "NP", "kind": OfficeKind.RETURN_COUNTRY}
+    )
+    return office
 
 
 def make_organisation(name: str = "", *, org_type: str = OrganisationType.NGO) -> Organisation:
@@ -73,3 +84,29 @@ def sign_in(client: Client, user: User, *, verified: bool = True) -> None:
         session: Any = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+CANARY = "CANARY-7f3e9b1c"
+
+
+def make_case(
+    *,
+    office: Office | None = None,
+    family_name: str = "Gurung",
+    given_names: str = "Sita",
+    date_of_birth: datetime.date | None = datetime.date(1995, 3, 14),
+    sex: str = "f",
+    country: str = "NP",
+) -> Case:
+    """Open a case through the service, with fictional personal data."""
+    return case_services.case_open(
+        actor=None,
+        given_names=given_names,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        nationality=country,
+        country_of_return=country,
+        office=office,
+        safe_contact={"channel": "phone", "alias": "Maya"},
+    )

@@ -11,10 +11,10 @@ from django.utils import timezone
 from careplus.accounts.models import Office, User
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
-from careplus.cases.models import Case
+from careplus.cases.models import Case, CaseAttachment
 from careplus.core import crypto
 from careplus.core.errors import RuleViolation
-from careplus.core.fields import encrypted_fields
+from careplus.core.fields import encrypted_fields, tombstones
 from careplus.core.models import DataKey
 from careplus.core.numbering import next_reference
 
@@ -90,7 +90,10 @@ def case_erase(*, actor: User | None, case: Case) -> Case:
     data_key = case.data_key
     DataKey.objects.filter(pk=data_key.pk).update(wrapped=None, destroyed_at=timezone.now())
     crypto.forget_key(data_key.pk)
-    Case.objects.filter(pk=case.pk).update(person_index="", erased_at=timezone.now())
+    Case.objects.filter(pk=case.pk).update(
+        person_index="", erased_at=timezone.now(), **tombstones(Case)
+    )
+    CaseAttachment.objects.filter(case=case).update(**tombstones(CaseAttachment))
     record_event(action=AuditAction.ERASE, obj=case, actor=actor)
     case.refresh_from_db()
     return Case.objects.select_related("data_key", "office").get(pk=case.pk)

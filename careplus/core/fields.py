@@ -44,6 +44,10 @@ class Sealed(bytes):
     """Ciphertext read from the database, not yet decrypted."""
 
 
+# What an erased value is overwritten with: no ciphertext survives crypto-shredding.
+TOMBSTONE = b"\x00"
+
+
 class _Opened:
     """A decrypted value together with the ciphertext it came from (saved as is)."""
 
@@ -88,6 +92,8 @@ class _EncryptedDescriptor:
             return None
         if isinstance(state, _Plain | _Opened):
             return state.value
+        if state == TOMBSTONE:
+            return ERASED
         try:
             value = self.field.open(instance, state)
         except crypto.KeyDestroyed:
@@ -100,7 +106,7 @@ class _EncryptedDescriptor:
         if value is None or isinstance(value, Sealed):
             instance.__dict__[name] = value
         elif value is ERASED:
-            raise ValueError("An erased value cannot be written back.")
+            instance.__dict__[name] = Sealed(TOMBSTONE)
         else:
             instance.__dict__[name] = _Plain(self.field.to_python_value(value))
 
@@ -251,3 +257,8 @@ class EncryptedBytesField(EncryptedField):
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:
     """Return the encrypted fields of a model."""
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+
+
+def tombstones(model: type[models.Model]) -> dict[str, bytes]:
+    """Return the update that overwrites every encrypted column of a model with a tombstone."""
+    return {f.attname: TOMBSTONE for f in encrypted_fields(model)}

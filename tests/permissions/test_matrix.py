@@ -63,7 +63,18 @@ def _version(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"version": ctx["target"].version}
 
 
+CASE_READERS = {Role.COORDINATOR.value, Role.CASEWORKER.value}
+
+
+def _case(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"case_id": ctx["case"].pk}
+
+
 MATRIX: dict[str, Route] = {
+    "cases:case_list": Route(expect=verified(200, only=CASE_READERS)),
+    "cases:case_detail": Route(expect=verified(200, only=CASE_READERS), kwargs=_case),
+    "audit:event_list": Route(expect=verified(200, only=DPO_ONLY)),
+    "audit:event_export": Route(method="post", expect=verified(400, only=DPO_ONLY)),
     "core:home": Route(expect=verified(200)),
     "core:health": Route(expect=everyone(200), protected=False),
     "set_language": Route(
@@ -125,12 +136,21 @@ def test_every_route_has_an_entry_in_the_matrix() -> None:
     assert set(MATRIX) - names == set(), "matrix entries for routes that no longer exist"
 
 
+def _context(target: User) -> dict[str, Any]:
+    """Objects the routes act on; the case belongs to the office of every persona's grant."""
+    return {
+        "target": target,
+        "target_grant": RoleGrant.objects.get(user=target),
+        "case": factories.make_case(office=factories.shared_office()),
+    }
+
+
 def _client_for(persona: str) -> Client:
     client = Client()
     if persona == "anonymous":
         return client
     role = Role.COORDINATOR if persona == "password_only" else Role(persona)
-    user = factories.make_user(role)
+    user = factories.make_user(role, office=factories.shared_office() if role == Role.CASEWORKER else None)
     if role != Role.DPO:
         factories.make_user(Role.DPO)  # keeps a second DPO so revocations stay legal
     factories.sign_in(client, user, verified=persona != "password_only")
@@ -143,7 +163,7 @@ def _client_for(persona: str) -> Client:
 def test_route_answers_the_expected_status(name: str, persona: str) -> None:
     route = MATRIX[name]
     target = factories.make_user(Role.DPO)
-    ctx = {"target": target, "target_grant": RoleGrant.objects.get(user=target)}
+    ctx = _context(target)
     client = _client_for(persona)
     url = reverse(name, kwargs=route.kwargs(ctx))
     response = getattr(client, route.method)(url, route.data(ctx))
@@ -158,7 +178,7 @@ def test_route_answers_the_expected_status(name: str, persona: str) -> None:
 def test_no_protected_route_answers_2xx_without_both_factors(persona: str) -> None:
     """A password-only (or anonymous) session reaches no protected URL, whatever the method."""
     target = factories.make_user(Role.DPO)
-    ctx = {"target": target, "target_grant": RoleGrant.objects.get(user=target)}
+    ctx = _context(target)
     client = _client_for(persona)
     for name, route in MATRIX.items():
         if not route.protected:

@@ -1,0 +1,89 @@
+"""Case pages: scope by role, masked names in lists, who viewed the file, constant queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+
+from careplus.access.roles import Role
+from careplus.accounts.models import User
+from careplus.cases import services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SignedIn = Callable[[User], Client]
+
+
+def test_list_masks_names_and_detail_shows_them(coordinator: User, signed_in: SignedIn) -> None:
+    case = factories.make_case(family_name="Gurung", given_names="Sita Maya")
+    client = signed_in(coordinator)
+    listing = client.get(reverse("cases:case_list")).content.decode()
+    assert case.reference in listing
+    assert "S. M. G." in listing
+    assert "Gurung" not in listing
+    detail = client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk})).content.decode()
+    assert "Gurung" in detail
+    assert "Sita Maya" in detail
+
+
+def test_caseworkers_see_only_their_office(signed_in: SignedIn) -> None:
+    nepal, cameroon = factories.make_office("NPL"), factories.make_office("CMR", country="CM")
+    mine = factories.make_case(office=nepal)
+    theirs = factories.make_case(office=cameroon, family_name="Mbarga")
+    worker = factories.make_user(Role.CASEWORKER, office=nepal)
+    client = signed_in(worker)
+    listing = client.get(reverse("cases:case_list")).content.decode()
+    assert mine.reference in listing
+    assert theirs.reference not in listing
+    assert client.get(reverse("cases:case_detail", kwargs={"case_id": mine.pk})).status_code == 200
+    assert client.get(reverse("cases:case_detail", kwargs={"case_id": theirs.pk})).status_code == 404
+
+
+def test_coordinator_sees_who_viewed_the_file(coordinator: User, signed_in: SignedIn) -> None:
+    office = factories.make_office("NPL")
+    case = factories.make_case(office=office)
+    worker = factories.make_user(Role.CASEWORKER, office=office, email="sita.worker@example.test")
+    url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
+    worker_page = signed_in(worker).get(url).content.decode()
+    assert "Qui a consulté ce dossier" not in worker_page
+    page = signed_in(coordinator).get(url).content.decode()
+    assert "Qui a consulté ce dossier" in page
+    assert "sita.worker@example.test" in page
+
+
+def test_erased_case_reads_as_erased_everywhere(coordinator: User, signed_in: SignedIn) -> None:
+    case = services.case_erase(actor=None, case=factories.make_case(family_name=factories.CANARY))
+    client = signed_in(coordinator)
+    listing = client.get(reverse("cases:case_list"))
+    detail = client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
+    assert listing.status_code == detail.status_code == 200
+    assert "[effacé]" in detail.content.decode()
+    assert factories.CANARY not in detail.content.decode() + listing.content.decode()
+
+
+def test_bad_status_filter_is_ignored(coordinator: User, signed_in: SignedIn) -> None:
+    factories.make_case()
+    response = signed_in(coordinator).get(reverse("cases:case_list"), {"status": "<script>", "page": "x"})
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
+
+
+def test_detail_and_list_query_counts_do_not_grow_with_history(
+    coordinator: User, signed_in: SignedIn, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    case = factories.make_case()
+    client = signed_in(coordinator)
+    url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
+    for _index in range(20):
+        client.get(url)
+    for _index in range(30):
+        factories.make_case()
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("cases:case_list")).status_code == 200
