@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install lint types unit browser check-i18n messages chromium clean
+.PHONY: run test install lint types unit browser messages chromium clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -58,3 +58,7 @@ test: $(STAMP) chromium lint types
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache
+
+# Benchmarks (figures and ratios, never timed tests).
+bench: $(STAMP)
+	$(PY) -m bench.audit_verify 500000

@@ -33,7 +33,8 @@ def make_office(
 def shared_office() -> Office:
     """Return the office used when a test needs one common office."""
     office, _created = Office.objects.get_or_create(
-        code="SHR", defaults={"name": "Bureau partagé", "country": "NP", "kind": OfficeKind.RETURN_COUNTRY}
+        code="SHR",
+        defaults={"name": "Bureau partagé", "country": "NP", "kind": OfficeKind.RETURN_COUNTRY},
     )
     return office
 

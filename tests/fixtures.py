@@ -86,5 +86,5 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if transactional:
         _set_audit_maintenance(item.config, 1)
     yield
-    if transactional:
+    if transactional and nextitem is not None:  # after the last test the database is gone
         _set_audit_maintenance(item.config, 0)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from django.db import connection
 
 from careplus.cases.models import Case, CaseAttachment
@@ -37,18 +38,35 @@ print("written", case.reference)
 
 def test_every_encrypted_field_is_covered_by_the_canary_script() -> None:
     names = {f.name for model in (Case, CaseAttachment) for f in encrypted_fields(model)}
-    assert names == {"given_names", "family_name", "date_of_birth", "safe_contact", "filename", "content"}
+    assert names == {
+        "given_names",
+        "family_name",
+        "date_of_birth",
+        "safe_contact",
+        "filename",
+        "content",
+    }
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))
+    }
     env.update(extra)
     return env
 
 
 def _manage(*args: str, env: dict[str, str]) -> str:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout + result.stderr
@@ -72,7 +90,9 @@ def _sqlite_branch(tmp_path: Path) -> None:
 
 def _postgres_branch(tmp_path: Path) -> None:
     case = factories.make_case(family_name=f"{CANARY}-family", given_names=f"{CANARY}-given")
-    attachment = CaseAttachment(case=case, content_type="text/plain", size=20, uploaded_by=factories.make_user())
+    attachment = CaseAttachment(
+        case=case, content_type="text/plain", size=20, uploaded_by=factories.make_user()
+    )
     attachment.filename = f"{CANARY}-file.txt"
     attachment.content = f"{CANARY}-content".encode()
     attachment.save()
@@ -94,7 +114,9 @@ def _postgres_branch(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_canary_is_absent_from_storage_backups_and_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_canary_is_absent_from_storage_backups_and_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     if connection.vendor == "sqlite":
         _sqlite_branch(tmp_path)
     else:

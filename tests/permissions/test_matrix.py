@@ -150,7 +150,9 @@ def _client_for(persona: str) -> Client:
     if persona == "anonymous":
         return client
     role = Role.COORDINATOR if persona == "password_only" else Role(persona)
-    user = factories.make_user(role, office=factories.shared_office() if role == Role.CASEWORKER else None)
+    user = factories.make_user(
+        role, office=factories.shared_office() if role == Role.CASEWORKER else None
+    )
     if role != Role.DPO:
         factories.make_user(Role.DPO)  # keeps a second DPO so revocations stay legal
     factories.sign_in(client, user, verified=persona != "password_only")

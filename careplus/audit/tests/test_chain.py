@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -33,7 +34,9 @@ def triggers_disabled() -> Iterator[None]:
 
 def _chain(n: int) -> None:
     for index in range(n):
-        record_event(action=AuditAction.VIEW, object_type="cases.case", object_id=f"obj-{index}", actor=None)
+        record_event(
+            action=AuditAction.VIEW, object_type="cases.case", object_id=f"obj-{index}", actor=None
+        )
 
 
 def test_an_intact_chain_verifies() -> None:
@@ -53,7 +56,9 @@ def test_a_hundred_random_tamperings_are_all_detected() -> None:
         seq = rng.randint(1, 30)
         with triggers_disabled(), connection.cursor() as cursor:
             if kind == "update":
-                column = rng.choice(["actor_label", "action", "object_id", "fields", "ip", "outcome", "ts"])
+                column = rng.choice(
+                    ["actor_label", "action", "object_id", "fields", "ip", "outcome", "ts"]
+                )
                 value = "999" if column == "ts" else "forged"
                 cursor.execute(f"UPDATE {table} SET {column} = %s WHERE seq = %s", [value, seq])
             elif kind == "delete":

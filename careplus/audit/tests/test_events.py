@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careplus.access.roles import Role
 from careplus.accounts.models import RoleGrant, User
@@ -37,9 +38,15 @@ def only_event(since: int) -> AuditEvent:
 
 def test_password_sign_in(coordinator: User) -> None:
     start = last_seq()
-    Client(REMOTE_ADDR="192.0.2.7").post("/connexion/", {"username": coordinator.email, "password": factories.PASSWORD})
+    Client(REMOTE_ADDR="192.0.2.7").post(
+        "/connexion/", {"username": coordinator.email, "password": factories.PASSWORD}
+    )
     event = only_event(start)
-    assert (event.action, event.actor_id, event.object_id) == (AuditAction.LOGIN, str(coordinator.pk), str(coordinator.pk))
+    assert (event.action, event.actor_id, event.object_id) == (
+        AuditAction.LOGIN,
+        str(coordinator.pk),
+        str(coordinator.pk),
+    )
     assert event.ip == "192.0.2.7"
     assert event.roles == "coordinator"
     assert len(event.request_id) == 32
@@ -59,7 +66,10 @@ def test_failed_and_successful_second_factor(coordinator: User) -> None:
     client = Client()
     client.post("/connexion/", {"username": coordinator.email, "password": factories.PASSWORD})
     start = last_seq()
-    client.post("/connexion/code/", {"token": "000000" if factories.totp_code(coordinator) != "000000" else "111111"})
+    client.post(
+        "/connexion/code/",
+        {"token": "000000" if factories.totp_code(coordinator) != "000000" else "111111"},
+    )
     assert only_event(start).action == AuditAction.SECOND_FACTOR_FAILED
     # django-otp throttles after a failure; let the delay pass.
     TOTPDevice.objects.filter(user=coordinator).update(
@@ -86,7 +96,10 @@ def test_case_page_view(coordinator: User, signed_in: Callable[[User], Client]) 
     client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
     event = only_event(start)
     assert (event.action, event.object_type, event.object_id, event.actor_id) == (
-        AuditAction.VIEW, "cases.case", str(case.pk), str(coordinator.pk)
+        AuditAction.VIEW,
+        "cases.case",
+        str(case.pk),
+        str(coordinator.pk),
     )
     assert event.fields == ""
 
@@ -99,7 +112,10 @@ def test_out_of_scope_case_is_a_recorded_denial(signed_in: Callable[[User], Clie
     assert client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk})).status_code == 404
     event = only_event(start)
     assert (event.action, event.outcome, event.object_id, event.actor_id) == (
-        AuditAction.DENIED, AuditOutcome.DENIED, str(case.pk), str(outsider.pk)
+        AuditAction.DENIED,
+        AuditOutcome.DENIED,
+        str(case.pk),
+        str(outsider.pk),
     )
 
 
@@ -119,7 +135,9 @@ def test_function_level_denial(partner: User, signed_in: Callable[[User], Client
         ("deactivate", AuditAction.CHANGE),
     ],
 )
-def test_account_changes(dpo: User, signed_in: Callable[[User], Client], do: str, action: str) -> None:
+def test_account_changes(
+    dpo: User, signed_in: Callable[[User], Client], do: str, action: str
+) -> None:
     target = factories.make_user(Role.TRAINER)
     client = signed_in(dpo)
     start = last_seq()
@@ -136,7 +154,9 @@ def test_account_changes(dpo: User, signed_in: Callable[[User], Client], do: str
     assert event.field_names
 
 
-def test_encrypted_values_never_reach_the_audit_log(coordinator: User, signed_in: Callable[[User], Client]) -> None:
+def test_encrypted_values_never_reach_the_audit_log(
+    coordinator: User, signed_in: Callable[[User], Client]
+) -> None:
     case = factories.make_case(family_name=factories.CANARY)
     signed_in(coordinator).get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
     dump = str(list(AuditEvent.objects.values_list()))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
+
 from django.test import Client
 from django.urls import reverse
-from pytest_django import DjangoAssertNumQueries
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
@@ -41,7 +42,9 @@ def test_caseworkers_see_only_their_office(signed_in: SignedIn) -> None:
     assert mine.reference in listing
     assert theirs.reference not in listing
     assert client.get(reverse("cases:case_detail", kwargs={"case_id": mine.pk})).status_code == 200
-    assert client.get(reverse("cases:case_detail", kwargs={"case_id": theirs.pk})).status_code == 404
+    assert (
+        client.get(reverse("cases:case_detail", kwargs={"case_id": theirs.pk})).status_code == 404
+    )
 
 
 def test_coordinator_sees_who_viewed_the_file(coordinator: User, signed_in: SignedIn) -> None:
@@ -68,7 +71,9 @@ def test_erased_case_reads_as_erased_everywhere(coordinator: User, signed_in: Si
 
 def test_bad_status_filter_is_ignored(coordinator: User, signed_in: SignedIn) -> None:
     factories.make_case()
-    response = signed_in(coordinator).get(reverse("cases:case_list"), {"status": "<script>", "page": "x"})
+    response = signed_in(coordinator).get(
+        reverse("cases:case_list"), {"status": "<script>", "page": "x"}
+    )
     assert response.status_code == 200
     assert "<script>" not in response.content.decode()
 

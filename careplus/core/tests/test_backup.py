@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -46,7 +47,9 @@ def target(tmp_path: Path) -> Iterator[dict[str, Any]]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _rows(settings_dict: dict[str, Any] | None, table: str, columns: str = "*") -> list[tuple[Any, ...]]:
+def _rows(
+    settings_dict: dict[str, Any] | None, table: str, columns: str = "*"
+) -> list[tuple[Any, ...]]:
     """Read a table's rows, normalised, from the live or the restored database."""
     query = f"SELECT {columns} FROM {table} ORDER BY 1"
     if settings_dict is None:
@@ -75,11 +78,16 @@ def _norm(value: Any) -> Any:
 def _decrypt_family_name(settings_dict: dict[str, Any], case: Case) -> str:
     """Decrypt a value from the restored database with the configured master keys only."""
     data_key_id = case.data_key_id
-    key_rows = {r[0].replace("-", ""): r for r in _rows(settings_dict, "core_datakey", "id, master_key_id, wrapped")}
+    key_rows = {
+        r[0].replace("-", ""): r
+        for r in _rows(settings_dict, "core_datakey", "id, master_key_id, wrapped")
+    }
     key_row = key_rows[data_key_id.hex]
     master_id, wrapped = key_row[1], key_row[2]
     material = crypto.unwrap_key(bytes(wrapped), key_id=data_key_id, master_key_id=master_id)
-    case_rows = {r[0].replace("-", ""): r for r in _rows(settings_dict, "cases_case", "id, family_name")}
+    case_rows = {
+        r[0].replace("-", ""): r for r in _rows(settings_dict, "cases_case", "id, family_name")
+    }
     blob = case_rows[case.pk.hex][1]
     aad = crypto.value_aad("cases_case", "family_name", case.pk)
     return crypto.decrypt(bytes(blob), key=material, aad=aad).decode()
@@ -106,7 +114,7 @@ def test_truncated_or_edited_backup_is_refused(tmp_path: Path, target: dict[str,
     data = path.read_bytes()
     truncated = tmp_path / "truncated.bak"
     truncated.write_bytes(data[: len(data) - 40])
-    with pytest.raises(BackupError, match="truncated|cannot be decrypted"):
+    with pytest.raises(BackupError, match=r"truncated|cannot be decrypted"):
         restore_backup(truncated, settings_dict=target)
     edited = tmp_path / "edited.bak"
     middle = len(data) // 2
@@ -126,15 +134,23 @@ def test_wrong_key_is_refused_with_a_clear_message(tmp_path: Path, target: dict[
     write_backup(path)
     current_id = crypto.keyring().current_id
     wrong = f"{current_id}:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
-    with override_settings(CAREPLUS_MASTER_KEYS=wrong), pytest.raises(BackupError, match="wrong key"):
+    with (
+        override_settings(CAREPLUS_MASTER_KEYS=wrong),
+        pytest.raises(BackupError, match="wrong key"),
+    ):
         restore_backup(path, settings_dict=target)
     other = "other9:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
-    with override_settings(CAREPLUS_MASTER_KEYS=other), pytest.raises(BackupError, match="not configured"):
+    with (
+        override_settings(CAREPLUS_MASTER_KEYS=other),
+        pytest.raises(BackupError, match="not configured"),
+    ):
         restore_backup(path, settings_dict=target)
     assert _target_is_empty(target)
 
 
-def test_restore_refuses_a_database_that_is_not_empty(tmp_path: Path, target: dict[str, Any]) -> None:
+def test_restore_refuses_a_database_that_is_not_empty(
+    tmp_path: Path, target: dict[str, Any]
+) -> None:
     factories.make_case()
     path = tmp_path / "careplus.bak"
     write_backup(path)
@@ -143,7 +159,9 @@ def test_restore_refuses_a_database_that_is_not_empty(tmp_path: Path, target: di
         restore_backup(path, settings_dict=target)
 
 
-def test_backup_command_reports_and_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_backup_command_reports_and_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("backup", str(tmp_path / "out" / "careplus.bak"))
     assert "Backup written to" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No backup file"):

@@ -6,8 +6,10 @@ import base64
 import datetime
 import os
 import secrets
+import uuid
 
 import pytest
+
 from django.db import connection
 from django.db.models import Count
 from django.test import override_settings
@@ -23,9 +25,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _raw(table: str, column: str, pk: object) -> bytes:
+def _raw(table: str, column: str, pk: uuid.UUID) -> bytes:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk.hex if connection.vendor == "sqlite" else pk])  # type: ignore[attr-defined]
+        cursor.execute(
+            f"SELECT {column} FROM {table} WHERE id = %s",
+            [pk.hex if connection.vendor == "sqlite" else pk],
+        )
         return bytes(cursor.fetchone()[0])
 
 
@@ -36,7 +41,9 @@ def _fresh(case: Case) -> Case:
 
 def test_every_field_type_round_trips_and_is_stored_as_ciphertext() -> None:
     case = factories.make_case(family_name=factories.CANARY, given_names="Émilie Ñ")
-    attachment = CaseAttachment(case=case, content_type="application/pdf", size=4, uploaded_by=factories.make_user())
+    attachment = CaseAttachment(
+        case=case, content_type="application/pdf", size=4, uploaded_by=factories.make_user()
+    )
     attachment.filename = "rapport.pdf"
     attachment.content = b"%PDF" + factories.CANARY.encode()
     attachment.save()
@@ -60,7 +67,7 @@ def test_ciphertext_moved_to_another_row_or_column_fails_to_decrypt() -> None:
     first = factories.make_case(family_name="Alpha")
     second = factories.make_case(family_name="Beta")
     other_row = Case.objects.get(pk=second.pk)
-    other_row.__dict__["family_name"] = type(other_row).family_name.field.from_db_value(  # type: ignore[attr-defined]
+    other_row.__dict__["family_name"] = type(other_row).family_name.field.from_db_value(
         _raw("cases_case", "family_name", first.pk), None, connection
     )
     with pytest.raises(crypto.DecryptionError):
@@ -68,7 +75,7 @@ def test_ciphertext_moved_to_another_row_or_column_fails_to_decrypt() -> None:
 
     same_key = factories.make_case(family_name="Gamma", given_names="Delta")
     moved = Case.objects.select_related("data_key").get(pk=same_key.pk)
-    moved.__dict__["given_names"] = type(moved).given_names.field.from_db_value(  # type: ignore[attr-defined]
+    moved.__dict__["given_names"] = type(moved).given_names.field.from_db_value(
         _raw("cases_case", "family_name", same_key.pk), None, connection
     )
     with pytest.raises(crypto.DecryptionError):
@@ -78,7 +85,8 @@ def test_ciphertext_moved_to_another_row_or_column_fails_to_decrypt() -> None:
 def test_a_hundred_thousand_encryptions_never_repeat_a_nonce() -> None:
     key, key_id = crypto.new_data_key(), DataKey.generate().pk
     nonces = {
-        crypto.encrypt(b"x", key=key, key_id=key_id, aad=b"t:c:1")[17:29] for _index in range(100_000)
+        crypto.encrypt(b"x", key=key, key_id=key_id, aad=b"t:c:1")[17:29]
+        for _index in range(100_000)
     }
     assert len(nonces) == 100_000
 
@@ -104,7 +112,11 @@ def test_rotation_rewraps_every_key_and_the_old_master_key_can_go(settings: obje
 def test_erasure_destroys_the_key_and_leaves_aggregates_unchanged() -> None:
     factories.make_case(family_name="Keep", sex="m", country="CM")
     target = factories.make_case(family_name=factories.CANARY, sex="f", country="NP")
-    before = list(Case.objects.values("sex", "status", "country_of_return").annotate(n=Count("id")).order_by("sex"))
+    before = list(
+        Case.objects.values("sex", "status", "country_of_return")
+        .annotate(n=Count("id"))
+        .order_by("sex")
+    )
 
     erased = case_services.case_erase(actor=None, case=target)
     assert erased.family_name is ERASED
@@ -116,7 +128,11 @@ def test_erasure_destroys_the_key_and_leaves_aggregates_unchanged() -> None:
     assert data_key.wrapped is None
     assert data_key.destroyed_at is not None
     assert _fresh(target).family_name is ERASED
-    after = list(Case.objects.values("sex", "status", "country_of_return").annotate(n=Count("id")).order_by("sex"))
+    after = list(
+        Case.objects.values("sex", "status", "country_of_return")
+        .annotate(n=Count("id"))
+        .order_by("sex")
+    )
     assert after == before
 
 
@@ -131,8 +147,12 @@ def test_erased_case_can_be_saved_and_no_ciphertext_survives() -> None:
 
 
 def test_blind_index_matches_normalised_values_only_under_its_key() -> None:
-    assert crypto.blind_index("Émilie  DUPONT-Ba", purpose="p") == crypto.blind_index("emilie dupont ba", purpose="p")
-    assert crypto.blind_index("Emilie Dupont", purpose="p") != crypto.blind_index("Emilie Dupond", purpose="p")
+    assert crypto.blind_index("Émilie  DUPONT-Ba", purpose="p") == crypto.blind_index(
+        "emilie dupont ba", purpose="p"
+    )
+    assert crypto.blind_index("Emilie Dupont", purpose="p") != crypto.blind_index(
+        "Emilie Dupond", purpose="p"
+    )
     assert crypto.blind_index("x", purpose="a") != crypto.blind_index("x", purpose="b")
     reference = crypto.blind_index("Emilie Dupont", purpose="p")
     with override_settings(CAREPLUS_INDEX_KEY=secrets.token_urlsafe(32)):
@@ -155,7 +175,12 @@ def test_encrypted_fields_cannot_be_searched() -> None:
 def test_master_keys_are_validated() -> None:
     with pytest.raises(Exception, match="32 bytes"):
         crypto.parse_keyring("k1:" + base64.urlsafe_b64encode(b"short").decode())
-    ring = crypto.parse_keyring("a:" + base64.urlsafe_b64encode(bytes(32)).decode() + ",b:" + base64.urlsafe_b64encode(bytes(range(32))).decode())
+    ring = crypto.parse_keyring(
+        "a:"
+        + base64.urlsafe_b64encode(bytes(32)).decode()
+        + ",b:"
+        + base64.urlsafe_b64encode(bytes(range(32))).decode()
+    )
     assert ring.current_id == "a"
     with pytest.raises(crypto.DecryptionError):
         ring.key("zzz")

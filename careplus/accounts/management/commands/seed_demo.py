@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from careplus.accounts import demo
+from careplus.cases.demo import seed_cases
 
 
 class Command(BaseCommand):
@@ -14,6 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = demo.seed_accounts()
+        created = seed_cases()
+        self.stdout.write(f"Demo case files created: {created}.")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for spec in users:
             self.stdout.write(f"  {spec.role.value:<12} {spec.email}")
