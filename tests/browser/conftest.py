@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,12 +41,27 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+    """Open pages in separate browser contexts (separate sessions), closed once idle."""
+    pages: list[Page] = []
+
+    def _open() -> Page:
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        pages.append(page)
+        return page
+
+    yield _open
+    for page in pages:
+        # Let in-flight requests finish before the live server stops sharing its database.
+        page.wait_for_load_state("networkidle")
+        page.context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    return new_page()
 
 
 @pytest.fixture

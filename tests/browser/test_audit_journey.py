@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_views_are_visible_to_coordinator_and_dpo(
-    browser: object, live_server: object, artifacts: Path
+    new_page: Callable[[], Page], live_server: object, artifacts: Path
 ) -> None:
     base = str(live_server)
     office = factories.make_office("NPL")
@@ -23,12 +24,6 @@ def test_views_are_visible_to_coordinator_and_dpo(
     worker = factories.make_user(Role.CASEWORKER, office=office, email="worker@example.test")
     coordinator = factories.make_user(Role.COORDINATOR, email="coord@example.test")
     dpo = factories.make_user(Role.DPO, email="dpo@example.test")
-
-    def new_page() -> Page:
-        context = browser.new_context(locale="fr-FR")  # type: ignore[attr-defined]
-        page: Page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
 
     page = new_page()
     sign_in(page, base, worker)
