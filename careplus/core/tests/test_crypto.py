@@ -184,3 +184,11 @@ def test_master_keys_are_validated() -> None:
     assert ring.current_id == "a"
     with pytest.raises(crypto.DecryptionError):
         ring.key("zzz")
+
+
+def test_rotate_keys_command_reports_its_work(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.core.management import call_command
+
+    factories.make_case()
+    call_command("rotate_keys")
+    assert "0 of 1 data keys re-wrapped" in capsys.readouterr().out
