@@ -83,9 +83,7 @@ def main(count: int) -> dict[str, object]:
         "write_seconds": round(write_seconds, 2),
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    print(
-        f"{'benchmark':<16}{'engine':<12}{'events':>10}{'seconds':>10}{'events/s':>14}{'target':>10}{'ratio':>8}"
-    )
+    print(f"{'benchmark':<16}{'engine':<12}{'events':>10}{'seconds':>10}{'events/s':>14}{'target':>10}{'ratio':>8}")
     print(f"{'audit_verify':<16}{connection.vendor:<12}{verdict.checked:>10}{best:>10.3f}{rate:>14,.0f}"
           f"{TARGET_RATE:>10,}{rate / TARGET_RATE:>8.2f}")  # fmt: skip
     out = Path(__file__).resolve().parent / "results"

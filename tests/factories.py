@@ -18,14 +18,15 @@ from careplus.accounts.choices import OfficeKind, OrganisationType
 from careplus.accounts.models import Office, Organisation, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Case
+from careplus.programmes.models import Programme
+from careplus.referrals import services as referral_services
+from careplus.referrals.models import Referral
 
 PASSWORD = "Correct-Horse-Battery-42"
 _counter = itertools.count(1)
 
 
-def make_office(
-    code: str = "", *, kind: str = OfficeKind.RETURN_COUNTRY, country: str = "NP"
-) -> Office:
+def make_office(code: str = "", *, kind: str = OfficeKind.RETURN_COUNTRY, country: str = "NP") -> Office:
     code = code or f"O{next(_counter):03d}"
     return Office.objects.create(code=code, name=f"Bureau {code}", country=country, kind=kind)
 
@@ -37,6 +38,14 @@ def shared_office() -> Office:
         defaults={"name": "Bureau partagé", "country": "NP", "kind": OfficeKind.RETURN_COUNTRY},
     )
     return office
+
+
+def shared_organisation() -> Organisation:
+    """Return the organisation used when a test needs one common referrer."""
+    organisation, _created = Organisation.objects.get_or_create(
+        name="Organisation partagée", defaults={"type": OrganisationType.NGO}
+    )
+    return organisation
 
 
 def make_organisation(name: str = "", *, org_type: str = OrganisationType.NGO) -> Organisation:
@@ -61,9 +70,7 @@ def make_user(
             office = make_office()
         if role == Role.PARTNER and organisation is None:
             organisation = make_organisation()
-        services.role_grant(
-            actor=granted_by or user, user=user, role=role, office=office, organisation=organisation
-        )
+        services.role_grant(actor=granted_by or user, user=user, role=role, office=office, organisation=organisation)
     if with_totp:
         TOTPDevice.objects.create(user=user, name=services.TOTP_DEVICE_NAME, confirmed=True)
     return user
@@ -110,4 +117,70 @@ def make_case(
         country_of_return=country,
         office=office,
         safe_contact={"channel": "phone", "alias": "Maya"},
+    )
+
+
+def make_programme(**overrides: Any) -> Programme:
+    values: dict[str, Any] = {
+        "name": f"Programme {next(_counter)}",
+        "funder": "Fonds fictif",
+        "starts_on": datetime.date(2017, 11, 1),
+        "ends_on": datetime.date(2030, 12, 31),
+        "target_beneficiaries": 15,
+        "target_trainings": 5,
+    }
+    values.update(overrides)
+    return Programme.objects.create(**values)
+
+
+def person_data(**overrides: Any) -> dict[str, Any]:
+    """Fictional person data of a referral, as the form's cleaned data gives it."""
+    person: dict[str, Any] = {
+        "referrer_name": "Capitaine Durand, brigade de protection",
+        "referrer_contact": "referent@example.test",
+        "given_names": "Leila",
+        "family_name": "Haddad",
+        "date_of_birth": datetime.date(1995, 5, 4),
+        "estimated_age": None,
+        "sex": "f",
+        "nationality": "TN",
+        "languages": "arabe, français",
+        "city": "Lyon",
+        "departement": "69",
+        "identification_status": "identified",
+        "identified_by": "police",
+        "forms_of_exploitation": ["domestic_servitude"],
+        "wishes_voluntary_return": True,
+        "country_of_return": "TN",
+        "guardian_name": "",
+        "guardian_contact": "",
+        "safety_concerns": "",
+        "consent_referral": True,
+        "consent_data_processing": True,
+        "consent_date": datetime.date(2018, 4, 2),
+    }
+    person.update(overrides)
+    return person
+
+
+def make_referral(
+    *,
+    actor: User | None = None,
+    organisation: Organisation | None = None,
+    programme: Programme | None = None,
+    received_on: datetime.date = datetime.date(2018, 4, 3),
+    confirm_duplicate: bool = True,
+    **person: Any,
+) -> Referral:
+    """Submit a referral through the service."""
+    organisation = organisation or make_organisation()
+    actor = actor or make_user(Role.PARTNER, organisation=organisation)
+    return referral_services.referral_submit(
+        actor=actor,
+        programme=programme or Programme.objects.first() or make_programme(),
+        organisation=organisation,
+        channel="portal",
+        received_on=received_on,
+        person=person_data(**person),
+        confirm_duplicate=confirm_duplicate,
     )

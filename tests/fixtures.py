@@ -88,3 +88,17 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     if transactional and nextitem is not None:  # after the last test the database is gone
         _set_audit_maintenance(item.config, 0)
+
+
+@pytest.fixture(autouse=True)
+def _shipped_instruments(request: pytest.FixtureRequest) -> None:
+    """Reload the instruments that data migrations ship, after a transactional test's flush."""
+    if not _uses_transactional_db(request.node):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    module = importlib.import_module("careplus.referrals.migrations.0002_load_instruments")
+    module.load(apps, None)

@@ -49,11 +49,7 @@ def test_every_encrypted_field_is_covered_by_the_canary_script() -> None:
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))}
     env.update(extra)
     return env
 
@@ -90,9 +86,7 @@ def _sqlite_branch(tmp_path: Path) -> None:
 
 def _postgres_branch(tmp_path: Path) -> None:
     case = factories.make_case(family_name=f"{CANARY}-family", given_names=f"{CANARY}-given")
-    attachment = CaseAttachment(
-        case=case, content_type="text/plain", size=20, uploaded_by=factories.make_user()
-    )
+    attachment = CaseAttachment(case=case, content_type="text/plain", size=20, uploaded_by=factories.make_user())
     attachment.filename = f"{CANARY}-file.txt"
     attachment.content = f"{CANARY}-content".encode()
     attachment.save()
@@ -114,9 +108,7 @@ def _postgres_branch(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_canary_is_absent_from_storage_backups_and_logs(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_canary_is_absent_from_storage_backups_and_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     if connection.vendor == "sqlite":
         _sqlite_branch(tmp_path)
     else:

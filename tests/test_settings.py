@@ -29,11 +29,7 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))
-    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CAREPLUS_", "DJANGO_", "DATABASE_URL"))}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

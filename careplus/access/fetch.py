@@ -13,11 +13,12 @@ from django.http import Http404, HttpRequest
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.access.scopes import cases_visible_to, users_visible_to
+from careplus.access.scopes import cases_visible_to, referrals_visible_to, users_visible_to
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
 from careplus.cases.models import Case
+from careplus.referrals.models import Referral
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -45,9 +46,7 @@ def require(actor: Any, action: Action) -> None:
         raise deny(action=action)
 
 
-def _fetch(
-    actor: Any, queryset: QuerySet[Any], pk: UUID | str, action: Action, model: type[Model]
-) -> Any:
+def _fetch(actor: Any, queryset: QuerySet[Any], pk: UUID | str, action: Action, model: type[Model]) -> Any:
     label = model._meta.label_lower
     if not can(actor, action):
         raise deny(action=action, object_type=label, object_id=pk)
@@ -68,3 +67,10 @@ def get_case_for(actor: Any, case_id: UUID | str, *, action: Action) -> Case:
     queryset = cases_visible_to(actor).select_related("office", "data_key")
     case: Case = _fetch(actor, queryset, case_id, action, Case)
     return case
+
+
+def get_referral_for(actor: Any, referral_id: UUID | str, *, action: Action) -> Referral:
+    """Return a referral the actor may act on, or raise 404."""
+    queryset = referrals_visible_to(actor).select_related("data_key", "programme", "organisation", "case")
+    referral: Referral = _fetch(actor, queryset, referral_id, action, Referral)
+    return referral

@@ -29,9 +29,7 @@ def grants_of(user: Any) -> tuple[Grant, ...]:
         return ()
     cached: tuple[Grant, ...] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        rows = user.role_grants.filter(revoked_at__isnull=True).values_list(
-            "role", "office_id", "organisation_id"
-        )
+        rows = user.role_grants.filter(revoked_at__isnull=True).values_list("role", "office_id", "organisation_id")
         cached = tuple(Grant(Role(role), office, org) for role, office, org in rows)
         setattr(user, _CACHE_ATTR, cached)
     return cached

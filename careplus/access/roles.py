@@ -23,6 +23,11 @@ class Action(models.TextChoices):
     USERS_MANAGE = "users.manage", _("Create users, grant and revoke roles")
     CASES_VIEW = "cases.view", _("See the case files in one's scope")
     CASE_VIEWERS = "cases.viewers", _("See who viewed a case file")
+    REFERRALS_SUBMIT = "referrals.submit", _("Submit referrals")
+    REFERRALS_VIEW = "referrals.view", _("Follow referrals in one's scope")
+    REFERRALS_SCREEN = "referrals.screen", _("Record an identification screening")
+    REFERRALS_DECIDE = "referrals.decide", _("Decide on referrals")
+    REFERRALS_READ_PERSON = "referrals.person", _("Read the person data of referrals")
     AUDIT_READ = "audit.read", _("Search the audit log")
     AUDIT_EXPORT = "audit.export", _("Export the audit log")
 
@@ -30,9 +35,18 @@ class Action(models.TextChoices):
 _EVERYONE = frozenset({Action.HOME_VIEW, Action.ACCOUNT_SELF})
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.COORDINATOR: _EVERYONE | {Action.CASES_VIEW, Action.CASE_VIEWERS},
+    Role.COORDINATOR: _EVERYONE
+    | {
+        Action.CASES_VIEW,
+        Action.CASE_VIEWERS,
+        Action.REFERRALS_SUBMIT,
+        Action.REFERRALS_VIEW,
+        Action.REFERRALS_SCREEN,
+        Action.REFERRALS_DECIDE,
+        Action.REFERRALS_READ_PERSON,
+    },
     Role.CASEWORKER: _EVERYONE | {Action.CASES_VIEW},
-    Role.PARTNER: _EVERYONE,
+    Role.PARTNER: _EVERYONE | {Action.REFERRALS_SUBMIT, Action.REFERRALS_VIEW, Action.REFERRALS_SCREEN},
     Role.TRAINER: _EVERYONE,
     Role.AUDITOR: _EVERYONE,
     Role.DPO: _EVERYONE | {Action.USERS_MANAGE, Action.AUDIT_READ, Action.AUDIT_EXPORT},

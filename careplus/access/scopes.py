@@ -11,6 +11,7 @@ from careplus.access.roles import Action, Role
 from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
 from careplus.cases.models import Case
+from careplus.referrals.models import Referral
 
 
 def users_visible_to(actor: Any) -> QuerySet[User]:
@@ -29,6 +30,20 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
         return Case.objects.all()
     offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
     return Case.objects.filter(office_id__in=offices)
+
+
+def partner_organisations(actor: Any) -> set[Any]:
+    """Return the ids of the organisations the actor refers for."""
+    return {g.organisation_id for g in grants_of(actor) if g.role == Role.PARTNER and g.organisation_id}
+
+
+def referrals_visible_to(actor: Any) -> QuerySet[Referral]:
+    """Return the referrals the actor may follow: coordinators all, partners their organisations'."""
+    if not can(actor, Action.REFERRALS_VIEW):
+        return Referral.objects.none()
+    if any(grant.role == Role.COORDINATOR for grant in grants_of(actor)):
+        return Referral.objects.all()
+    return Referral.objects.filter(organisation_id__in=partner_organisations(actor))
 
 
 def audit_events_visible_to(actor: Any) -> QuerySet[AuditEvent]:

@@ -49,9 +49,7 @@ class DemoUser:
 DEMO_USERS = [
     DemoUser("coordination@demo.careplus.test", "Claire Martin", Role.COORDINATOR),
     DemoUser("agent.nepal@demo.careplus.test", "Sita Gurung", Role.CASEWORKER, office_code="NPL"),
-    DemoUser(
-        "agent.cameroun@demo.careplus.test", "Paul Mbarga", Role.CASEWORKER, office_code="CMR"
-    ),
+    DemoUser("agent.cameroun@demo.careplus.test", "Paul Mbarga", Role.CASEWORKER, office_code="CMR"),
     DemoUser(
         "partenaire.ofii@demo.careplus.test",
         "Julien Perrin",
@@ -81,15 +79,11 @@ def seed_accounts() -> list[DemoUser]:
         )
     organisations = {}
     for name, org_type in ORGANISATIONS:
-        organisations[name], _created = Organisation.objects.update_or_create(
-            name=name, defaults={"type": org_type}
-        )
+        organisations[name], _created = Organisation.objects.update_or_create(name=name, defaults={"type": org_type})
     for spec in DEMO_USERS:
         user = User.objects.filter(email=spec.email).first()
         if user is None:
-            user = User.objects.create_user(
-                email=spec.email, password=DEMO_PASSWORD, full_name=spec.full_name
-            )
+            user = User.objects.create_user(email=spec.email, password=DEMO_PASSWORD, full_name=spec.full_name)
         office = offices[spec.office_code] if spec.office_code else None
         organisation = organisations[spec.organisation] if spec.organisation else None
         RoleGrant.objects.get_or_create(

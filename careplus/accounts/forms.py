@@ -29,9 +29,7 @@ class SecondFactorForm(forms.Form):
         min_length=6,
         max_length=16,
         help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
     )
 
 
@@ -40,25 +38,19 @@ class EnrolmentForm(forms.Form):
         label=_("Code shown by the app"),
         regex=r"^\s*\d{6}\s*$",
         error_messages={"invalid": _("Enter the 6 digits shown by your authenticator app.")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 
 
 class UserCreateForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    language = forms.ChoiceField(
-        label=_("Language"), choices=Language.choices, initial=Language.FRENCH
-    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices, initial=Language.FRENCH)
 
 
 class UserSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
-    role = forms.ChoiceField(
-        label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False
-    )
+    role = forms.ChoiceField(label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Deactivated"))],

@@ -39,10 +39,7 @@ class SessionLifetimeMiddleware:
                 messages.info(request, _("Your session has expired. Please sign in again."))
             else:
                 request.session.setdefault(SESSION_STARTED, now)
-                if (
-                    now - last_seen >= _TOUCH_EVERY_SECONDS
-                    or SESSION_LAST_SEEN not in request.session
-                ):
+                if now - last_seen >= _TOUCH_EVERY_SECONDS or SESSION_LAST_SEEN not in request.session:
                     request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
@@ -72,9 +69,7 @@ class RequireSecondFactorMiddleware:
     @staticmethod
     def _refuse(request: HttpRequest, target: str) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse(
-                {"code": "not_authenticated", "message": _("Authentication required.")}, status=401
-            )
+            return JsonResponse({"code": "not_authenticated", "message": _("Authentication required.")}, status=401)
         if request.method == "GET":
             target = f"{target}?{urlencode({'next': request.get_full_path()})}"
         return HttpResponseRedirect(target)

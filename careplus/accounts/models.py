@@ -71,9 +71,7 @@ class User(AbstractBaseUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
-    language = models.CharField(
-        _("language"), max_length=2, choices=Language.choices, default=Language.FRENCH
-    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.FRENCH)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
@@ -102,13 +100,9 @@ class User(AbstractBaseUser):
 
 class RoleGrant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("user")
-    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("office")
-    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("office"))
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -117,13 +111,9 @@ class RoleGrant(models.Model):
         verbose_name=_("organisation"),
     )
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
-    granted_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    revoked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["role", "granted_at"]
@@ -143,9 +133,7 @@ class RoleGrant(models.Model):
             # because NULLs are distinct in unique indexes on both engines).
             models.UniqueConstraint(
                 fields=["user", "role"],
-                condition=Q(
-                    revoked_at__isnull=True, office__isnull=True, organisation__isnull=True
-                ),
+                condition=Q(revoked_at__isnull=True, office__isnull=True, organisation__isnull=True),
                 name="rolegrant_unique_active_unscoped",
             ),
             models.UniqueConstraint(

@@ -21,12 +21,8 @@ def user_search(*, actor: Any, q: str = "", role: str = "", status: str = "") ->
         users = users.filter(is_active=True)
     elif status == "inactive":
         users = users.filter(is_active=False)
-    active_grants = RoleGrant.objects.filter(revoked_at__isnull=True).select_related(
-        "office", "organisation"
-    )
-    return users.distinct().prefetch_related(
-        Prefetch("role_grants", queryset=active_grants, to_attr="active_grants")
-    )
+    active_grants = RoleGrant.objects.filter(revoked_at__isnull=True).select_related("office", "organisation")
+    return users.distinct().prefetch_related(Prefetch("role_grants", queryset=active_grants, to_attr="active_grants"))
 
 
 def grants_of_user(*, user: User) -> QuerySet[RoleGrant]:
@@ -40,6 +36,4 @@ def grants_of_user(*, user: User) -> QuerySet[RoleGrant]:
 
 def active_grants_of(*, user: Any) -> QuerySet[RoleGrant]:
     """Return a user's active grants with their scope."""
-    return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related(
-        "office", "organisation"
-    )
+    return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("office", "organisation")

@@ -61,9 +61,7 @@ def user_create(*, actor: User, email: str, full_name: str, language: str) -> Us
     if User.objects.filter(email=email).exists():
         raise RuleViolation(_("An account with this e-mail address already exists."))
     user = User.objects.create_user(email=email, full_name=full_name.strip(), language=language)
-    record_event(
-        action=AuditAction.CREATE, obj=user, actor=actor, fields=["email", "full_name", "language"]
-    )
+    record_event(action=AuditAction.CREATE, obj=user, actor=actor, fields=["email", "full_name", "language"])
     transaction.on_commit(lambda: invitation_send(user=user))
     return user
 
@@ -114,9 +112,7 @@ def role_grant(
         raise RuleViolation(_("This user already holds this role with this scope.")) from duplicate
     _bump_version(user, None)
     forget_grants(user)
-    record_event(
-        action=AuditAction.ROLE_GRANT, obj=user, actor=actor, fields=[f"role:{role_value}"]
-    )
+    record_event(action=AuditAction.ROLE_GRANT, obj=user, actor=actor, fields=[f"role:{role_value}"])
     return grant
 
 
@@ -133,9 +129,7 @@ def role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
     grant.save(update_fields=["revoked_at", "revoked_by"])
     _bump_version(grant.user, None)
     forget_grants(grant.user)
-    record_event(
-        action=AuditAction.ROLE_REVOKE, obj=grant.user, actor=actor, fields=[f"role:{grant.role}"]
-    )
+    record_event(action=AuditAction.ROLE_REVOKE, obj=grant.user, actor=actor, fields=[f"role:{grant.role}"])
     return grant
 
 

@@ -16,9 +16,7 @@ urlpatterns = [
         views.password_reset_confirm,
         name="password_reset_confirm",
     ),
-    path(
-        "mot-de-passe/nouveau/fait/", views.password_reset_complete, name="password_reset_complete"
-    ),
+    path("mot-de-passe/nouveau/fait/", views.password_reset_complete, name="password_reset_complete"),
     path("compte/", views.account, name="account"),
     path("compte/mot-de-passe/", views.password_change, name="password_change"),
     path("compte/codes-de-secours/", views.recovery_codes_regenerate, name="recovery_codes"),

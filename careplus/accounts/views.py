@@ -73,9 +73,7 @@ class LoginView(auth_views.LoginView):
         return HttpResponseRedirect(target)
 
 
-def lockout_response(
-    request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any
-) -> HttpResponse:
+def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any) -> HttpResponse:
     """Answer a locked-out sign-in with the login page and a cool-off message."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     form = LoginForm(request)
@@ -107,12 +105,8 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             _complete_second_factor(request, device)
             return redirect(_safe_next(request, reverse("core:home")))
-        form.add_error(
-            "token", _("This code is not valid. Check the time on your phone and try again.")
-        )
-    return render(
-        request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")}
-    )
+        form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")})
 
 
 @password_only
@@ -125,21 +119,15 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     device = services.totp_device_for_enrolment(user=user)
     form = EnrolmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.totp_confirm(
-            user=user, device=device, token=form.cleaned_data["token"].strip()
-        ):
+        if services.totp_confirm(user=user, device=device, token=form.cleaned_data["token"].strip()):
             _complete_second_factor(request, device)
-            codes = services.recovery_codes_generate(
-                user=user, count=settings.CAREPLUS_RECOVERY_CODES
-            )
+            codes = services.recovery_codes_generate(user=user, count=settings.CAREPLUS_RECOVERY_CODES)
             return render(
                 request,
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next": _safe_next(request, reverse("core:home"))},
             )
-        form.add_error(
-            "token", _("This code is not valid. Check the time on your phone and try again.")
-        )
+        form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title=_("QR code"))
     return render(
         request,

@@ -55,9 +55,7 @@ class Verdict:
     reason: str = ""
 
 
-def verify_rows(
-    rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int, str] | None
-) -> Verdict:
+def verify_rows(rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int, str] | None) -> Verdict:
     """Check sequence, links and MACs of rows in COLUMNS order, sorted by seq."""
     expected_seq = 1
     prev = GENESIS

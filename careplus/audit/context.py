@@ -18,9 +18,7 @@ class AuditContext:
         return getattr(self.request, "user", None)
 
 
-_context: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
-    "careplus_audit_context", default=None
-)
+_context: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("careplus_audit_context", default=None)
 
 
 def current() -> AuditContext:

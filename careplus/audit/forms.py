@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from careplus.audit.choices import AuditAction
+from careplus.core.forms import DateInput
 
 
 class AuditSearchForm(forms.Form):
@@ -17,12 +18,8 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), choices=[("", _("All actions")), *AuditAction.choices], required=False
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

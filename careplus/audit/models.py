@@ -32,9 +32,7 @@ class AuditEvent(models.Model):
         ordering = ["-seq"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [
-            models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")
-        ]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

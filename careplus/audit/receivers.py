@@ -23,9 +23,7 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed, dispatch_uid="careplus_audit_login_failed")
-def on_login_failed(
-    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
-) -> None:
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     locked = bool(getattr(request, "axes_locked_out", False))
     attempted = str(credentials.get("username", ""))[:254]
     record_event(

@@ -13,9 +13,7 @@ from careplus.audit.models import AuditEvent
 
 
 def _micros(day: datetime.date, *, end: bool = False) -> int:
-    moment = datetime.datetime.combine(
-        day, datetime.time.min, tzinfo=timezone.get_current_timezone()
-    )
+    moment = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
     if end:
         moment += datetime.timedelta(days=1)
     return int(moment.timestamp() * 1_000_000)

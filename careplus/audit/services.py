@@ -38,9 +38,7 @@ def record_event(
     values: dict[str, object] = {
         "ts": time.time_ns() // 1000,
         "actor_id": str(user.pk) if authenticated else "",
-        "actor_label": chain.clean(
-            actor_label if actor_label is not None else (user.email if authenticated else "")
-        ),
+        "actor_label": chain.clean(actor_label if actor_label is not None else (user.email if authenticated else "")),
         "roles": ",".join(sorted(roles_of(user))) if authenticated else "",
         "action": str(action),
         "object_type": chain.clean(object_type),

@@ -56,13 +56,10 @@ def event_export(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     if (
         not step_up.is_valid()
-        or account_services.second_factor_verify(user=user, token=step_up.cleaned_data["token"])
-        is None
+        or account_services.second_factor_verify(user=user, token=step_up.cleaned_data["token"]) is None
     ):
         if step_up.is_valid():
-            step_up.add_error(
-                "token", _("This code is not valid. Check the time on your phone and try again.")
-            )
+            step_up.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
         events = selectors.audit_search(actor=user, **_filters(form))
         page = Paginator(events, 50).get_page(1)
         return render(

@@ -18,9 +18,7 @@ from careplus.core.models import BaseModel, DataKey
 
 class Case(BaseModel):
     reference = models.CharField(_("reference"), max_length=20, unique=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN
-    )
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     office = models.ForeignKey(
         Office,
         on_delete=models.PROTECT,
@@ -36,9 +34,7 @@ class Case(BaseModel):
     safe_contact = EncryptedJSONField(_("safe contact preferences"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     nationality = models.CharField(_("nationality (ISO code)"), max_length=2, blank=True)
-    country_of_return = models.CharField(
-        _("country of return (ISO code)"), max_length=2, blank=True
-    )
+    country_of_return = models.CharField(_("country of return (ISO code)"), max_length=2, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     person_index = models.CharField(max_length=64, blank=True, db_index=True)
     opened_on = models.DateField(_("opened on"))
@@ -49,9 +45,7 @@ class Case(BaseModel):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=CaseStatus.values), name="case_status_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(status__in=CaseStatus.values), name="case_status_valid"),
         ]
 
     def __str__(self) -> str:

@@ -44,7 +44,7 @@ def case_open(
     """Open a case under a new data key; the personal data is encrypted at rest."""
     opened_on = opened_on or timezone.localdate()
     case = Case(
-        reference=next_reference("DOS", opened_on.year),
+        reference=next_reference("CARE", opened_on.year, width=3),
         office=office,
         data_key=DataKey.generate(),
         sex=sex,
@@ -52,9 +52,7 @@ def case_open(
         country_of_return=country_of_return,
         birth_year=date_of_birth.year if date_of_birth else None,
         opened_on=opened_on,
-        person_index=person_index(
-            given_names=given_names, family_name=family_name, date_of_birth=date_of_birth
-        ),
+        person_index=person_index(given_names=given_names, family_name=family_name, date_of_birth=date_of_birth),
     )
     case.given_names = given_names
     case.family_name = family_name
@@ -66,10 +64,25 @@ def case_open(
         action=AuditAction.CREATE,
         obj=case,
         actor=actor,
-        fields=[f.name for f in encrypted_fields(Case)]
-        + ["sex", "nationality", "country_of_return"],
+        fields=[f.name for f in encrypted_fields(Case)] + ["sex", "nationality", "country_of_return"],
     )
     return case
+
+
+def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.date) -> Case:
+    """Open the case of an accepted referral; the office of its country of return if only one."""
+    offices = list(Office.objects.filter(country=str(referral.country_of_return), kind="return_country")[:2])
+    return case_open(
+        actor=actor,
+        given_names=referral.given_names or "",
+        family_name=referral.family_name or "",
+        date_of_birth=referral.date_of_birth,
+        sex=referral.sex,
+        nationality=str(referral.nationality),
+        country_of_return=str(referral.country_of_return),
+        office=offices[0] if len(offices) == 1 else None,
+        opened_on=opened_on,
+    )
 
 
 def case_view_record(*, actor: User, case: Case) -> None:
@@ -90,9 +103,7 @@ def case_erase(*, actor: User | None, case: Case) -> Case:
     data_key = case.data_key
     DataKey.objects.filter(pk=data_key.pk).update(wrapped=None, destroyed_at=timezone.now())
     crypto.forget_key(data_key.pk)
-    Case.objects.filter(pk=case.pk).update(
-        person_index="", erased_at=timezone.now(), **tombstones(Case)
-    )
+    Case.objects.filter(pk=case.pk).update(person_index="", erased_at=timezone.now(), **tombstones(Case))
     CaseAttachment.objects.filter(case=case).update(**tombstones(CaseAttachment))
     record_event(action=AuditAction.ERASE, obj=case, actor=actor)
     case.refresh_from_db()

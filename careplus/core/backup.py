@@ -40,9 +40,7 @@ class BackupError(Exception):
 
 
 def _derive(master: bytes, salt: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"careplus-backup").derive(
-        master
-    )
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"careplus-backup").derive(master)
 
 
 def _chunk_aad(header_digest: bytes, index: int, final: bool) -> bytes:
@@ -163,9 +161,7 @@ def decrypt_backup(path: Path, target: Path) -> dict[str, Any]:
     ring = crypto.keyring()
     key_id = str(header.get("master_key_id", ""))
     if key_id not in ring.keys:
-        raise BackupError(
-            f"This backup was encrypted with master key {key_id!r}, which is not configured."
-        )
+        raise BackupError(f"This backup was encrypted with master key {key_id!r}, which is not configured.")
     aead = AESGCM(_derive(ring.key(key_id), bytes.fromhex(header["salt"])))
     header_digest = hashlib.sha256(header_bytes).digest()
     digest = hashlib.sha256()
@@ -196,8 +192,7 @@ def decrypt_backup(path: Path, target: Path) -> dict[str, Any]:
                 break
             if block is None:
                 raise BackupError(
-                    "The backup cannot be decrypted with the configured key: "
-                    "wrong key or corrupted file."
+                    "The backup cannot be decrypted with the configured key: wrong key or corrupted file."
                 )
             digest.update(block)
             sink.write(block)
@@ -228,15 +223,11 @@ def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, An
         header = decrypt_backup(path, snapshot)
         vendor = "sqlite" if engine.endswith("sqlite3") else "postgresql"
         if header["engine"] != vendor:
-            raise BackupError(
-                f"This backup comes from {header['engine']} and cannot be loaded into {vendor}."
-            )
+            raise BackupError(f"This backup comes from {header['engine']} and cannot be loaded into {vendor}.")
         if vendor == "sqlite":
             target = Path(settings_dict["NAME"])
             if not _sqlite_is_empty(target):
-                raise BackupError(
-                    "The target database is not empty: restore only into an empty database."
-                )
+                raise BackupError("The target database is not empty: restore only into an empty database.")
             for suffix in ("-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
             shutil.copyfile(snapshot, target)
@@ -255,9 +246,7 @@ def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, An
             if count.returncode != 0:
                 raise BackupError(f"The target database cannot be reached: {count.stderr.strip()}")
             if count.stdout.strip() != "0":
-                raise BackupError(
-                    "The target database is not empty: restore only into an empty database."
-                )
+                raise BackupError("The target database is not empty: restore only into an empty database.")
             result = subprocess.run(  # noqa: S603
                 [_program("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error",
                  *args, str(snapshot)],

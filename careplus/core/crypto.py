@@ -96,9 +96,7 @@ def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
-def wrap_key(
-    data_key: bytes, *, key_id: uuid.UUID, ring: Keyring | None = None
-) -> tuple[str, bytes]:
+def wrap_key(data_key: bytes, *, key_id: uuid.UUID, ring: Keyring | None = None) -> tuple[str, bytes]:
     """Encrypt a data key under the current master key; return (master key id, wrapped)."""
     ring = ring or keyring()
     nonce = os.urandom(NONCE_BYTES)
@@ -107,16 +105,12 @@ def wrap_key(
     return ring.current_id, wrapped
 
 
-def unwrap_key(
-    wrapped: bytes, *, key_id: uuid.UUID, master_key_id: str, ring: Keyring | None = None
-) -> bytes:
+def unwrap_key(wrapped: bytes, *, key_id: uuid.UUID, master_key_id: str, ring: Keyring | None = None) -> bytes:
     """Decrypt a wrapped data key."""
     ring = ring or keyring()
     aad = b"datakey:" + key_id.bytes + b":" + master_key_id.encode()
     try:
-        return AESGCM(ring.key(master_key_id)).decrypt(
-            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad
-        )
+        return AESGCM(ring.key(master_key_id)).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], aad)
     except InvalidTag as error:
         raise DecryptionError("A data key failed authentication.") from error
 

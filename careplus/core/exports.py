@@ -30,9 +30,7 @@ def csv_rows(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[s
         yield writer.writerow([safe_cell(cell) for cell in row])
 
 
-def csv_response(
-    filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]
-) -> StreamingHttpResponse:
+def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
     """Stream a CSV download in constant memory."""
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -126,9 +126,7 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]
         kwargs.pop("editable", None)
         return name, path, args, kwargs
 
-    def contribute_to_class(
-        self, cls: type[models.Model], name: str, private_only: bool = False
-    ) -> None:
+    def contribute_to_class(self, cls: type[models.Model], name: str, private_only: bool = False) -> None:
         super().contribute_to_class(cls, name, private_only=private_only)
         setattr(cls, self.attname, _EncryptedDescriptor(self))
 

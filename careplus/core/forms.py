@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.forms.renderers import TemplatesSetting
 
 
@@ -10,3 +13,12 @@ class CarePlusFormRenderer(TemplatesSetting):
 
     form_template_name = "components/form.html"
     field_template_name = "components/field.html"
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; browsers need the ISO format whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -19,11 +19,7 @@ def rotate_data_keys(*, batch: int = 500) -> tuple[int, int]:
     rotated = 0
     while True:
         with transaction.atomic():
-            keys = list(
-                live.exclude(master_key_id=ring.current_id)
-                .select_for_update()
-                .order_by("pk")[:batch]
-            )
+            keys = list(live.exclude(master_key_id=ring.current_id).select_for_update().order_by("pk")[:batch])
             if not keys:
                 break
             for data_key in keys:
@@ -33,9 +29,7 @@ def rotate_data_keys(*, batch: int = 500) -> tuple[int, int]:
                     master_key_id=data_key.master_key_id,
                     ring=ring,
                 )
-                data_key.master_key_id, data_key.wrapped = crypto.wrap_key(
-                    material, key_id=data_key.pk, ring=ring
-                )
+                data_key.master_key_id, data_key.wrapped = crypto.wrap_key(material, key_id=data_key.pk, ring=ring)
                 data_key.rotated_at = timezone.now()
             DataKey.objects.bulk_update(keys, ["master_key_id", "wrapped", "rotated_at"])
             rotated += len(keys)

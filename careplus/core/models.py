@@ -60,9 +60,7 @@ class DataKey(models.Model):
         cached = crypto.cached_key(self.pk)
         if cached is not None:
             return cached
-        material = crypto.unwrap_key(
-            bytes(self.wrapped), key_id=self.pk, master_key_id=self.master_key_id
-        )
+        material = crypto.unwrap_key(bytes(self.wrapped), key_id=self.pk, master_key_id=self.master_key_id)
         crypto.remember_key(self.pk, material)
         return material
 
@@ -78,3 +76,26 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class Instrument(models.Model):
+    """A versioned instrument kept as data (indicator lists, eligibility parameters, scales).
+
+    Computed results store the version they used, so a correction never rewrites history.
+    """
+
+    kind = models.CharField(_("kind"), max_length=40)
+    version = models.CharField(_("version"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    data = models.JSONField(_("data"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-created_at"]
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="instrument_kind_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version}"

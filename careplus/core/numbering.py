@@ -17,6 +17,6 @@ def next_number(name: str) -> int:
         return counter.value
 
 
-def next_reference(prefix: str, year: int) -> str:
-    """Return the next reference of a kind for a year, e.g. DOS-2018-0002."""
-    return f"{prefix}-{year}-{next_number(f'{prefix}-{year}'):04d}"
+def next_reference(prefix: str, year: int, *, width: int = 4) -> str:
+    """Return the next reference of a kind for a year, e.g. ORI-2018-0006 or CARE-2018-003."""
+    return f"{prefix}-{year}-{next_number(f'{prefix}-{year}'):0{width}d}"

@@ -28,10 +28,13 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_countries",
     "careplus.core",
     "careplus.accounts",
     "careplus.audit",
+    "careplus.programmes",
     "careplus.cases",
+    "careplus.referrals",
 ]
 
 MIDDLEWARE = [
@@ -93,8 +96,7 @@ def database_config(url: str | None) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 5,
             "init_command": (
-                "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;"
-                "PRAGMA busy_timeout=5000;PRAGMA foreign_keys=ON;"
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA busy_timeout=5000;PRAGMA foreign_keys=ON;"
             ),
         }
     else:

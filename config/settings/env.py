@@ -52,7 +52,5 @@ def required(name: str) -> str:
     """Return a mandatory environment variable or stop with a one-line message."""
     value = env_str(name)
     if not value:
-        raise MissingSettingError(
-            f"CARE+ refuses to start: environment variable {name} is missing."
-        )
+        raise MissingSettingError(f"CARE+ refuses to start: environment variable {name} is missing.")
     return value

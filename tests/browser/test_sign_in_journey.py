@@ -14,9 +14,7 @@ from tests.browser.helpers import serious_accessibility_violations, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_sign_in_with_code_lands_on_french_home_then_english(
-    page: Page, live_server: object, artifacts: Path
-) -> None:
+def test_sign_in_with_code_lands_on_french_home_then_english(page: Page, live_server: object, artifacts: Path) -> None:
     base = str(live_server)
     user = factories.make_user(Role.COORDINATOR, email="claire@example.test")
 

@@ -15,17 +15,13 @@ from tests.browser.helpers import serious_accessibility_violations, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_dpo_creates_grants_and_deactivates(
-    page: Page, live_server: object, artifacts: Path
-) -> None:
+def test_dpo_creates_grants_and_deactivates(page: Page, live_server: object, artifacts: Path) -> None:
     base = str(live_server)
     dpo = factories.make_user(Role.DPO)
     office = factories.make_office("KTM")
     sign_in(page, base, dpo)
 
-    page.get_by_role("navigation", name="Menu principal").get_by_role(
-        "link", name="Utilisateurs"
-    ).click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Utilisateurs").click()
     page.get_by_role("link", name="Nouvel utilisateur").click()
     page.get_by_role("button", name="Créer le compte").click()
     expect(page.get_by_role("alert").first).to_contain_text("Ce champ est obligatoire.")

@@ -16,9 +16,7 @@ MO = ROOT / "locale/fr/LC_MESSAGES/django.mo"
 
 def _translations(entries: polib.POFile | polib.MOFile) -> dict[str, object]:
     return {
-        e.msgid: (e.msgstr_plural and dict(e.msgstr_plural)) or e.msgstr
-        for e in entries
-        if not e.obsolete and e.msgid
+        e.msgid: (e.msgstr_plural and dict(e.msgstr_plural)) or e.msgstr for e in entries if not e.obsolete and e.msgid
     }
 
 
@@ -40,9 +38,7 @@ def test_every_translatable_string_is_in_the_catalogue(tmp_path: Path) -> None:
     shutil.copytree(
         ROOT,
         work,
-        ignore=shutil.ignore_patterns(
-            ".venv", ".git", "var", "test-artifacts", "staticfiles", "*.pyc"
-        ),
+        ignore=shutil.ignore_patterns(".venv", ".git", "var", "test-artifacts", "staticfiles", "*.pyc"),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location", "-v0"],

@@ -70,16 +70,27 @@ def _case(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"case_id": ctx["case"].pk}
 
 
+REFERRERS = {Role.COORDINATOR.value, Role.PARTNER.value}
+COORDINATOR_ONLY = {Role.COORDINATOR.value}
+
+
+def _referral(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"referral_id": ctx["referral"].pk}
+
+
 MATRIX: dict[str, Route] = {
+    "referrals:referral_list": Route(expect=verified(200, only=REFERRERS)),
+    "referrals:referral_create": Route(expect=verified(200, only=REFERRERS)),
+    "referrals:referral_detail": Route(expect=verified(200, only=REFERRERS), kwargs=_referral),
+    "referrals:referral_screening": Route(expect=verified(200, only=REFERRERS), kwargs=_referral),
+    "referrals:referral_decide": Route(method="post", expect=verified(400, only=COORDINATOR_ONLY), kwargs=_referral),
     "cases:case_list": Route(expect=verified(200, only=CASE_READERS)),
     "cases:case_detail": Route(expect=verified(200, only=CASE_READERS), kwargs=_case),
     "audit:event_list": Route(expect=verified(200, only=DPO_ONLY)),
     "audit:event_export": Route(method="post", expect=verified(400, only=DPO_ONLY)),
     "core:home": Route(expect=verified(200)),
     "core:health": Route(expect=everyone(200), protected=False),
-    "set_language": Route(
-        method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False
-    ),
+    "set_language": Route(method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False),
     "accounts:login": Route(expect={**everyone(302), "anonymous": 200}, protected=False),
     "accounts:otp_verify": Route(expect={**everyone(302), "password_only": 200}, protected=False),
     "accounts:otp_setup": Route(expect=everyone(302), protected=False),
@@ -98,12 +109,8 @@ MATRIX: dict[str, Route] = {
     "accounts:user_list": Route(expect=verified(200, only=DPO_ONLY)),
     "accounts:user_create": Route(expect=verified(200, only=DPO_ONLY)),
     "accounts:user_detail": Route(expect=verified(200, only=DPO_ONLY), kwargs=_target),
-    "accounts:user_grant": Route(
-        method="post", expect=verified(400, only=DPO_ONLY), kwargs=_target
-    ),
-    "accounts:user_revoke": Route(
-        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_grant
-    ),
+    "accounts:user_grant": Route(method="post", expect=verified(400, only=DPO_ONLY), kwargs=_target),
+    "accounts:user_revoke": Route(method="post", expect=verified(302, only=DPO_ONLY), kwargs=_grant),
     "accounts:user_deactivate": Route(
         method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target, data=_version
     ),
@@ -113,9 +120,7 @@ MATRIX: dict[str, Route] = {
     "accounts:user_reset_second_factor": Route(
         method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target, data=_version
     ),
-    "accounts:user_resend_invitation": Route(
-        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target
-    ),
+    "accounts:user_resend_invitation": Route(method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target),
 }
 
 
@@ -142,6 +147,7 @@ def _context(target: User) -> dict[str, Any]:
         "target": target,
         "target_grant": RoleGrant.objects.get(user=target),
         "case": factories.make_case(office=factories.shared_office()),
+        "referral": factories.make_referral(organisation=factories.shared_organisation()),
     }
 
 
@@ -151,7 +157,9 @@ def _client_for(persona: str) -> Client:
         return client
     role = Role.COORDINATOR if persona == "password_only" else Role(persona)
     user = factories.make_user(
-        role, office=factories.shared_office() if role == Role.CASEWORKER else None
+        role,
+        office=factories.shared_office() if role == Role.CASEWORKER else None,
+        organisation=factories.shared_organisation() if role == Role.PARTNER else None,
     )
     if role != Role.DPO:
         factories.make_user(Role.DPO)  # keeps a second DPO so revocations stay legal
@@ -195,9 +203,7 @@ def test_no_protected_route_answers_2xx_without_both_factors(persona: str) -> No
 def test_missing_and_out_of_scope_objects_both_answer_404(signed_in: Any) -> None:
     dpo = factories.make_user(Role.DPO)
     coordinator = factories.make_user(Role.COORDINATOR)
-    missing = reverse(
-        "accounts:user_detail", kwargs={"user_id": "00000000-0000-0000-0000-000000000000"}
-    )
+    missing = reverse("accounts:user_detail", kwargs={"user_id": "00000000-0000-0000-0000-000000000000"})
     existing = reverse("accounts:user_detail", kwargs={"user_id": dpo.pk})
     assert signed_in(dpo).get(missing).status_code == 404
     assert signed_in(coordinator).get(existing).status_code == 404

@@ -241,9 +241,7 @@ def test_reset_page_answers_the_same_for_known_and_unknown_addresses(coordinator
 
 def test_reset_link_sets_password_but_second_factor_is_still_needed(coordinator: User) -> None:
     Client().post(reverse("accounts:password_reset"), {"email": coordinator.email})
-    link = next(
-        line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line
-    )
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line)
     path = link.split("://", 1)[1].split("/", 1)[1]
     client = Client()
     form_page = client.get("/" + path, follow=True)
@@ -300,16 +298,10 @@ def test_reset_forms_bad_input_gets_field_messages(coordinator: User) -> None:
     assert mail.outbox == []
 
     Client().post(url, {"email": coordinator.email})
-    link = next(
-        line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line
-    )
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line)
     client = Client()
-    form_url = client.get(
-        "/" + link.split("://", 1)[1].split("/", 1)[1], follow=True
-    ).redirect_chain[-1][0]
-    response = client.post(
-        form_url, {"new_password1": "Long-Enough-Pass-1", "new_password2": "Other-Pass-22"}
-    )
+    form_url = client.get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True).redirect_chain[-1][0]
+    response = client.post(form_url, {"new_password1": "Long-Enough-Pass-1", "new_password2": "Other-Pass-22"})
     assert response.status_code == 200
     assert "Les deux mots de passe ne correspondent pas." in response.content.decode()
     coordinator.refresh_from_db()

@@ -110,10 +110,7 @@ def test_bad_role_input_changes_nothing(dpo: User, signed_in: SignedIn) -> None:
     for data in [{}, {"role": "superuser"}, {"role": Role.PARTNER, "organisation": "not-a-uuid"}]:
         response = signed_in(dpo).post(url, data)
         assert response.status_code == 400
-        assert (
-            "field__errors" in response.content.decode()
-            or "form-errors" in response.content.decode()
-        )
+        assert "field__errors" in response.content.decode() or "form-errors" in response.content.decode()
     assert not RoleGrant.objects.filter(user=user).exists()
 
 
@@ -136,9 +133,7 @@ def test_revoking_a_role_removes_access(dpo: User, signed_in: SignedIn) -> None:
     victim_client = signed_in(other_dpo)
     assert victim_client.get(reverse("accounts:user_list")).status_code == 200
 
-    signed_in(dpo).post(
-        reverse("accounts:user_revoke", kwargs={"user_id": other_dpo.pk, "grant_id": grant.pk})
-    )
+    signed_in(dpo).post(reverse("accounts:user_revoke", kwargs={"user_id": other_dpo.pk, "grant_id": grant.pk}))
     grant.refresh_from_db()
     assert grant.revoked_at is not None
     assert grant.revoked_by == dpo
@@ -244,9 +239,7 @@ def test_user_list_query_count_does_not_grow_with_users(
 
 
 def test_htmx_search_returns_only_the_table(dpo: User, signed_in: SignedIn) -> None:
-    response = signed_in(dpo).get(
-        reverse("accounts:user_list"), {"q": "dpo"}, HTTP_HX_REQUEST="true"
-    )
+    response = signed_in(dpo).get(reverse("accounts:user_list"), {"q": "dpo"}, HTTP_HX_REQUEST="true")
     content = response.content.decode()
     assert "<table" in content
     assert "<html" not in content

@@ -30,9 +30,7 @@ def test_search_by_action_actor_and_object(dpo: User, signed_in: SignedIn) -> No
     record_event(action=AuditAction.VIEW, obj=case, actor=dpo)
     record_event(action=AuditAction.LOGIN_FAILED, actor=None, actor_label="intruder@example.test")
     client = signed_in(dpo)
-    page = client.get(
-        reverse("audit:event_list"), {"action": AuditAction.LOGIN_FAILED}
-    ).content.decode()
+    page = client.get(reverse("audit:event_list"), {"action": AuditAction.LOGIN_FAILED}).content.decode()
     assert "intruder@example.test" in page
     assert str(case.pk) not in page
     page = client.get(reverse("audit:event_list"), {"object_id": str(case.pk)}).content.decode()
@@ -45,13 +43,9 @@ def test_search_by_action_actor_and_object(dpo: User, signed_in: SignedIn) -> No
 def test_period_filter_and_bad_period(dpo: User, signed_in: SignedIn) -> None:
     record_event(action=AuditAction.LOGIN_FAILED, actor=None, actor_label="today@example.test")
     client = signed_in(dpo)
-    page = client.get(
-        reverse("audit:event_list"), {"date_from": "2000-01-01", "date_to": "2000-01-31"}
-    )
+    page = client.get(reverse("audit:event_list"), {"date_from": "2000-01-01", "date_to": "2000-01-31"})
     assert "today@example.test" not in page.content.decode()
-    bad = client.get(
-        reverse("audit:event_list"), {"date_from": "2026-02-01", "date_to": "2026-01-01"}
-    )
+    bad = client.get(reverse("audit:event_list"), {"date_from": "2026-02-01", "date_to": "2026-01-01"})
     assert "La fin de la période précède son début." in bad.content.decode()
     wrong_type = client.get(reverse("audit:event_list"), {"date_from": "pas une date"})
     assert wrong_type.status_code == 200
@@ -64,9 +58,7 @@ def test_export_needs_the_second_factor_again(dpo: User, signed_in: SignedIn) ->
     url = reverse("audit:event_export") + "?action=login_failed"
     before = AuditEvent.objects.filter(action=AuditAction.EXPORT).count()
 
-    refused = client.post(
-        url, {"token": "123456" if factories.totp_code(dpo) != "123456" else "654321"}
-    )
+    refused = client.post(url, {"token": "123456" if factories.totp_code(dpo) != "123456" else "654321"})
     assert refused.status_code == 400
     assert "Ce code n&#x27;est pas valide" in refused.content.decode()
     missing = client.post(url, {})
@@ -74,9 +66,7 @@ def test_export_needs_the_second_factor_again(dpo: User, signed_in: SignedIn) ->
     assert "Ce champ est obligatoire." in missing.content.decode()
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == before
 
-    TOTPDevice.objects.filter(user=dpo).update(
-        throttling_failure_timestamp=timezone.now() - timedelta(seconds=9)
-    )
+    TOTPDevice.objects.filter(user=dpo).update(throttling_failure_timestamp=timezone.now() - timedelta(seconds=9))
     response = client.post(url, {"token": factories.totp_code(dpo)})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="audit.csv"'

@@ -34,9 +34,7 @@ def triggers_disabled() -> Iterator[None]:
 
 def _chain(n: int) -> None:
     for index in range(n):
-        record_event(
-            action=AuditAction.VIEW, object_type="cases.case", object_id=f"obj-{index}", actor=None
-        )
+        record_event(action=AuditAction.VIEW, object_type="cases.case", object_id=f"obj-{index}", actor=None)
 
 
 def test_an_intact_chain_verifies() -> None:
@@ -56,9 +54,7 @@ def test_a_hundred_random_tamperings_are_all_detected() -> None:
         seq = rng.randint(1, 30)
         with triggers_disabled(), connection.cursor() as cursor:
             if kind == "update":
-                column = rng.choice(
-                    ["actor_label", "action", "object_id", "fields", "ip", "outcome", "ts"]
-                )
+                column = rng.choice(["actor_label", "action", "object_id", "fields", "ip", "outcome", "ts"])
                 value = "999" if column == "ts" else "forged"
                 cursor.execute(f"UPDATE {table} SET {column} = %s WHERE seq = %s", [value, seq])
             elif kind == "delete":

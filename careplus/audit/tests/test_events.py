@@ -38,9 +38,7 @@ def only_event(since: int) -> AuditEvent:
 
 def test_password_sign_in(coordinator: User) -> None:
     start = last_seq()
-    Client(REMOTE_ADDR="192.0.2.7").post(
-        "/connexion/", {"username": coordinator.email, "password": factories.PASSWORD}
-    )
+    Client(REMOTE_ADDR="192.0.2.7").post("/connexion/", {"username": coordinator.email, "password": factories.PASSWORD})
     event = only_event(start)
     assert (event.action, event.actor_id, event.object_id) == (
         AuditAction.LOGIN,
@@ -135,9 +133,7 @@ def test_function_level_denial(partner: User, signed_in: Callable[[User], Client
         ("deactivate", AuditAction.CHANGE),
     ],
 )
-def test_account_changes(
-    dpo: User, signed_in: Callable[[User], Client], do: str, action: str
-) -> None:
+def test_account_changes(dpo: User, signed_in: Callable[[User], Client], do: str, action: str) -> None:
     target = factories.make_user(Role.TRAINER)
     client = signed_in(dpo)
     start = last_seq()
@@ -154,9 +150,7 @@ def test_account_changes(
     assert event.field_names
 
 
-def test_encrypted_values_never_reach_the_audit_log(
-    coordinator: User, signed_in: Callable[[User], Client]
-) -> None:
+def test_encrypted_values_never_reach_the_audit_log(coordinator: User, signed_in: Callable[[User], Client]) -> None:
     case = factories.make_case(family_name=factories.CANARY)
     signed_in(coordinator).get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
     dump = str(list(AuditEvent.objects.values_list()))

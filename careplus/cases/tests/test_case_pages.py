@@ -42,9 +42,7 @@ def test_caseworkers_see_only_their_office(signed_in: SignedIn) -> None:
     assert mine.reference in listing
     assert theirs.reference not in listing
     assert client.get(reverse("cases:case_detail", kwargs={"case_id": mine.pk})).status_code == 200
-    assert (
-        client.get(reverse("cases:case_detail", kwargs={"case_id": theirs.pk})).status_code == 404
-    )
+    assert client.get(reverse("cases:case_detail", kwargs={"case_id": theirs.pk})).status_code == 404
 
 
 def test_coordinator_sees_who_viewed_the_file(coordinator: User, signed_in: SignedIn) -> None:
@@ -71,9 +69,7 @@ def test_erased_case_reads_as_erased_everywhere(coordinator: User, signed_in: Si
 
 def test_bad_status_filter_is_ignored(coordinator: User, signed_in: SignedIn) -> None:
     factories.make_case()
-    response = signed_in(coordinator).get(
-        reverse("cases:case_list"), {"status": "<script>", "page": "x"}
-    )
+    response = signed_in(coordinator).get(reverse("cases:case_list"), {"status": "<script>", "page": "x"})
     assert response.status_code == 200
     assert "<script>" not in response.content.decode()
 

@@ -47,9 +47,7 @@ def target(tmp_path: Path) -> Iterator[dict[str, Any]]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _rows(
-    settings_dict: dict[str, Any] | None, table: str, columns: str = "*"
-) -> list[tuple[Any, ...]]:
+def _rows(settings_dict: dict[str, Any] | None, table: str, columns: str = "*") -> list[tuple[Any, ...]]:
     """Read a table's rows, normalised, from the live or the restored database."""
     query = f"SELECT {columns} FROM {table} ORDER BY 1"
     if settings_dict is None:
@@ -78,16 +76,11 @@ def _norm(value: Any) -> Any:
 def _decrypt_family_name(settings_dict: dict[str, Any], case: Case) -> str:
     """Decrypt a value from the restored database with the configured master keys only."""
     data_key_id = case.data_key_id
-    key_rows = {
-        r[0].replace("-", ""): r
-        for r in _rows(settings_dict, "core_datakey", "id, master_key_id, wrapped")
-    }
+    key_rows = {r[0].replace("-", ""): r for r in _rows(settings_dict, "core_datakey", "id, master_key_id, wrapped")}
     key_row = key_rows[data_key_id.hex]
     master_id, wrapped = key_row[1], key_row[2]
     material = crypto.unwrap_key(bytes(wrapped), key_id=data_key_id, master_key_id=master_id)
-    case_rows = {
-        r[0].replace("-", ""): r for r in _rows(settings_dict, "cases_case", "id, family_name")
-    }
+    case_rows = {r[0].replace("-", ""): r for r in _rows(settings_dict, "cases_case", "id, family_name")}
     blob = case_rows[case.pk.hex][1]
     aad = crypto.value_aad("cases_case", "family_name", case.pk)
     return crypto.decrypt(bytes(blob), key=material, aad=aad).decode()
@@ -148,9 +141,7 @@ def test_wrong_key_is_refused_with_a_clear_message(tmp_path: Path, target: dict[
     assert _target_is_empty(target)
 
 
-def test_restore_refuses_a_database_that_is_not_empty(
-    tmp_path: Path, target: dict[str, Any]
-) -> None:
+def test_restore_refuses_a_database_that_is_not_empty(tmp_path: Path, target: dict[str, Any]) -> None:
     factories.make_case()
     path = tmp_path / "careplus.bak"
     write_backup(path)
@@ -159,9 +150,7 @@ def test_restore_refuses_a_database_that_is_not_empty(
         restore_backup(path, settings_dict=target)
 
 
-def test_backup_command_reports_and_records(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_backup_command_reports_and_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     call_command("backup", str(tmp_path / "out" / "careplus.bak"))
     assert "Backup written to" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No backup file"):

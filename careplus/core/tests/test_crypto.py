@@ -41,9 +41,7 @@ def _fresh(case: Case) -> Case:
 
 def test_every_field_type_round_trips_and_is_stored_as_ciphertext() -> None:
     case = factories.make_case(family_name=factories.CANARY, given_names="Émilie Ñ")
-    attachment = CaseAttachment(
-        case=case, content_type="application/pdf", size=4, uploaded_by=factories.make_user()
-    )
+    attachment = CaseAttachment(case=case, content_type="application/pdf", size=4, uploaded_by=factories.make_user())
     attachment.filename = "rapport.pdf"
     attachment.content = b"%PDF" + factories.CANARY.encode()
     attachment.save()
@@ -84,10 +82,7 @@ def test_ciphertext_moved_to_another_row_or_column_fails_to_decrypt() -> None:
 
 def test_a_hundred_thousand_encryptions_never_repeat_a_nonce() -> None:
     key, key_id = crypto.new_data_key(), DataKey.generate().pk
-    nonces = {
-        crypto.encrypt(b"x", key=key, key_id=key_id, aad=b"t:c:1")[17:29]
-        for _index in range(100_000)
-    }
+    nonces = {crypto.encrypt(b"x", key=key, key_id=key_id, aad=b"t:c:1")[17:29] for _index in range(100_000)}
     assert len(nonces) == 100_000
 
 
@@ -112,11 +107,7 @@ def test_rotation_rewraps_every_key_and_the_old_master_key_can_go(settings: obje
 def test_erasure_destroys_the_key_and_leaves_aggregates_unchanged() -> None:
     factories.make_case(family_name="Keep", sex="m", country="CM")
     target = factories.make_case(family_name=factories.CANARY, sex="f", country="NP")
-    before = list(
-        Case.objects.values("sex", "status", "country_of_return")
-        .annotate(n=Count("id"))
-        .order_by("sex")
-    )
+    before = list(Case.objects.values("sex", "status", "country_of_return").annotate(n=Count("id")).order_by("sex"))
 
     erased = case_services.case_erase(actor=None, case=target)
     assert erased.family_name is ERASED
@@ -128,11 +119,7 @@ def test_erasure_destroys_the_key_and_leaves_aggregates_unchanged() -> None:
     assert data_key.wrapped is None
     assert data_key.destroyed_at is not None
     assert _fresh(target).family_name is ERASED
-    after = list(
-        Case.objects.values("sex", "status", "country_of_return")
-        .annotate(n=Count("id"))
-        .order_by("sex")
-    )
+    after = list(Case.objects.values("sex", "status", "country_of_return").annotate(n=Count("id")).order_by("sex"))
     assert after == before
 
 
@@ -147,12 +134,8 @@ def test_erased_case_can_be_saved_and_no_ciphertext_survives() -> None:
 
 
 def test_blind_index_matches_normalised_values_only_under_its_key() -> None:
-    assert crypto.blind_index("Émilie  DUPONT-Ba", purpose="p") == crypto.blind_index(
-        "emilie dupont ba", purpose="p"
-    )
-    assert crypto.blind_index("Emilie Dupont", purpose="p") != crypto.blind_index(
-        "Emilie Dupond", purpose="p"
-    )
+    assert crypto.blind_index("Émilie  DUPONT-Ba", purpose="p") == crypto.blind_index("emilie dupont ba", purpose="p")
+    assert crypto.blind_index("Emilie Dupont", purpose="p") != crypto.blind_index("Emilie Dupond", purpose="p")
     assert crypto.blind_index("x", purpose="a") != crypto.blind_index("x", purpose="b")
     reference = crypto.blind_index("Emilie Dupont", purpose="p")
     with override_settings(CAREPLUS_INDEX_KEY=secrets.token_urlsafe(32)):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.test import override_settings
 
 from careplus.accounts import demo
-from careplus.cases.demo import seed_cases
+from careplus.programmes.demo import seed_programme
+from careplus.referrals.demo import seed_referrals
 
 
 class Command(BaseCommand):
@@ -15,11 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = demo.seed_accounts()
-        created = seed_cases()
-        self.stdout.write(f"Demo case files created: {created}.")
+        programme = seed_programme()
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            created = seed_referrals(programme)  # no notification e-mails for demo decisions
+        self.stdout.write(f"Demo programme: {programme.name}; referrals created: {created}.")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for spec in users:
             self.stdout.write(f"  {spec.role.value:<12} {spec.email}")
-        self.stdout.write(
-            "Second factor: run `.venv/bin/python manage.py demo_otp EMAIL` for the current code."
-        )
+        self.stdout.write("Second factor: run `.venv/bin/python manage.py demo_otp EMAIL` for the current code.")

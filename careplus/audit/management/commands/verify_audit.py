@@ -24,6 +24,5 @@ class Command(BaseCommand):
             )
         rate = verdict.checked / elapsed if elapsed else 0.0
         self.stdout.write(
-            f"Audit chain OK: {verdict.checked} events verified in {elapsed:.3f} s "
-            f"({rate:,.0f} events/s)."
+            f"Audit chain OK: {verdict.checked} events verified in {elapsed:.3f} s ({rate:,.0f} events/s)."
         )

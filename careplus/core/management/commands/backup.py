@@ -16,16 +16,12 @@ class Command(BaseCommand):
     help = "Write an encrypted snapshot of the database (SQLite online backup, or pg_dump)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "output", type=Path, help="File to write, e.g. var/backups/careplus.bak"
-        )
+        parser.add_argument("output", type=Path, help="File to write, e.g. var/backups/careplus.bak")
 
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path = options["output"]
         output.parent.mkdir(parents=True, exist_ok=True)
-        record_event(
-            action=AuditAction.BACKUP, object_type="database", object_id=output.name, actor=None
-        )
+        record_event(action=AuditAction.BACKUP, object_type="database", object_id=output.name, actor=None)
         try:
             header = write_backup(output)
         except BackupError as error:

@@ -29,9 +29,5 @@ class Command(BaseCommand):
             header = restore_backup(path, settings_dict=settings_dict)
         except BackupError as error:
             raise CommandError(str(error)) from error
-        record_event(
-            action=AuditAction.RESTORE, object_type="database", object_id=path.name, actor=None
-        )
-        self.stdout.write(
-            f"Backup of {header['created']} restored ({header['size']} bytes, checksum verified)."
-        )
+        record_event(action=AuditAction.RESTORE, object_type="database", object_id=path.name, actor=None)
+        self.stdout.write(f"Backup of {header['created']} restored ({header['size']} bytes, checksum verified).")

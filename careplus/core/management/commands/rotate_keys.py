@@ -17,6 +17,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         rotated, total = rotate_data_keys()
-        self.stdout.write(
-            f"{rotated} of {total} data keys re-wrapped under the current master key."
-        )
+        self.stdout.write(f"{rotated} of {total} data keys re-wrapped under the current master key.")

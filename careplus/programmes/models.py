@@ -1,0 +1,42 @@
+"""Programmes: funders, period, targets, budget and the per-beneficiary ceiling."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from careplus.core.models import BaseModel
+
+
+class Programme(BaseModel):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    funder = models.CharField(_("funder"), max_length=200)
+    co_funders = models.CharField(_("co-funders"), max_length=300, blank=True)
+    starts_on = models.DateField(_("start of the period"))
+    ends_on = models.DateField(_("end of the period"))
+    target_beneficiaries = models.PositiveIntegerField(_("target: beneficiaries assisted"))
+    target_trainings = models.PositiveIntegerField(_("target: trainings held"))
+    target_professionals = models.PositiveIntegerField(_("target: professionals trained"), default=0)
+    budget = models.DecimalField(_("budget (EUR)"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    ceiling_per_beneficiary = models.DecimalField(
+        _("ceiling per beneficiary (EUR)"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="programme_period_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def covers(self, day: datetime.date) -> bool:
+        """Tell whether a date falls within the programme's period."""
+        return self.starts_on <= day <= self.ends_on

@@ -1,0 +1,252 @@
+"""State changes on referrals: submission, screening, decision (which may open a case)."""
+
+from __future__ import annotations
+
+import datetime
+from functools import partial
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from careplus.accounts.models import Organisation, User
+from careplus.audit.choices import AuditAction
+from careplus.audit.services import record_event
+from careplus.cases import services as case_services
+from careplus.cases.models import Case
+from careplus.core import crypto, instruments
+from careplus.core.errors import DomainError, RuleViolation, StaleObject
+from careplus.core.fields import encrypted_fields
+from careplus.core.models import DataKey
+from careplus.core.numbering import next_reference
+from careplus.programmes.models import Programme
+from careplus.referrals import eligibility, screening
+from careplus.referrals.choices import OUTCOME_STATUS, Channel, DecisionOutcome, ReferralStatus
+from careplus.referrals.models import Referral, ReferralDecision, Screening
+
+ILO_INSTRUMENT = "ilo_indicators"
+ELIGIBILITY_INSTRUMENT = "eligibility"
+ADULT_AGE = 18
+
+
+class PossibleDuplicate(DomainError):
+    """A referral of the same person (same normalised name and date of birth) already exists."""
+
+    code = "possible_duplicate"
+
+
+def age_on(*, date_of_birth: datetime.date | None, estimated_age: int | None, day: datetime.date) -> int | None:
+    """Return the age in whole years on a day, from the birth date or the estimated age."""
+    if date_of_birth is not None:
+        before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+        return day.year - date_of_birth.year - int(before_birthday)
+    return estimated_age
+
+
+def duplicates_of(*, index: str, organisation: Organisation | None = None) -> list[Referral]:
+    """Return referrals with the same person index (optionally of one organisation only)."""
+    found = Referral.objects.filter(person_index=index)
+    if organisation is not None:
+        found = found.filter(organisation=organisation)
+    return list(found.only("id", "reference", "organisation_id"))
+
+
+@transaction.atomic
+def referral_submit(
+    *,
+    actor: User,
+    programme: Programme,
+    organisation: Organisation,
+    channel: str,
+    received_on: datetime.date,
+    person: dict[str, Any],
+    confirm_duplicate: bool = False,
+    partner_view: bool = False,
+) -> Referral:
+    """Record a referral with its person data encrypted under a new data key.
+
+    A possible duplicate (same normalised name and date of birth) is refused unless confirmed.
+    A partner is only told about duplicates within their own organisation; the coordinator sees
+    the flag on every referral.
+    """
+    index = case_services.person_index(
+        given_names=person["given_names"],
+        family_name=person["family_name"],
+        date_of_birth=person.get("date_of_birth"),
+    )
+    visible_duplicates = duplicates_of(index=index, organisation=organisation if partner_view else None)
+    if visible_duplicates and not confirm_duplicate:
+        raise PossibleDuplicate(
+            _(
+                "A referral for a person with the same name and date of birth already exists (%(refs)s). "
+                "Check, then confirm to send it anyway."
+            )
+            % {"refs": ", ".join(r.reference for r in visible_duplicates)},
+            extra={"references": [r.reference for r in visible_duplicates]},
+        )
+    age = age_on(
+        date_of_birth=person.get("date_of_birth"),
+        estimated_age=person.get("estimated_age"),
+        day=received_on,
+    )
+    referral = Referral(
+        programme=programme,
+        reference=next_reference("ORI", received_on.year),
+        organisation=organisation,
+        channel=channel,
+        submitted_by=actor,
+        received_on=received_on,
+        data_key=DataKey.generate(),
+        person_index=index,
+        possible_duplicate=bool(duplicates_of(index=index)),
+        is_minor=age is not None and age < ADULT_AGE,
+    )
+    for name, value in person.items():
+        setattr(referral, name, value)
+    referral.full_clean(exclude=[f.name for f in encrypted_fields(Referral)])
+    referral.save()
+    record_event(
+        action=AuditAction.CREATE,
+        obj=referral,
+        actor=actor,
+        fields=sorted(person.keys()),
+    )
+    return referral
+
+
+def current_eligibility(referral: Referral) -> tuple[list[eligibility.RuleResult], str]:
+    """Evaluate the eligibility rules now; return the results and the parameters' version."""
+    params = instruments.current(ELIGIBILITY_INSTRUMENT)
+    programme = referral.programme
+    accepted = Referral.objects.filter(programme=programme, status=ReferralStatus.ACCEPTED).count()
+    facts = eligibility.Facts(
+        identification_status=referral.identification_status,
+        departement=referral.departement,
+        wishes_voluntary_return=referral.wishes_voluntary_return,
+        country_of_return=str(referral.country_of_return),
+        is_minor=referral.is_minor,
+        has_guardian=bool(referral.guardian_name),
+        received_on=referral.received_on,
+        programme_starts_on=programme.starts_on,
+        programme_ends_on=programme.ends_on,
+        target_beneficiaries=programme.target_beneficiaries,
+        accepted_so_far=accepted,
+    )
+    return eligibility.evaluate(facts, params.data), params.version
+
+
+@transaction.atomic
+def screening_record(*, actor: User, referral: Referral, indicator_list: str, present: list[str]) -> Screening:
+    """Score the indicators ticked for a referral and keep the result with the instrument version."""
+    if referral.status != ReferralStatus.RECEIVED:
+        raise RuleViolation(_("A referral that has been decided can no longer be screened."))
+    instrument = instruments.current(ILO_INSTRUMENT)
+    list_data = instrument.data["lists"][indicator_list]
+    known = screening.known_indicators(list_data)
+    unknown = sorted(set(present) - set(known))
+    if unknown:
+        raise RuleViolation(_("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)})
+    result = screening.evaluate(list_data, present, child=referral.is_minor or indicator_list.startswith("child"))
+    item = Screening(referral=referral, instrument=instrument, indicator_list=indicator_list, done_by=actor)
+    item.answers = sorted(present)
+    item.result = result.as_json()
+    item.save()
+    record_event(action=AuditAction.CHANGE, obj=referral, actor=actor, fields=["screening"])
+    return item
+
+
+def _rekey_under(referral: Referral, case: Case) -> None:
+    """Move the referral's encrypted values under the case's data key and destroy the old key."""
+    old_key = referral.data_key
+    dependants: list[Any] = [*referral.screenings.all(), *referral.decisions.all()]
+    values = {f.attname: getattr(referral, f.attname) for f in encrypted_fields(Referral)}
+    dependant_values = [
+        (obj, {f.attname: getattr(obj, f.attname) for f in encrypted_fields(type(obj))}) for obj in dependants
+    ]
+    referral.data_key = case.data_key
+    for name, value in values.items():
+        setattr(referral, name, value)
+    for obj, fields in dependant_values:
+        obj.referral = referral
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.save()
+    DataKey.objects.filter(pk=old_key.pk).update(wrapped=None, destroyed_at=timezone.now())
+    crypto.forget_key(old_key.pk)
+
+
+@transaction.atomic
+def referral_decide(
+    *,
+    actor: User,
+    referral: Referral,
+    outcome: str,
+    expected_version: int,
+    reason: str = "",
+    redirected_to: str = "",
+    override_reason: str = "",
+    decided_on: datetime.date | None = None,
+) -> ReferralDecision:
+    """Decide on a received referral; accepting opens a case and moves the data under its key."""
+    referral = Referral.objects.select_for_update().select_related("data_key", "programme").get(pk=referral.pk)
+    if referral.version != expected_version:
+        raise StaleObject(_("Someone else changed this referral meanwhile. Reload the page."))
+    if referral.status != ReferralStatus.RECEIVED:
+        raise RuleViolation(_("This referral has already been decided."))
+    outcome = DecisionOutcome(outcome)
+    results, version = current_eligibility(referral)
+    failures = eligibility.failed(results)
+    if outcome == DecisionOutcome.NOT_ELIGIBLE and not reason.strip():
+        raise RuleViolation(_("Give the reason why the referral is not eligible."))
+    if outcome == DecisionOutcome.REDIRECT and not redirected_to.strip():
+        raise RuleViolation(_("Say to which organisation or mechanism the person is redirected."))
+    if outcome == DecisionOutcome.ACCEPT and failures and not override_reason.strip():
+        raise RuleViolation(
+            _("These rules fail: %(rules)s. Accepting needs an explicit reason for the override.")
+            % {"rules": "; ".join(r.message for r in failures)}
+        )
+    decision = ReferralDecision(
+        referral=referral,
+        outcome=outcome,
+        redirected_to=redirected_to.strip(),
+        eligibility=[r.as_json() for r in results],
+        eligibility_version=version,
+        decided_by=actor,
+    )
+    decision.reason = reason.strip()
+    decision.override_reason = override_reason.strip() if outcome == DecisionOutcome.ACCEPT else ""
+    decision.save()
+    if outcome == DecisionOutcome.ACCEPT:
+        case = case_services.case_open_from_referral(
+            actor=actor, referral=referral, opened_on=decided_on or timezone.localdate()
+        )
+        _rekey_under(referral, case)
+        referral.case = case
+    referral.status = OUTCOME_STATUS[outcome]
+    referral.version += 1
+    referral.save()
+    record_event(action=AuditAction.TRANSITION, obj=referral, actor=actor, fields=["status"])
+    transaction.on_commit(partial(notify_referrer, referral_id=referral.pk))
+    return decision
+
+
+def notify_referrer(*, referral_id: Any) -> None:
+    """Tell the referring organisation the outcome, without any personal detail."""
+    referral = Referral.objects.select_related("submitted_by", "data_key").get(pk=referral_id)
+    recipients = []
+    if referral.submitted_by is not None and referral.channel == Channel.PORTAL:
+        recipients.append(referral.submitted_by.email)
+    contact = referral.referrer_contact
+    if isinstance(contact, str) and "@" in contact and contact not in recipients:
+        recipients.append(contact.strip())
+    if not recipients:
+        return
+    language = referral.submitted_by.language if referral.submitted_by else "fr"
+    with translation.override(language):
+        context = {"reference": referral.reference, "status": referral.get_status_display()}
+        subject = _("CARE+: decision on referral %(reference)s") % {"reference": referral.reference}
+        body = render_to_string("referrals/email/decision.txt", context)
+    send_mail(subject, body, None, recipients)

@@ -1,0 +1,183 @@
+"""Referral pages: partner portal, coordinator entry, screening and decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from careplus.access.fetch import acting_user, get_referral_for, require
+from careplus.access.policy import can
+from careplus.access.roles import Action
+from careplus.audit.choices import AuditAction
+from careplus.audit.services import record_event
+from careplus.core.errors import DomainError
+from careplus.referrals import selectors, services
+from careplus.referrals.choices import Channel, ExploitationForm, ReferralStatus, ScreeningList
+from careplus.referrals.forms import DecisionForm, ReferralForm, ScreeningForm
+
+
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    """List the referrals the user follows (a partner: their organisation's only)."""
+    require(request.user, Action.REFERRALS_VIEW)
+    status = request.GET.get("status", "")
+    if status not in ReferralStatus.values:
+        status = ""
+    referrals = selectors.referral_list(actor=request.user, status=status)
+    page = Paginator(referrals, 25).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": ReferralStatus.choices,
+        "full": can(request.user, Action.REFERRALS_READ_PERSON),
+        "can_submit": can(request.user, Action.REFERRALS_SUBMIT),
+    }
+    return render(request, "referrals/referral_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def referral_create(request: HttpRequest) -> HttpResponse:
+    """Submit a referral (partner portal) or enter one received by e-mail or telephone."""
+    require(request.user, Action.REFERRALS_SUBMIT)
+    user = acting_user(request)
+    coordinator = can(user, Action.REFERRALS_DECIDE)
+    programme = selectors.current_programme()
+    organisations = selectors.organisations_for(actor=user, coordinator=coordinator)
+    form = ReferralForm(request.POST or None, organisations=organisations, coordinator=coordinator)
+    duplicate_warning = ""
+    if request.method == "POST" and programme is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_submit(
+                actor=user,
+                programme=programme,
+                organisation=form.referring_organisation(),
+                channel=data.get("channel") or Channel.PORTAL,
+                received_on=data.get("received_on") or _today(),
+                person=form.person(),
+                confirm_duplicate=bool(data.get("confirm_duplicate")),
+                partner_view=not coordinator,
+            )
+        except services.PossibleDuplicate as duplicate:
+            duplicate_warning = str(duplicate.message)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Referral %(reference)s recorded.") % {"reference": referral.reference})
+            return redirect("referrals:referral_detail", referral_id=referral.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {
+            "form": form,
+            "programme": programme,
+            "duplicate_warning": duplicate_warning,
+            "coordinator": coordinator,
+        },
+        status=status,
+    )
+
+
+def _today() -> Any:
+    return timezone.localdate()
+
+
+@require_GET
+def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Coordinator: the whole referral with eligibility; partner: its status only."""
+    referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_VIEW)
+    record_event(action=AuditAction.VIEW, obj=referral)
+    if not can(request.user, Action.REFERRALS_READ_PERSON):
+        return render(request, "referrals/referral_status.html", {"referral": referral})
+    return _render_detail(request, referral, DecisionForm(initial={"version": referral.version}))
+
+
+def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionForm, status: int = 200) -> HttpResponse:
+    results, version = services.current_eligibility(referral)
+    latest = selectors.latest_screening(referral)
+    context = {
+        "referral": referral,
+        "exploitation": [ExploitationForm(code).label for code in referral.forms_of_exploitation],
+        "eligibility": results,
+        "eligibility_version": version,
+        "has_failures": any(r.outcome == "fail" for r in results),
+        "screening": selectors.screening_view(latest) if latest else None,
+        "decisions": selectors.decisions(referral),
+        "timeline": selectors.timeline(referral),
+        "decision_form": decision_form,
+        "can_decide": referral.status == ReferralStatus.RECEIVED and can(request.user, Action.REFERRALS_DECIDE),
+        "duplicates": [r for r in services.duplicates_of(index=referral.person_index) if r.pk != referral.pk]
+        if referral.person_index
+        else [],
+    }
+    return render(request, "referrals/referral_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def referral_screening(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Tick the ILO/EU indicators observed; the result is decision support only."""
+    referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_SCREEN)
+    indicator_list = request.POST.get("indicator_list") or request.GET.get("list") or _default_list(referral)
+    if indicator_list not in ScreeningList.values:
+        indicator_list = _default_list(referral)
+    checklist = selectors.indicator_checklist(indicator_list)
+    form = ScreeningForm(request.POST or None, known=checklist["codes"], initial={"indicator_list": indicator_list})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_record(
+                actor=acting_user(request),
+                referral=referral,
+                indicator_list=form.cleaned_data["indicator_list"],
+                present=form.cleaned_data["indicators"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Screening recorded."))
+            return redirect("referrals:referral_detail", referral_id=referral.pk)
+    chosen = set(request.POST.getlist("indicators"))
+    return render(
+        request,
+        "referrals/screening_form.html",
+        {"referral": referral, "form": form, "checklist": checklist, "chosen": chosen, "lists": ScreeningList.choices,
+         "current_list": indicator_list},
+        status=400 if request.method == "POST" else 200,
+    )  # fmt: skip
+
+
+def _default_list(referral: Any) -> str:
+    sexual = "sexual" in (referral.forms_of_exploitation or [])
+    prefix = "child" if referral.is_minor else "adult"
+    return f"{prefix}_{'sexual' if sexual else 'labour'}"
+
+
+@require_POST
+def referral_decide(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Accept, declare not eligible, redirect or mark withdrawn."""
+    referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_DECIDE)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_decide(
+                actor=acting_user(request),
+                referral=referral,
+                outcome=form.cleaned_data["outcome"],
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                redirected_to=form.cleaned_data["redirected_to"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Decision recorded. The referrer has been notified."))
+            return redirect("referrals:referral_detail", referral_id=referral.pk)
+    return _render_detail(request, referral, form, status=400)
