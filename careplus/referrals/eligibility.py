@@ -10,7 +10,7 @@ from django_countries import countries
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from careplus.referrals.choices import IdentificationStatus
 
@@ -139,13 +139,21 @@ def _capacity(facts: Facts) -> RuleResult:
         return RuleResult(
             "capacity",
             RuleOutcome.WARNING,
-            _("The programme already assists %(count)d beneficiaries for a target of %(target)d.")
+            ngettext(
+                "The programme already assists %(count)d beneficiary for a target of %(target)d.",
+                "The programme already assists %(count)d beneficiaries for a target of %(target)d.",
+                facts.accepted_so_far,
+            )
             % {"count": facts.accepted_so_far, "target": facts.target_beneficiaries},
         )
     return RuleResult(
         "capacity",
         RuleOutcome.PASS,
-        _("%(count)d beneficiaries assisted so far, for a target of %(target)d.")
+        ngettext(
+            "%(count)d beneficiary assisted so far, for a target of %(target)d.",
+            "%(count)d beneficiaries assisted so far, for a target of %(target)d.",
+            facts.accepted_so_far,
+        )
         % {"count": facts.accepted_so_far, "target": facts.target_beneficiaries},
     )
 

@@ -20,6 +20,7 @@ from careplus.audit.services import record_event
 from careplus.core.errors import DomainError
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel, ExploitationForm, ReferralStatus, ScreeningList
+from careplus.referrals.eligibility import RuleResult
 from careplus.referrals.forms import DecisionForm, ReferralForm, ScreeningForm
 
 
@@ -101,7 +102,13 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
 
 
 def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionForm, status: int = 200) -> HttpResponse:
-    results, version = services.current_eligibility(referral)
+    decisions = selectors.decisions(referral)
+    if decisions and referral.status != ReferralStatus.RECEIVED:
+        # A decided referral shows the rules as they stood when the decision was taken.
+        results = [RuleResult(**rule) for rule in decisions[-1].eligibility]
+        version = decisions[-1].eligibility_version
+    else:
+        results, version = services.current_eligibility(referral)
     latest = selectors.latest_screening(referral)
     context = {
         "referral": referral,
@@ -110,7 +117,7 @@ def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionF
         "eligibility_version": version,
         "has_failures": any(r.outcome == "fail" for r in results),
         "screening": selectors.screening_view(latest) if latest else None,
-        "decisions": selectors.decisions(referral),
+        "decisions": decisions,
         "timeline": selectors.timeline(referral),
         "decision_form": decision_form,
         "can_decide": referral.status == ReferralStatus.RECEIVED and can(request.user, Action.REFERRALS_DECIDE),
