@@ -17,7 +17,7 @@ from careplus.accounts import services
 from careplus.accounts.choices import OfficeKind, OrganisationType
 from careplus.accounts.models import Office, Organisation, User
 from careplus.cases import services as case_services
-from careplus.cases.models import Case
+from careplus.cases.models import Case, Consent
 from careplus.programmes.models import Programme
 from careplus.referrals import services as referral_services
 from careplus.referrals.models import Referral
@@ -105,9 +105,15 @@ def make_case(
     date_of_birth: datetime.date | None = datetime.date(1995, 3, 14),
     sex: str = "f",
     country: str = "NP",
+    shared: bool = True,
+    is_minor: bool = False,
 ) -> Case:
-    """Open a case through the service, with fictional personal data."""
-    return case_services.case_open(
+    """Open a case through the service, with fictional personal data.
+
+    With `shared`, the person's consent to share with the return office is recorded, so the
+    office's caseworkers see the case.
+    """
+    case = case_services.case_open(
         actor=None,
         given_names=given_names,
         family_name=family_name,
@@ -117,7 +123,19 @@ def make_case(
         country_of_return=country,
         office=office,
         safe_contact={"channel": "phone", "alias": "Maya"},
+        is_minor=is_minor,
     )
+    if shared:
+        Consent.objects.create(
+            case=case, scope="share_return_office", given_on=datetime.date(2018, 4, 2), recorded_by=system_user()
+        )
+    return case
+
+
+def system_user() -> User:
+    """A coordinator used as the author of records set up by tests."""
+    user = User.objects.filter(email="setup@example.test").first()
+    return user or make_user(Role.COORDINATOR, email="setup@example.test")
 
 
 def make_programme(**overrides: Any) -> Programme:

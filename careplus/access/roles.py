@@ -23,6 +23,11 @@ class Action(models.TextChoices):
     USERS_MANAGE = "users.manage", _("Create users, grant and revoke roles")
     CASES_VIEW = "cases.view", _("See the case files in one's scope")
     CASE_VIEWERS = "cases.viewers", _("See who viewed a case file")
+    CASES_EDIT = "cases.edit", _("Record assessments, notes and documents")
+    CASES_MANAGE = "cases.manage", _("Change a case's status, hand it over, restrict it")
+    CASES_APPROVE = "cases.approve", _("Approve high risks and best-interests determinations")
+    CASES_LEGAL = "cases.legal", _("Read and record the legal situation in France")
+    HANDOVER_ACKNOWLEDGE = "cases.acknowledge", _("Acknowledge a handover to one's office")
     REFERRALS_SUBMIT = "referrals.submit", _("Submit referrals")
     REFERRALS_VIEW = "referrals.view", _("Follow referrals in one's scope")
     REFERRALS_SCREEN = "referrals.screen", _("Record an identification screening")
@@ -39,13 +44,17 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     | {
         Action.CASES_VIEW,
         Action.CASE_VIEWERS,
+        Action.CASES_EDIT,
+        Action.CASES_MANAGE,
+        Action.CASES_APPROVE,
+        Action.CASES_LEGAL,
         Action.REFERRALS_SUBMIT,
         Action.REFERRALS_VIEW,
         Action.REFERRALS_SCREEN,
         Action.REFERRALS_DECIDE,
         Action.REFERRALS_READ_PERSON,
     },
-    Role.CASEWORKER: _EVERYONE | {Action.CASES_VIEW},
+    Role.CASEWORKER: _EVERYONE | {Action.CASES_VIEW, Action.CASES_EDIT, Action.HANDOVER_ACKNOWLEDGE},
     Role.PARTNER: _EVERYONE | {Action.REFERRALS_SUBMIT, Action.REFERRALS_VIEW, Action.REFERRALS_SCREEN},
     Role.TRAINER: _EVERYONE,
     Role.AUDITOR: _EVERYONE,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from careplus.access.policy import can, grants_of
 from careplus.access.roles import Action, Role
 from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
-from careplus.cases.models import Case
+from careplus.cases.choices import ConsentScope
+from careplus.cases.models import Case, Consent
 from careplus.referrals.models import Referral
 
 
@@ -22,14 +23,25 @@ def users_visible_to(actor: Any) -> QuerySet[User]:
 
 
 def cases_visible_to(actor: Any) -> QuerySet[Case]:
-    """Return the cases the actor may open: coordinators all, caseworkers their offices'."""
+    """Return the cases the actor may open.
+
+    Coordinators see every case; a caseworker sees the cases handed over to their office while
+    the person's consent to share with that office stands. A restricted case is seen only by
+    its named users.
+    """
     if not can(actor, Action.CASES_VIEW):
         return Case.objects.none()
     grants = grants_of(actor)
     if any(grant.role == Role.COORDINATOR for grant in grants):
-        return Case.objects.all()
-    offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
-    return Case.objects.filter(office_id__in=offices)
+        cases = Case.objects.all()
+    else:
+        offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
+        sharing = Consent.objects.filter(
+            case=OuterRef("pk"), scope=ConsentScope.SHARE_RETURN_OFFICE, withdrawn_on__isnull=True
+        )
+        cases = Case.objects.filter(office_id__in=offices).filter(Exists(sharing))
+    named = Case.restricted_users.through.objects.filter(case_id=OuterRef("pk"), user_id=actor.pk)
+    return cases.filter(Q(restricted=False) | Exists(named))
 
 
 def partner_organisations(actor: Any) -> set[Any]:

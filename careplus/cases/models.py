@@ -6,7 +6,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from careplus.accounts.models import Office, User
-from careplus.cases.choices import CaseStatus, Sex
+from careplus.cases.choices import (
+    CaseStatus,
+    ConsentScope,
+    OfiiLevel,
+    PermitStatus,
+    PreferredPath,
+    Rating,
+    Sex,
+)
 from careplus.core.fields import (
     EncryptedBytesField,
     EncryptedDateField,
@@ -39,6 +47,11 @@ class Case(BaseModel):
     person_index = models.CharField(max_length=64, blank=True, db_index=True)
     opened_on = models.DateField(_("opened on"))
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    is_minor = models.BooleanField(_("minor"), default=False)
+    planned_departure_on = models.DateField(_("planned departure"), null=True, blank=True)
+    status_before_suspension = models.CharField(max_length=20, blank=True)
+    restricted = models.BooleanField(_("restricted"), default=False)
+    restricted_users = models.ManyToManyField(User, blank=True, related_name="+", verbose_name=_("named users"))
 
     class Meta:
         ordering = ["-opened_on", "reference"]
@@ -69,3 +82,231 @@ class CaseAttachment(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.case.reference} attachment"
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline (what happened, who, when); never personal details."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class CaseSection(BaseModel):
+    """Base of the one-per-case records edited with a version check."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="+")
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class RiskAssessment(CaseSection):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="risk_assessment")
+    ratings = EncryptedJSONField(_("ratings"), key_field="case.data_key")
+    overall = models.CharField(_("overall risk"), max_length=10, choices=Rating.choices)
+    mitigation = EncryptedTextField(_("mitigation measures"), key_field="case.data_key")
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("risk assessment")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} risk"
+
+
+class NeedsAssessment(CaseSection):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="needs_assessment")
+    priorities = EncryptedJSONField(_("priorities"), key_field="case.data_key")
+    notes = EncryptedTextField(_("notes"), key_field="case.data_key")
+
+    class Meta:
+        verbose_name = _("needs assessment")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} needs"
+
+
+class SkillsAssessment(CaseSection):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="skills_assessment")
+    education = EncryptedTextField(_("education"), key_field="case.data_key")
+    languages = EncryptedTextField(_("languages"), key_field="case.data_key")
+    work_experience = EncryptedTextField(_("work experience"), key_field="case.data_key")
+    skills = EncryptedTextField(_("skills"), key_field="case.data_key")
+    motivation = EncryptedTextField(_("motivation"), key_field="case.data_key")
+    preferred_path = models.CharField(_("preferred path"), max_length=20, choices=PreferredPath.choices)
+    constraints = EncryptedTextField(_("constraints"), key_field="case.data_key")
+
+    class Meta:
+        verbose_name = _("skills and motivation")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} skills"
+
+
+class LegalSituation(CaseSection):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="legal_situation")
+    identified_by_authority = models.BooleanField(_("identified by the police or gendarmerie"), default=False)
+    reflection_period_ends_on = models.DateField(_("end of the reflection period"), null=True, blank=True)
+    residence_permit = models.CharField(_("residence permit as a victim"), max_length=10, choices=PermitStatus.choices)
+    complaint_filed = models.BooleanField(_("complaint filed or testimony given"), default=False)
+    next_hearing_on = models.DateField(_("next hearing"), null=True, blank=True)
+    proceedings = EncryptedTextField(_("criminal proceedings (court, reference)"), key_field="case.data_key")
+    ofii_file = EncryptedTextField(_("OFII return-assistance file"), key_field="case.data_key")
+    ofii_level = models.CharField(_("OFII assistance level"), max_length=10, choices=OfiiLevel.choices)
+
+    class Meta:
+        verbose_name = _("legal situation")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} legal"
+
+
+class Opportunity(BaseModel):
+    """A concrete reintegration opportunity, verified by someone."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="opportunities")
+    kind = models.CharField(_("kind"), max_length=20, choices=PreferredPath.choices)
+    description = EncryptedTextField(_("description"), key_field="case.data_key")
+    verified_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    verified_on = models.DateField(_("verified on"))
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("reintegration opportunity")
+        verbose_name_plural = _("reintegration opportunities")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} opportunity"
+
+
+class Consent(BaseModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    scope = models.CharField(_("scope"), max_length=30, choices=ConsentScope.choices)
+    given_on = models.DateField(_("given on"))
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["scope", "given_on"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "scope"], condition=models.Q(withdrawn_on__isnull=True), name="consent_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.scope}"
+
+
+class Handover(BaseModel):
+    """The case sent to the office of the country of return, to be acknowledged."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handovers")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="handovers")
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("acknowledge by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.office_id}"
+
+
+class CaseNote(BaseModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    body = EncryptedTextField(_("note"), key_field="case.data_key")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} note"
+
+
+class RestrictedView(models.Model):
+    """Why someone opened a restricted case (asked at every view)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = EncryptedTextField(_("reason"), key_field="case.data_key")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("restricted case view")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} viewed by {self.user_id}"
+
+
+class FamilyAssessment(CaseSection):
+    """Family assessment in the country of return (child procedure), by that office."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="family_assessment")
+    caregiver = EncryptedTextField(_("caregiver and relationship to the child"), key_field="case.data_key")
+    findings = EncryptedTextField(
+        _("willingness and capacity to care, role in the migration, risks, housing, school, health"),
+        key_field="case.data_key",
+    )
+    views = EncryptedTextField(_("views of the child and the family"), key_field="case.data_key")
+    done_on = models.DateField(_("done on"))
+
+    class Meta:
+        verbose_name = _("family assessment")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} family assessment"
+
+
+class BestInterestsDetermination(CaseSection):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="best_interests")
+    participants = EncryptedTextField(_("participants (panel)"), key_field="case.data_key")
+    reasoning = EncryptedTextField(_("factors weighed and recommendation"), key_field="case.data_key")
+    return_in_best_interests = models.BooleanField(_("return is in the child's best interests"))
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("best-interests determination")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} BID"
+
+
+class CoordinationPlan(CaseSection):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="coordination_plan")
+    actors_france = EncryptedTextField(_("actors in France"), key_field="case.data_key")
+    actors_return = EncryptedTextField(_("actors in the country of return"), key_field="case.data_key")
+    escort = EncryptedTextField(_("escort in transit"), key_field="case.data_key")
+    reception = EncryptedTextField(_("reception on arrival (named caregiver)"), key_field="case.data_key")
+
+    class Meta:
+        verbose_name = _("coordination plan")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} coordination plan"

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from careplus.access.scopes import cases_visible_to
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
-from careplus.cases.models import Case
+from careplus.cases.choices import ConsentScope
+from careplus.cases.models import (
+    BestInterestsDetermination,
+    Case,
+    CaseEvent,
+    Consent,
+    Handover,
+)
+from careplus.cases.workflow import CaseFacts
 
 
 def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
@@ -25,3 +34,146 @@ def case_viewers(*, case: Case, limit: int = 50) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         object_type=Case._meta.label_lower, object_id=str(case.pk), action=AuditAction.VIEW
     ).order_by("-seq")[:limit]
+
+
+def active_consents(case: Case) -> list[Consent]:
+    return list(case.consents.filter(withdrawn_on__isnull=True).select_related("recorded_by"))
+
+
+def _one(case: Case, name: str) -> Any:
+    try:
+        return getattr(case, name)
+    except Exception:
+        return None
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """Gather what the workflow guards need (a fixed number of queries)."""
+    annotated = (
+        Case.objects.filter(pk=case.pk)
+        .select_related(
+            "risk_assessment",
+            "needs_assessment",
+            "skills_assessment",
+            "legal_situation",
+            "family_assessment",
+            "best_interests",
+            "coordination_plan",
+        )
+        .annotate(opportunity_count=Count("opportunities", distinct=True))
+        .get()
+    )
+    consents = frozenset(Consent.objects.filter(case=case, withdrawn_on__isnull=True).values_list("scope", flat=True))
+    risk = _one(annotated, "risk_assessment")
+    bid: BestInterestsDetermination | None = _one(annotated, "best_interests")
+    legal = _one(annotated, "legal_situation")
+    return CaseFacts(
+        status=annotated.status,
+        status_before_suspension=annotated.status_before_suspension,
+        is_minor=annotated.is_minor,
+        office_assigned=annotated.office_id is not None,
+        planned_departure_on=annotated.planned_departure_on,
+        consents=consents,
+        risk_overall=risk.overall if risk else None,
+        risk_approved=bool(risk and risk.approved_at),
+        needs_done=_one(annotated, "needs_assessment") is not None,
+        skills_done=_one(annotated, "skills_assessment") is not None,
+        opportunities=annotated.opportunity_count,  # type: ignore[attr-defined]
+        next_hearing_on=legal.next_hearing_on if legal else None,
+        family_assessment_done=_one(annotated, "family_assessment") is not None,
+        bid_done=bid is not None,
+        bid_in_favour=bool(bid and bid.return_in_best_interests),
+        bid_approved_by_other=bool(bid and bid.approved_by_id and bid.approved_by_id != bid.author_id),
+        coordination_plan_done=_one(annotated, "coordination_plan") is not None,
+    )
+
+
+def timeline(case: Case) -> list[CaseEvent]:
+    return list(case.events.select_related("actor").order_by("at", "id"))
+
+
+def pending_handovers(*, actor: Any) -> QuerySet[Handover]:
+    """Return the handovers to the actor's offices not yet acknowledged (their tasks)."""
+    cases = cases_visible_to(actor)
+    return (
+        Handover.objects.filter(case__in=cases, acknowledged_at__isnull=True)
+        .filter(Q(office_id__in=cases.values("office_id")))
+        .select_related("case", "office")
+        .order_by("due_on")
+    )
+
+
+def sharing_consented(case: Case) -> bool:
+    return case.consents.filter(scope=ConsentScope.SHARE_RETURN_OFFICE, withdrawn_on__isnull=True).exists()
+
+
+def _attach(items: list[Any], case: Case) -> list[Any]:
+    """Point each row at the already loaded case, so decryption needs no extra query."""
+    for item in items:
+        item.case = case
+    return items
+
+
+def section_record(case: Case, model: type[Any]) -> Any:
+    """Return the one-per-case record of a section, or None."""
+    record = model._default_manager.filter(case=case).first()
+    if record is not None:
+        record.case = case
+    return record
+
+
+def case_sections(case: Case) -> dict[str, Any]:
+    """Return each section's record by slug (one query per section, whatever the history)."""
+    from careplus.cases.sections import SECTIONS
+
+    return {slug: section_record(case, spec.model) for slug, spec in SECTIONS.items()}
+
+
+def consents(case: Case) -> list[Consent]:
+    return _attach(
+        list(case.consents.select_related("recorded_by", "withdrawn_by").order_by("scope", "given_on")), case
+    )
+
+
+def opportunities(case: Case) -> list[Any]:
+    return _attach(list(case.opportunities.select_related("verified_by")), case)
+
+
+def handovers(case: Case) -> list[Handover]:
+    return _attach(list(case.handovers.select_related("office", "sent_by", "acknowledged_by")), case)
+
+
+def notes(case: Case) -> list[Any]:
+    return _attach(list(case.notes.select_related("author")), case)
+
+
+def attachments(case: Case) -> list[Any]:
+    # The contents are not loaded for the list.
+    return _attach(list(case.attachments.select_related("uploaded_by").defer("content")), case)
+
+
+def restricted_users(case: Case) -> list[Any]:
+    return list(case.restricted_users.all())
+
+
+def _child(queryset: QuerySet[Any], pk: str, case: Case) -> Any:
+    try:
+        item = queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError) as missing:
+        raise Http404 from missing
+    item.case = case
+    return item
+
+
+def consent_of(case: Case, consent_id: str) -> Consent:
+    consent: Consent = _child(case.consents.all(), consent_id, case)
+    return consent
+
+
+def handover_of(case: Case, handover_id: str) -> Handover:
+    handover: Handover = _child(case.handovers.select_related("office"), handover_id, case)
+    return handover
+
+
+def attachment_of(case: Case, attachment_id: str) -> Any:
+    return _child(case.attachments.all(), attachment_id, case)

@@ -1,30 +1,51 @@
-"""State changes on case files."""
+"""State changes on case files: opening, lifecycle, sections, consents, handover, notes, documents."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from django.db import transaction
+from django.apps import apps
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from careplus.accounts.models import Office, User
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
-from careplus.cases.models import Case, CaseAttachment
+from careplus.cases import workflow
+from careplus.cases.choices import CaseStatus, ConsentScope, Rating
+from careplus.cases.models import (
+    BestInterestsDetermination,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseNote,
+    Consent,
+    Handover,
+    Opportunity,
+    RestrictedView,
+    RiskAssessment,
+)
+from careplus.cases.selectors import case_facts
 from careplus.core import crypto
-from careplus.core.errors import RuleViolation
+from careplus.core.errors import RuleViolation, StaleObject, TransitionBlocked
 from careplus.core.fields import encrypted_fields, tombstones
 from careplus.core.models import DataKey
 from careplus.core.numbering import next_reference
 
 PERSON_INDEX_PURPOSE = "person"
+HANDOVER_DAYS = 7
 
 
 def person_index(*, given_names: str, family_name: str, date_of_birth: datetime.date | None) -> str:
     """Return the blind index of a person's normalised name and date of birth."""
     birth = date_of_birth.isoformat() if date_of_birth else ""
     return crypto.blind_index(f"{family_name} {given_names} {birth}", purpose=PERSON_INDEX_PURPOSE)
+
+
+def _event(case: Case, actor: User | None, kind: str, **params: Any) -> None:
+    CaseEvent.objects.create(case=case, actor=actor, kind=kind, params=params)
 
 
 @transaction.atomic
@@ -40,6 +61,7 @@ def case_open(
     office: Office | None = None,
     opened_on: datetime.date | None = None,
     safe_contact: dict[str, Any] | None = None,
+    is_minor: bool = False,
 ) -> Case:
     """Open a case under a new data key; the personal data is encrypted at rest."""
     opened_on = opened_on or timezone.localdate()
@@ -52,6 +74,7 @@ def case_open(
         country_of_return=country_of_return,
         birth_year=date_of_birth.year if date_of_birth else None,
         opened_on=opened_on,
+        is_minor=is_minor,
         person_index=person_index(given_names=given_names, family_name=family_name, date_of_birth=date_of_birth),
     )
     case.given_names = given_names
@@ -60,6 +83,7 @@ def case_open(
     case.safe_contact = safe_contact
     case.full_clean(exclude=[f.name for f in encrypted_fields(Case)])
     case.save()
+    _event(case, actor, "opened")
     record_event(
         action=AuditAction.CREATE,
         obj=case,
@@ -70,9 +94,9 @@ def case_open(
 
 
 def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.date) -> Case:
-    """Open the case of an accepted referral; the office of its country of return if only one."""
+    """Open the case of an accepted referral, with its consents; the return office if only one."""
     offices = list(Office.objects.filter(country=str(referral.country_of_return), kind="return_country")[:2])
-    return case_open(
+    case = case_open(
         actor=actor,
         given_names=referral.given_names or "",
         family_name=referral.family_name or "",
@@ -82,12 +106,279 @@ def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.d
         country_of_return=str(referral.country_of_return),
         office=offices[0] if len(offices) == 1 else None,
         opened_on=opened_on,
+        is_minor=referral.is_minor,
     )
+    if referral.consent_data_processing:
+        Consent.objects.create(
+            case=case, scope=ConsentScope.DATA_PROCESSING, given_on=referral.consent_date, recorded_by=actor
+        )
+    return case
 
 
-def case_view_record(*, actor: User, case: Case) -> None:
-    """Record that the actor opened the case file."""
-    record_event(action=AuditAction.VIEW, obj=case, actor=actor)
+def case_view_record(*, actor: User, case: Case, reason: str = "") -> None:
+    """Record that the actor opened the case file (with the reason, for a restricted case)."""
+    if case.restricted:
+        view = RestrictedView(case=case, user=actor)
+        view.reason = reason
+        view.save()
+    record_event(action=AuditAction.VIEW, obj=case, actor=actor, fields=["reason"] if reason else ())
+
+
+def _lock(case: Case, expected_version: int | None) -> Case:
+    locked = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleObject(_("Someone else changed this case meanwhile. Reload the page to see the changes."))
+    return locked
+
+
+def _bump(case: Case) -> None:
+    Case.objects.filter(pk=case.pk).update(version=models.F("version") + 1, updated_at=timezone.now())
+    case.refresh_from_db(fields=["version", "updated_at"])
+
+
+@transaction.atomic
+def case_transition(*, actor: User, case: Case, target: str, expected_version: int, reason: str = "") -> Case:
+    """Move a case to another status if the transition is allowed and its guards are met."""
+    case = _lock(case, expected_version)
+    facts = case_facts(case)
+    if target not in workflow.allowed_targets(facts):
+        raise TransitionBlocked(_("This change of status is not possible from the current status."))
+    if workflow.needs_reason(facts, target) and not reason.strip():
+        raise RuleViolation(_("Give the reason for this change of status."))
+    missing = workflow.missing_requirements(facts, target)
+    if missing:
+        raise TransitionBlocked(
+            _("Requirements missing: %(items)s") % {"items": " ".join(missing)}, extra={"missing": missing}
+        )
+    old = case.status
+    case.status_before_suspension = old if target == CaseStatus.SUSPENDED else ""
+    case.status = target
+    case.save(update_fields=["status", "status_before_suspension"])
+    _bump(case)
+    _event(case, actor, "transition", **{"from": old, "to": target, "reason": bool(reason.strip())})
+    record_event(action=AuditAction.TRANSITION, obj=case, actor=actor, fields=["status"])
+    return case
+
+
+def changed_fields(instance: models.Model, values: dict[str, Any]) -> list[str]:
+    """Return the names of the fields whose stored value differs from the given one."""
+    return sorted(name for name, value in values.items() if getattr(instance, name) != value)
+
+
+@transaction.atomic
+def section_save(
+    *,
+    actor: User,
+    case: Case,
+    model: type[models.Model],
+    values: dict[str, Any],
+    expected_version: int | None,
+    label: str,
+) -> models.Model:
+    """Create or update a one-per-case record, refusing a stale edit with the fields that changed.
+
+    `expected_version` is None when the form was opened on a record that did not exist yet.
+    """
+    case = _lock(case, None)
+    instance: Any = model._default_manager.select_for_update().filter(case=case).first()
+    if instance is None:
+        if expected_version is not None:
+            raise StaleObject(_("This record was removed meanwhile. Reload the page."))
+        instance = model(case=case, updated_by=actor)
+        if isinstance(instance, BestInterestsDetermination):
+            instance.author = actor
+        changed = sorted(values)
+    else:
+        instance.case = case
+        if expected_version is None or instance.version != expected_version:
+            diff = changed_fields(instance, values)
+            labels = ", ".join(str(model._meta.get_field(name).verbose_name) for name in diff) or "—"
+            raise StaleObject(
+                _(
+                    "Someone else saved this form meanwhile; nothing was overwritten. Fields that now differ: %(fields)s."
+                )
+                % {"fields": labels},
+                extra={"fields": diff},
+            )
+        changed = changed_fields(instance, values)
+        instance.version += 1
+        instance.updated_by = actor
+    for name, value in values.items():
+        setattr(instance, name, value)
+    if isinstance(instance, RiskAssessment) and "overall" in changed:
+        instance.approved_by, instance.approved_at = None, None  # a new rating needs a new approval
+    if isinstance(instance, BestInterestsDetermination) and changed:
+        instance.approved_by, instance.approved_at = None, None
+    instance.save()
+    _bump(case)
+    _event(case, actor, "section_saved", label=label)
+    record_event(
+        action=AuditAction.CHANGE, obj=case, actor=actor, fields=[f"{model._meta.model_name}.{n}" for n in changed]
+    )
+    return instance  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def case_plan_save(*, actor: User, case: Case, expected_version: int, planned_departure_on: datetime.date | None,
+                   safe_contact: dict[str, Any]) -> Case:  # fmt: skip
+    """Record the planned departure and the safe-contact preferences (version-checked)."""
+    case = _lock(case, expected_version)
+    changed = [name for name, value in (("planned_departure_on", planned_departure_on), ("safe_contact", safe_contact))
+               if getattr(case, name) != value]  # fmt: skip
+    case.planned_departure_on = planned_departure_on
+    case.safe_contact = safe_contact
+    case.save(update_fields=["planned_departure_on", "safe_contact"])  # the restriction is never touched here
+    _bump(case)
+    _event(case, actor, "section_saved", label=str(_("Departure and safe contact")))
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=changed)
+    return case
+
+
+@transaction.atomic
+def risk_approve(*, actor: User, case: Case) -> RiskAssessment:
+    """Approve a high overall risk (a coordinator)."""
+    risk = RiskAssessment.objects.select_for_update().filter(case=case).first()
+    if risk is None or risk.overall != Rating.HIGH:
+        raise RuleViolation(_("Only a completed assessment with a high overall risk needs an approval."))
+    risk.approved_by, risk.approved_at = actor, timezone.now()
+    risk.save(update_fields=["approved_by", "approved_at"])
+    _bump(case)
+    _event(case, actor, "risk_approved")
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["risk_assessment.approved_by"])
+    return risk
+
+
+@transaction.atomic
+def bid_approve(*, actor: User, case: Case) -> BestInterestsDetermination:
+    """Approve the best-interests determination; its author cannot approve it."""
+    bid = BestInterestsDetermination.objects.select_for_update().filter(case=case).first()
+    if bid is None:
+        raise RuleViolation(_("There is no best-interests determination to approve."))
+    if bid.author_id == actor.pk:
+        raise RuleViolation(_("The author of the best-interests determination cannot approve it."))
+    bid.approved_by, bid.approved_at = actor, timezone.now()
+    bid.save(update_fields=["approved_by", "approved_at"])
+    _bump(case)
+    _event(case, actor, "bid_approved")
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["best_interests.approved_by"])
+    return bid
+
+
+@transaction.atomic
+def opportunity_add(*, actor: User, case: Case, kind: str, description: str, verified_on: datetime.date) -> Opportunity:
+    opportunity = Opportunity(case=case, kind=kind, verified_by=actor, verified_on=verified_on)
+    opportunity.description = description
+    opportunity.save()
+    _bump(case)
+    _event(case, actor, "opportunity_added")
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["opportunities"])
+    return opportunity
+
+
+@transaction.atomic
+def consent_record(*, actor: User, case: Case, scope: str, given_on: datetime.date) -> Consent:
+    """Record a consent; the same scope cannot be active twice."""
+    if case.consents.filter(scope=scope, withdrawn_on__isnull=True).exists():
+        raise RuleViolation(_("This consent is already recorded."))
+    consent = Consent.objects.create(case=case, scope=scope, given_on=given_on, recorded_by=actor)
+    _bump(case)
+    _event(case, actor, "consent_given", scope=scope)
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=[f"consent:{scope}"])
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.date) -> Consent:
+    """Record the withdrawal of a consent (the sharing with the return office then stops)."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_on is not None:
+        raise RuleViolation(_("This consent was already withdrawn."))
+    consent.withdrawn_on, consent.withdrawn_by = withdrawn_on, actor
+    consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+    _bump(consent.case)
+    _event(consent.case, actor, "consent_withdrawn", scope=consent.scope)
+    record_event(action=AuditAction.CHANGE, obj=consent.case, actor=actor, fields=[f"consent:{consent.scope}"])
+    return consent
+
+
+@transaction.atomic
+def handover_send(*, actor: User, case: Case, office: Office, expected_version: int) -> Handover:
+    """Assign the case to an office of the country of return and ask it to acknowledge."""
+    case = _lock(case, expected_version)
+    if office.kind != "return_country":
+        raise RuleViolation(_("Choose an office in a country of return."))
+    if not case.consents.filter(scope=ConsentScope.SHARE_RETURN_OFFICE, withdrawn_on__isnull=True).exists():
+        raise RuleViolation(_("The person has not consented to share data with the office in the country of return."))
+    case.office = office
+    case.save(update_fields=["office"])  # the restriction is kept as it is
+    _bump(case)
+    handover = Handover.objects.create(
+        case=case, office=office, sent_by=actor, due_on=timezone.localdate() + datetime.timedelta(days=HANDOVER_DAYS)
+    )
+    _event(case, actor, "handover_sent", office=office.name)
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["office", "handover"])
+    return handover
+
+
+@transaction.atomic
+def handover_acknowledge(*, actor: User, handover: Handover) -> Handover:
+    handover = Handover.objects.select_for_update().select_related("office", "case").get(pk=handover.pk)
+    if handover.acknowledged_at is not None:
+        raise RuleViolation(_("This handover was already acknowledged."))
+    handover.acknowledged_at, handover.acknowledged_by = timezone.now(), actor
+    handover.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    _event(handover.case, actor, "handover_acknowledged", office=handover.office.name)
+    record_event(action=AuditAction.CHANGE, obj=handover.case, actor=actor, fields=["handover"])
+    return handover
+
+
+@transaction.atomic
+def note_add(*, actor: User, case: Case, body: str) -> CaseNote:
+    note = CaseNote(case=case, author=actor)
+    note.body = body
+    note.save()
+    _event(case, actor, "note_added")
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["notes"])
+    return note
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, case: Case, filename: str, content: bytes, content_type: str) -> CaseAttachment:
+    attachment = CaseAttachment(case=case, content_type=content_type, size=len(content), uploaded_by=actor)
+    attachment.filename = filename
+    attachment.content = content
+    attachment.save()
+    _event(case, actor, "attachment_added")
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["attachments"])
+    return attachment
+
+
+def attachment_download_record(*, actor: User, case: Case, attachment: CaseAttachment) -> None:
+    """Record that a document of the case was downloaded."""
+    record_event(action=AuditAction.VIEW, obj=attachment, actor=actor)
+
+
+@transaction.atomic
+def restriction_set(*, actor: User, case: Case, restricted: bool, users: list[User], expected_version: int) -> Case:
+    """Restrict a case to named users (the actor stays among them) or lift the restriction."""
+    case = _lock(case, expected_version)
+    case.restricted = restricted
+    case.save(update_fields=["restricted"])
+    named = {user.pk: user for user in users}
+    if restricted:
+        named[actor.pk] = actor
+    case.restricted_users.set(list(named.values()) if restricted else [])
+    _bump(case)
+    _event(case, actor, "restriction_changed")
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["restricted", "restricted_users"])
+    return case
+
+
+def _models_keyed_by_case() -> list[type[models.Model]]:
+    """Return the models whose encrypted fields use the case's data key."""
+    return [
+        model for model in apps.get_models() if any(f.key_field == "case.data_key" for f in encrypted_fields(model))
+    ]
 
 
 @transaction.atomic
@@ -104,7 +395,7 @@ def case_erase(*, actor: User | None, case: Case) -> Case:
     DataKey.objects.filter(pk=data_key.pk).update(wrapped=None, destroyed_at=timezone.now())
     crypto.forget_key(data_key.pk)
     Case.objects.filter(pk=case.pk).update(person_index="", erased_at=timezone.now(), **tombstones(Case))
-    CaseAttachment.objects.filter(case=case).update(**tombstones(CaseAttachment))
+    for model in _models_keyed_by_case():
+        model._default_manager.filter(case=case).update(**tombstones(model))
     record_event(action=AuditAction.ERASE, obj=case, actor=actor)
-    case.refresh_from_db()
     return Case.objects.select_related("data_key", "office").get(pk=case.pk)

@@ -1,17 +1,39 @@
-"""Case file pages (list with masked names; detail audited on every view)."""
+"""Case file pages. Every page fetches the case through the access policy (404 out of scope)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplus.access.fetch import acting_user, get_case_for, require
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.cases import selectors, services
-from careplus.cases.choices import CaseStatus
+from careplus.cases import selectors, services, workflow
+from careplus.cases.choices import NEED_CATEGORIES, RISK_FACTORS, CaseStatus, Priority, Rating
+from careplus.cases.events import describe
+from careplus.cases.forms import (
+    AttachmentForm,
+    ConsentForm,
+    DeparturePlanForm,
+    HandoverForm,
+    NoteForm,
+    OpportunityForm,
+    RestrictedReasonForm,
+    RestrictionForm,
+    TransitionForm,
+)
+from careplus.cases.models import Case
+from careplus.cases.sections import SECTIONS
+from careplus.cases.uploads import check_upload
+from careplus.core.errors import DomainError, StaleObject
 
 
 @require_GET
@@ -23,17 +45,331 @@ def case_list(request: HttpRequest) -> HttpResponse:
         status = ""
     cases = selectors.case_list(actor=request.user, status=status)
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    return render(request, "cases/case_list.html", {"page": page, "statuses": CaseStatus.choices, "status": status})
+
+
+def _redirect_to(case: Case, anchor: str = "") -> HttpResponse:
+    response = redirect("cases:case_detail", case_id=case.pk)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Show a case file; a restricted case first asks why it is opened. Every view is audited."""
+    case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
+    user = acting_user(request)
+    reason = ""
+    if case.restricted:
+        form = RestrictedReasonForm(request.POST if request.method == "POST" else None)
+        if not form.is_valid():
+            status = 400 if request.method == "POST" else 200
+            return render(request, "cases/restricted_reason.html", {"case": case, "form": form}, status=status)
+        reason = form.cleaned_data["reason"]
+    elif request.method == "POST":
+        return _redirect_to(case)
+    services.case_view_record(actor=user, case=case, reason=reason)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    facts = selectors.case_facts(case)
+    transitions = [
+        {
+            "target": target,
+            "label": CaseStatus(target).label,
+            "missing": workflow.missing_requirements(facts, target),
+            "needs_reason": workflow.needs_reason(facts, target),
+        }
+        for target in workflow.allowed_targets(facts)
+    ]
+    sections = selectors.case_sections(case)
+    context: dict[str, Any] = {
+        "case": case,
+        "facts": facts,
+        "transitions": transitions,
+        "sections": [
+            {"slug": slug, "label": section.label, "record": sections.get(slug), "editable": can(user, section.action)}
+            for slug, section in SECTIONS.items()
+            if (not section.minor_only or case.is_minor) and (slug != "juridique" or can(user, Action.CASES_LEGAL))
+        ],
+        "risk_labels": dict(RISK_FACTORS),
+        "need_labels": dict(NEED_CATEGORIES),
+        "rating_labels": dict(Rating.choices),
+        "priority_labels": dict(Priority.choices),
+        "consents": selectors.consents(case),
+        "opportunities": selectors.opportunities(case),
+        "handovers": selectors.handovers(case),
+        "notes": selectors.notes(case),
+        "attachments": selectors.attachments(case),
+        "timeline": [(event, describe(event.kind, event.params)) for event in selectors.timeline(case)],
+        "viewers": selectors.case_viewers(case=case) if can(user, Action.CASE_VIEWERS) else None,
+        "can_edit": can(user, Action.CASES_EDIT),
+        "can_manage": can(user, Action.CASES_MANAGE),
+        "can_approve": can(user, Action.CASES_APPROVE),
+        "can_acknowledge": can(user, Action.HANDOVER_ACKNOWLEDGE),
+        "opportunity_form": OpportunityForm(initial={"verified_on": timezone.localdate()}),
+        "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
+        "handover_form": HandoverForm(initial={"version": case.version, "office": case.office_id}),
+        "note_form": NoteForm(),
+        "attachment_form": AttachmentForm(),
+        "restriction_form": RestrictionForm(
+            initial={"restricted": case.restricted, "users": selectors.restricted_users(case), "version": case.version}
+        ),
+    }
+    context.update(extra)
+    return context
+
+
+def _refused(request: HttpRequest, case: Case, message: str, **forms: Any) -> HttpResponse:
+    """Show the case page again with the error, changing nothing (status 400)."""
+    messages.error(request, message)
+    return render(request, "cases/case_detail.html", _detail_context(request, case, **forms), status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def case_section(request: HttpRequest, case_id: str, section: str) -> HttpResponse:
+    """Create or edit an assessment or plan of the case (version-checked)."""
+    spec = SECTIONS.get(section)
+    if spec is None:
+        raise Http404
+    case = get_case_for(request.user, case_id, action=spec.action)
+    if spec.minor_only and not case.is_minor:
+        raise Http404
+    instance = selectors.section_record(case, spec.model)
+    form = spec.build_form(request.POST if request.method == "POST" else None, instance=instance, child=case.is_minor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.section_save(
+                actor=acting_user(request),
+                case=case,
+                model=spec.model,
+                values=form.values(),  # type: ignore[attr-defined]
+                expected_version=form.cleaned_data.get("version"),
+                label=str(spec.label),
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("%(section)s saved.") % {"section": spec.label})
+            return _redirect_to(case, section)
+    status = 400 if request.method == "POST" else 200
     return render(
-        request,
-        "cases/case_list.html",
-        {"page": page, "statuses": CaseStatus.choices, "status": status},
+        request, "cases/section_form.html", {"case": case, "form": form, "spec": spec, "slug": section}, status=status
     )
 
 
+@require_http_methods(["GET", "POST"])
+def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Planned departure date and safe-contact preferences."""
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    contact = case.safe_contact or {}
+    initial = {
+        "planned_departure_on": case.planned_departure_on,
+        "contact_channel": contact.get("channel", ""),
+        "contact_times": contact.get("times", ""),
+        "contact_alias": contact.get("alias", ""),
+        "version": case.version,
+    }
+    form = DeparturePlanForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_plan_save(
+                actor=acting_user(request),
+                case=case,
+                expected_version=data["version"],
+                planned_departure_on=data["planned_departure_on"],
+                safe_contact={
+                    "channel": data["contact_channel"],
+                    "times": data["contact_times"],
+                    "alias": data["contact_alias"],
+                },
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Departure and safe contact saved."))
+            return _redirect_to(case)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/plan_form.html", {"case": case, "form": form}, status=status)
+
+
+@require_POST
+def case_transition(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("The form was incomplete. Nothing was changed."))
+    try:
+        services.case_transition(
+            actor=acting_user(request),
+            case=case,
+            target=form.cleaned_data["target"],
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Status changed."))
+    return _redirect_to(case)
+
+
+def _simple_action(request: HttpRequest, case_id: str, action: Action, call: Any, done: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=action)
+    try:
+        call(case)
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, done)
+    return _redirect_to(case)
+
+
+@require_POST
+def risk_approve(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = acting_user(request)
+    return _simple_action(
+        request,
+        case_id,
+        Action.CASES_APPROVE,
+        lambda c: services.risk_approve(actor=user, case=c),
+        _("High risk approved."),
+    )
+
+
+@require_POST
+def bid_approve(request: HttpRequest, case_id: str) -> HttpResponse:
+    user = acting_user(request)
+    return _simple_action(
+        request, case_id, Action.CASES_APPROVE, lambda c: services.bid_approve(actor=user, case=c),
+        _("Best-interests determination approved."),
+    )  # fmt: skip
+
+
+@require_POST
+def opportunity_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    form = OpportunityForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("The opportunity was not added: check the form."), opportunity_form=form)
+    services.opportunity_add(actor=acting_user(request), case=case, **form.cleaned_data)
+    messages.success(request, _("Reintegration opportunity added."))
+    return _redirect_to(case, "opportunites")
+
+
+@require_POST
+def consent_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("The consent was not recorded: check the form."), consent_form=form)
+    try:
+        services.consent_record(actor=acting_user(request), case=case, **form.cleaned_data)
+    except DomainError as error:
+        return _refused(request, case, str(error.message), consent_form=form)
+    messages.success(request, _("Consent recorded."))
+    return _redirect_to(case, "consentements")
+
+
+@require_POST
+def consent_withdraw(request: HttpRequest, case_id: str, consent_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    consent = selectors.consent_of(case, consent_id)
+    try:
+        services.consent_withdraw(actor=acting_user(request), consent=consent, withdrawn_on=timezone.localdate())
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Withdrawal of the consent recorded."))
+    return _redirect_to(case, "consentements")
+
+
+@require_POST
+def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
+    form = HandoverForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("Choose an office in a country of return."), handover_form=form)
+    try:
+        services.handover_send(
+            actor=acting_user(request), case=case, office=form.cleaned_data["office"],
+            expected_version=form.cleaned_data["version"],
+        )  # fmt: skip
+    except DomainError as error:
+        return _refused(request, case, str(error.message), handover_form=form)
+    messages.success(request, _("Case handed over; the office must acknowledge it."))
+    return _redirect_to(case, "bureaux")
+
+
+@require_POST
+def handover_acknowledge(request: HttpRequest, case_id: str, handover_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.HANDOVER_ACKNOWLEDGE)
+    handover = selectors.handover_of(case, handover_id)
+    try:
+        services.handover_acknowledge(actor=acting_user(request), handover=handover)
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Handover acknowledged."))
+    return _redirect_to(case, "bureaux")
+
+
+@require_POST
+def note_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("The note was not added: check the form."), note_form=form)
+    services.note_add(actor=acting_user(request), case=case, body=form.cleaned_data["body"])
+    messages.success(request, _("Note added."))
+    return _redirect_to(case, "notes")
+
+
+@require_POST
+def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["document"]
+        try:
+            clean = check_upload(upload.name or "", upload.read())
+        except ValidationError as error:
+            form.add_error("document", error)
+        else:
+            services.attachment_add(
+                actor=acting_user(request), case=case, filename=clean.filename, content=clean.content,
+                content_type=clean.content_type,
+            )  # fmt: skip
+            messages.success(request, _("Document added."))
+            return _redirect_to(case, "documents")
+    return _refused(request, case, _("The document was not added: check the form."), attachment_form=form)
+
+
 @require_GET
-def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
-    """Show a case file; the view is recorded in the audit log."""
+def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
+    """Serve a document as a download, only through this authorised view."""
     case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
-    services.case_view_record(actor=acting_user(request), case=case)
-    viewers = selectors.case_viewers(case=case) if can(request.user, Action.CASE_VIEWERS) else None
-    return render(request, "cases/case_detail.html", {"case": case, "viewers": viewers})
+    attachment = selectors.attachment_of(case, attachment_id)
+    services.attachment_download_record(actor=acting_user(request), case=case, attachment=attachment)
+    response = HttpResponse(bytes(attachment.content or b""), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@require_POST
+def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
+    form = RestrictionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("The restriction was not changed: check the form."), restriction_form=form)
+    try:
+        services.restriction_set(
+            actor=acting_user(request), case=case, restricted=form.cleaned_data["restricted"],
+            users=list(form.cleaned_data["users"]), expected_version=form.cleaned_data["version"],
+        )  # fmt: skip
+    except StaleObject as error:
+        return _refused(request, case, str(error.message), restriction_form=form)
+    messages.success(request, _("Access restriction saved."))
+    return _redirect_to(case)

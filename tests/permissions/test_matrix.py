@@ -5,6 +5,7 @@ A route missing from MATRIX fails the suite: each new page must state who may re
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from careplus.access.roles import Role
 from careplus.accounts.models import RoleGrant, User
+from careplus.cases import services as case_services
+from careplus.cases.models import Consent, Handover
 from tests import factories
 
 PERSONAS = ["anonymous", "password_only", *[role.value for role in Role]]
@@ -78,7 +81,41 @@ def _referral(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"referral_id": ctx["referral"].pk}
 
 
+CASE_EDITORS = CASE_READERS
+CASE_MANAGERS = {Role.COORDINATOR.value}
+
+
+def _case_section(slug: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda ctx: {"case_id": ctx["case"].pk, "section": slug}
+
+
+def _case_child(name: str, key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda ctx: {"case_id": ctx["case"].pk, name: ctx[key].pk}
+
+
 MATRIX: dict[str, Route] = {
+    "cases:case_section": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_case_section("risque")),
+    "cases:case_plan": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_case),
+    "cases:case_transition": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
+    "cases:risk_approve": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
+    "cases:bid_approve": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
+    "cases:opportunity_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_case),
+    "cases:consent_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_case),
+    "cases:consent_withdraw": Route(
+        method="post", expect=verified(302, only=CASE_EDITORS), kwargs=_case_child("consent_id", "consent")
+    ),
+    "cases:handover_send": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
+    "cases:handover_acknowledge": Route(
+        method="post",
+        expect=verified(302, only={Role.CASEWORKER.value}),
+        kwargs=_case_child("handover_id", "handover"),
+    ),
+    "cases:note_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_case),
+    "cases:attachment_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_case),
+    "cases:attachment_download": Route(
+        expect=verified(200, only=CASE_READERS), kwargs=_case_child("attachment_id", "attachment")
+    ),
+    "cases:restriction_set": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
     "referrals:referral_list": Route(expect=verified(200, only=REFERRERS)),
     "referrals:referral_create": Route(expect=verified(200, only=REFERRERS)),
     "referrals:referral_detail": Route(expect=verified(200, only=REFERRERS), kwargs=_referral),
@@ -143,10 +180,22 @@ def test_every_route_has_an_entry_in_the_matrix() -> None:
 
 def _context(target: User) -> dict[str, Any]:
     """Objects the routes act on; the case belongs to the office of every persona's grant."""
+    case = factories.make_case(office=factories.shared_office())
     return {
         "target": target,
         "target_grant": RoleGrant.objects.get(user=target),
-        "case": factories.make_case(office=factories.shared_office()),
+        "case": case,
+        "consent": Consent.objects.filter(case=case).first(),
+        "handover": Handover.objects.create(
+            case=case, office=case.office, sent_by=factories.system_user(), due_on=datetime.date(2030, 1, 1)
+        ),
+        "attachment": case_services.attachment_add(
+            actor=factories.system_user(),
+            case=case,
+            filename="a.pdf",
+            content=b"%PDF-1.4",
+            content_type="application/pdf",
+        ),
         "referral": factories.make_referral(organisation=factories.shared_organisation()),
     }
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 import pytest
 from pytest_django import DjangoAssertNumQueries
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from careplus.access.roles import Role
@@ -80,11 +83,34 @@ def test_detail_and_list_query_counts_do_not_grow_with_history(
     case = factories.make_case()
     client = signed_in(coordinator)
     url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
-    for _index in range(20):
-        client.get(url)
-    for _index in range(30):
-        factories.make_case()
-    with django_assert_max_num_queries(14):
+
+    def grow(times: int) -> None:
+        for index in range(times):
+            client.get(url)
+            services.note_add(actor=coordinator, case=case, body=f"Note {index}")
+            services.opportunity_add(
+                actor=coordinator,
+                case=case,
+                kind="training",
+                description="Formation",
+                verified_on=datetime.date(2018, 5, 1),
+            )
+            services.attachment_add(
+                actor=coordinator,
+                case=case,
+                filename=f"f{index}.pdf",
+                content=b"%PDF-1.4",
+                content_type="application/pdf",
+            )
+            factories.make_case()
+
+    grow(2)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    baseline = len(small.captured_queries)
+    assert baseline < 60
+    grow(15)
+    with django_assert_max_num_queries(baseline):
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("cases:case_list")).status_code == 200

@@ -18,3 +18,11 @@ def masked(value: Any) -> str:
         return str(ERASED) if value is ERASED else "—"
     words = str(value).split()
     return " ".join(f"{word[0]}." for word in words if word) or "—"
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """Look a key up in a dictionary (for labels of stored codes)."""
+    if isinstance(mapping, dict):
+        return mapping.get(key, key)
+    return key

@@ -1,0 +1,49 @@
+"""Timeline events of a case: what each kind of event says (never personal details)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from careplus.cases.choices import CaseStatus, ConsentScope
+
+
+def _status(value: Any) -> str:
+    try:
+        return str(CaseStatus(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _scope(value: Any) -> str:
+    try:
+        return str(ConsentScope(value).label)
+    except ValueError:
+        return str(value)
+
+
+def describe(kind: str, params: dict[str, Any]) -> str:
+    """Return the sentence shown on the timeline for an event."""
+    texts = {
+        "opened": lambda: _("Case opened."),
+        "transition": lambda: (
+            _("Status changed from “%(old)s” to “%(new)s”.")
+            % {"old": _status(params.get("from")), "new": _status(params.get("to"))}
+        ),
+        "section_saved": lambda: _("%(section)s saved.") % {"section": params.get("label", "")},
+        "risk_approved": lambda: _("High risk approved by a coordinator."),
+        "bid_approved": lambda: _("Best-interests determination approved."),
+        "opportunity_added": lambda: _("Reintegration opportunity added."),
+        "consent_given": lambda: _("Consent recorded: %(scope)s.") % {"scope": _scope(params.get("scope"))},
+        "consent_withdrawn": lambda: _("Consent withdrawn: %(scope)s.") % {"scope": _scope(params.get("scope"))},
+        "handover_sent": lambda: _("Case handed over to %(office)s.") % {"office": params.get("office", "")},
+        "handover_acknowledged": lambda: (
+            _("Handover acknowledged by %(office)s.") % {"office": params.get("office", "")}
+        ),
+        "note_added": lambda: _("Note added."),
+        "attachment_added": lambda: _("Document added."),
+        "restriction_changed": lambda: _("Access restriction changed."),
+    }
+    text = texts.get(kind)
+    return text() if text else kind

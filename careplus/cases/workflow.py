@@ -1,0 +1,132 @@
+"""The case lifecycle: allowed transitions and the guards of each target status.
+
+`missing_requirements` feeds both the checklist on the case page and the guard in
+`services.case_transition`, so what the page lists is exactly what blocks the change.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from careplus.cases.choices import CaseStatus, ConsentScope, Rating
+
+ACTIVE = {CaseStatus.OPEN, CaseStatus.PRE_DEPARTURE, CaseStatus.READY_TO_DEPART}
+
+ALLOWED: dict[str, set[str]] = {
+    CaseStatus.OPEN: {CaseStatus.PRE_DEPARTURE, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED},
+    CaseStatus.PRE_DEPARTURE: {CaseStatus.READY_TO_DEPART, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED},
+    CaseStatus.READY_TO_DEPART: {CaseStatus.PRE_DEPARTURE, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED},
+    CaseStatus.SUSPENDED: set(ACTIVE),
+    CaseStatus.WITHDRAWN: set(),
+    CaseStatus.RETURNED: set(),
+    CaseStatus.CLOSED: set(),
+}
+
+# Transitions that need a written reason (going back, stopping, suspending, resuming).
+REASON_NEEDED = {CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the guards look at, gathered in a few queries."""
+
+    status: str
+    status_before_suspension: str
+    is_minor: bool
+    office_assigned: bool
+    planned_departure_on: datetime.date | None
+    consents: frozenset[str]
+    risk_overall: str | None
+    risk_approved: bool
+    needs_done: bool
+    skills_done: bool
+    opportunities: int
+    next_hearing_on: datetime.date | None
+    family_assessment_done: bool
+    bid_done: bool
+    bid_in_favour: bool
+    bid_approved_by_other: bool
+    coordination_plan_done: bool
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def allowed_targets(facts: CaseFacts) -> list[str]:
+    """Return the statuses the case may move to from its current status."""
+    if facts.status == CaseStatus.SUSPENDED:
+        return [facts.status_before_suspension or CaseStatus.OPEN]
+    return sorted(ALLOWED.get(facts.status, set()), key=list(CaseStatus.values).index)
+
+
+def needs_reason(facts: CaseFacts, target: str) -> bool:
+    going_back = facts.status == CaseStatus.READY_TO_DEPART and target == CaseStatus.PRE_DEPARTURE
+    return target in REASON_NEEDED or going_back or facts.status == CaseStatus.SUSPENDED
+
+
+def _date(day: datetime.date) -> str:
+    return str(formats.date_format(day, "SHORT_DATE_FORMAT"))
+
+
+def missing_requirements(facts: CaseFacts, target: str) -> list[str]:
+    """Return, as sentences, what is missing before the case can move to `target`."""
+    missing: list[str] = []
+    if target == CaseStatus.PRE_DEPARTURE and facts.status == CaseStatus.OPEN:
+        if ConsentScope.DATA_PROCESSING not in facts.consents:
+            missing.append(_("Record the person's consent to the processing of their data."))
+    if target == CaseStatus.READY_TO_DEPART:
+        missing += _ready_to_depart(facts)
+    return missing
+
+
+def _ready_to_depart(facts: CaseFacts) -> list[str]:
+    missing: list[str] = []
+    if facts.risk_overall is None:
+        missing.append(_("Complete the risk assessment."))
+    elif facts.risk_overall == Rating.HIGH and not facts.risk_approved:
+        missing.append(_("The overall risk is high: a coordinator must approve the risk assessment."))
+    if not facts.needs_done:
+        missing.append(_("Complete the needs assessment."))
+    if not facts.skills_done:
+        missing.append(_("Complete the skills and motivation assessment."))
+    if facts.opportunities == 0:
+        missing.append(_("Identify at least one verified reintegration opportunity."))
+    if ConsentScope.SHARE_RETURN_OFFICE not in facts.consents:
+        missing.append(_("Record the person's consent to share data with the office in the country of return."))
+    if not facts.office_assigned:
+        missing.append(_("Assign the office of the country of return."))
+    if facts.planned_departure_on is None:
+        missing.append(_("Set the planned departure date."))
+    if facts.next_hearing_on is not None and (
+        facts.planned_departure_on is None or facts.next_hearing_on >= facts.planned_departure_on
+    ):
+        missing.append(
+            _("A hearing is set on %(day)s, after the planned departure: resolve it with the court first.")
+            % {"day": _date(facts.next_hearing_on)}
+        )
+    if facts.is_minor:
+        missing += _child_procedure(facts)
+    return missing
+
+
+def _child_procedure(facts: CaseFacts) -> list[str]:
+    missing: list[str] = []
+    if ConsentScope.GUARDIAN not in facts.consents:
+        missing.append(_("Minor: record the guardian's consent to the return."))
+    if not facts.family_assessment_done:
+        missing.append(_("Minor: the office of the country of return must complete the family assessment."))
+    if not facts.bid_done:
+        missing.append(_("Minor: record the best-interests determination."))
+    elif not facts.bid_in_favour:
+        missing.append(
+            _("Minor: the best-interests determination does not conclude that return is in the child's best interests.")
+        )
+    elif not facts.bid_approved_by_other:
+        missing.append(_("Minor: a coordinator other than its author must approve the best-interests determination."))
+    if not facts.coordination_plan_done:
+        missing.append(
+            _("Minor: complete the coordination plan naming the actors in both countries, escort and reception.")
+        )
+    return missing
