@@ -78,7 +78,7 @@ def case_facts(case: Case) -> CaseFacts:
         risk_approved=bool(risk and risk.approved_at),
         needs_done=_one(annotated, "needs_assessment") is not None,
         skills_done=_one(annotated, "skills_assessment") is not None,
-        opportunities=annotated.opportunity_count,  # type: ignore[attr-defined]
+        opportunities=annotated.opportunity_count,
         next_hearing_on=legal.next_hearing_on if legal else None,
         family_assessment_done=_one(annotated, "family_assessment") is not None,
         bid_done=bid is not None,

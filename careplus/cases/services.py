@@ -192,10 +192,11 @@ def section_save(
         instance.case = case
         if expected_version is None or instance.version != expected_version:
             diff = changed_fields(instance, values)
-            labels = ", ".join(str(model._meta.get_field(name).verbose_name) for name in diff) or "—"
+            labels = ", ".join(str(getattr(model._meta.get_field(name), "verbose_name", name)) for name in diff) or "—"
             raise StaleObject(
                 _(
-                    "Someone else saved this form meanwhile; nothing was overwritten. Fields that now differ: %(fields)s."
+                    "Someone else saved this form meanwhile; nothing was overwritten. "
+                    "Fields that now differ: %(fields)s."
                 )
                 % {"fields": labels},
                 extra={"fields": diff},

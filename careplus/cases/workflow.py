@@ -73,9 +73,9 @@ def _date(day: datetime.date) -> str:
 def missing_requirements(facts: CaseFacts, target: str) -> list[str]:
     """Return, as sentences, what is missing before the case can move to `target`."""
     missing: list[str] = []
-    if target == CaseStatus.PRE_DEPARTURE and facts.status == CaseStatus.OPEN:
-        if ConsentScope.DATA_PROCESSING not in facts.consents:
-            missing.append(_("Record the person's consent to the processing of their data."))
+    opening = target == CaseStatus.PRE_DEPARTURE and facts.status == CaseStatus.OPEN
+    if opening and ConsentScope.DATA_PROCESSING not in facts.consents:
+        missing.append(_("Record the person's consent to the processing of their data."))
     if target == CaseStatus.READY_TO_DEPART:
         missing += _ready_to_depart(facts)
     return missing

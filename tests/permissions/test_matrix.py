@@ -187,7 +187,10 @@ def _context(target: User) -> dict[str, Any]:
         "case": case,
         "consent": Consent.objects.filter(case=case).first(),
         "handover": Handover.objects.create(
-            case=case, office=case.office, sent_by=factories.system_user(), due_on=datetime.date(2030, 1, 1)
+            case=case,
+            office=factories.shared_office(),
+            sent_by=factories.system_user(),
+            due_on=datetime.date(2030, 1, 1),
         ),
         "attachment": case_services.attachment_add(
             actor=factories.system_user(),
