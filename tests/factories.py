@@ -21,6 +21,7 @@ from careplus.cases.models import Case, Consent
 from careplus.programmes.models import Programme
 from careplus.referrals import services as referral_services
 from careplus.referrals.models import Referral
+from careplus.returns import services as returns_services
 
 PASSWORD = "Correct-Horse-Battery-42"
 _counter = itertools.count(1)
@@ -202,3 +203,19 @@ def make_referral(
         person=person_data(**person),
         confirm_duplicate=confirm_duplicate,
     )
+
+
+def make_returned_case(*, office: Office | None = None, arrival_on: datetime.date | None = None) -> Case:
+    """A case that has returned (arrival recorded), with its follow-up plan of four visits."""
+    from careplus.cases.models import Case as CaseModel
+    from careplus.returns.models import Departure
+
+    coordinator = system_user()
+    case = make_case(office=office or make_office())
+    arrival = arrival_on or datetime.date(2018, 5, 20)
+    departure = Departure(case=case, updated_by=coordinator, actual_departure_on=arrival, arrival_on=arrival,
+                          wish_reconfirmed_on=arrival, wish_reconfirmed_by=coordinator)  # fmt: skip
+    departure.save()
+    CaseModel.objects.filter(pk=case.pk).update(status="returned")
+    returns_services.followup_plan_create(actor=coordinator, case=case)
+    return CaseModel.objects.select_related("data_key", "office").get(pk=case.pk)

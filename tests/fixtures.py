@@ -90,6 +90,12 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         _set_audit_maintenance(item.config, 0)
 
 
+SHIPPED_INSTRUMENT_MIGRATIONS = [
+    "careplus.referrals.migrations.0002_load_instruments",
+    "careplus.returns.migrations.0002_load_rss",
+]
+
+
 @pytest.fixture(autouse=True)
 def _shipped_instruments(request: pytest.FixtureRequest) -> None:
     """Reload the instruments that data migrations ship, after a transactional test's flush."""
@@ -100,5 +106,5 @@ def _shipped_instruments(request: pytest.FixtureRequest) -> None:
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    module = importlib.import_module("careplus.referrals.migrations.0002_load_instruments")
-    module.load(apps, None)
+    for name in SHIPPED_INSTRUMENT_MIGRATIONS:
+        importlib.import_module(name).load(apps, None)

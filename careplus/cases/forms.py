@@ -21,6 +21,7 @@ from careplus.cases.choices import (
     Rating,
 )
 from careplus.core.forms import DateInput
+from careplus.returns.choices import ClosureReason
 
 TEXT = 2000
 
@@ -159,6 +160,9 @@ class DeparturePlanForm(forms.Form):
 
 class TransitionForm(forms.Form):
     target = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    closure_reason = forms.ChoiceField(
+        label=_("Closure reason"), choices=[("", "---------"), *ClosureReason.choices], required=False
+    )
     reason = forms.CharField(
         label=_("Reason"), max_length=TEXT, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -22,6 +22,7 @@ from careplus.core.fields import (
     EncryptedTextField,
 )
 from careplus.core.models import BaseModel, DataKey
+from careplus.programmes.models import Programme
 
 
 class Case(BaseModel):
@@ -36,6 +37,9 @@ class Case(BaseModel):
         verbose_name=_("office of the country of return"),
     )
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("programme")
+    )
     given_names = EncryptedTextField(_("given names"))
     family_name = EncryptedTextField(_("family name"))
     date_of_birth = EncryptedDateField(_("date of birth"))
@@ -50,6 +54,8 @@ class Case(BaseModel):
     is_minor = models.BooleanField(_("minor"), default=False)
     planned_departure_on = models.DateField(_("planned departure"), null=True, blank=True)
     status_before_suspension = models.CharField(max_length=20, blank=True)
+    closure_reason = models.CharField(_("closure reason"), max_length=20, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
     restricted = models.BooleanField(_("restricted"), default=False)
     restricted_users = models.ManyToManyField(User, blank=True, related_name="+", verbose_name=_("named users"))
 

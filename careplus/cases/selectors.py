@@ -19,6 +19,7 @@ from careplus.cases.models import (
     Handover,
 )
 from careplus.cases.workflow import CaseFacts
+from careplus.returns.models import Departure, Visit
 
 
 def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
@@ -64,6 +65,10 @@ def case_facts(case: Case) -> CaseFacts:
         .get()
     )
     consents = frozenset(Consent.objects.filter(case=case, withdrawn_on__isnull=True).values_list("scope", flat=True))
+    departure = Departure.objects.filter(case=case).first()
+    pending = tuple(
+        Visit.objects.filter(case=case, status="planned").order_by("planned_on").values_list("planned_on", flat=True)
+    )
     risk = _one(annotated, "risk_assessment")
     bid: BestInterestsDetermination | None = _one(annotated, "best_interests")
     legal = _one(annotated, "legal_situation")
@@ -85,6 +90,10 @@ def case_facts(case: Case) -> CaseFacts:
         bid_in_favour=bool(bid and bid.return_in_best_interests),
         bid_approved_by_other=bool(bid and bid.approved_by_id and bid.approved_by_id != bid.author_id),
         coordination_plan_done=_one(annotated, "coordination_plan") is not None,
+        actual_departure_on=departure.actual_departure_on if departure else None,
+        arrival_on=departure.arrival_on if departure else None,
+        wish_reconfirmed_on=departure.wish_reconfirmed_on if departure else None,
+        pending_visits=pending,
     )
 
 

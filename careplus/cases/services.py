@@ -33,6 +33,7 @@ from careplus.core.errors import RuleViolation, StaleObject, TransitionBlocked
 from careplus.core.fields import encrypted_fields, tombstones
 from careplus.core.models import DataKey
 from careplus.core.numbering import next_reference
+from careplus.returns.choices import ClosureReason
 
 PERSON_INDEX_PURPOSE = "person"
 HANDOVER_DAYS = 7
@@ -62,6 +63,7 @@ def case_open(
     opened_on: datetime.date | None = None,
     safe_contact: dict[str, Any] | None = None,
     is_minor: bool = False,
+    programme: Any = None,
 ) -> Case:
     """Open a case under a new data key; the personal data is encrypted at rest."""
     opened_on = opened_on or timezone.localdate()
@@ -75,6 +77,7 @@ def case_open(
         birth_year=date_of_birth.year if date_of_birth else None,
         opened_on=opened_on,
         is_minor=is_minor,
+        programme=programme,
         person_index=person_index(given_names=given_names, family_name=family_name, date_of_birth=date_of_birth),
     )
     case.given_names = given_names
@@ -107,6 +110,7 @@ def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.d
         office=offices[0] if len(offices) == 1 else None,
         opened_on=opened_on,
         is_minor=referral.is_minor,
+        programme=referral.programme,
     )
     if referral.consent_data_processing:
         Consent.objects.create(
@@ -131,14 +135,25 @@ def _lock(case: Case, expected_version: int | None) -> Case:
     return locked
 
 
+def ensure_writable(case: Case) -> None:
+    """Refuse any change to a closed case (a coordinator reopens it first)."""
+    if Case.objects.filter(pk=case.pk, status=CaseStatus.CLOSED).exists():
+        raise RuleViolation(_("This case is closed and read-only. A coordinator can reopen it with a reason."))
+
+
 def _bump(case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(version=models.F("version") + 1, updated_at=timezone.now())
     case.refresh_from_db(fields=["version", "updated_at"])
 
 
 @transaction.atomic
-def case_transition(*, actor: User, case: Case, target: str, expected_version: int, reason: str = "") -> Case:
-    """Move a case to another status if the transition is allowed and its guards are met."""
+def case_transition(
+    *, actor: User, case: Case, target: str, expected_version: int, reason: str = "", closure_reason: str = ""
+) -> Case:
+    """Move a case to another status if the transition is allowed and its guards are met.
+
+    Returning creates the follow-up plan; closing needs a closure reason from the list.
+    """
     case = _lock(case, expected_version)
     facts = case_facts(case)
     if target not in workflow.allowed_targets(facts):
@@ -150,10 +165,20 @@ def case_transition(*, actor: User, case: Case, target: str, expected_version: i
         raise TransitionBlocked(
             _("Requirements missing: %(items)s") % {"items": " ".join(missing)}, extra={"missing": missing}
         )
+    if target == CaseStatus.CLOSED and closure_reason not in ClosureReason.values:
+        raise RuleViolation(_("Choose the reason for closing the case."))
     old = case.status
     case.status_before_suspension = old if target == CaseStatus.SUSPENDED else ""
     case.status = target
-    case.save(update_fields=["status", "status_before_suspension"])
+    if target == CaseStatus.CLOSED:
+        case.closure_reason, case.closed_on = closure_reason, timezone.localdate()
+    elif old == CaseStatus.CLOSED:
+        case.closure_reason, case.closed_on = "", None
+    case.save(update_fields=["status", "status_before_suspension", "closure_reason", "closed_on"])
+    if target == CaseStatus.RETURNED and old == CaseStatus.READY_TO_DEPART:
+        from careplus.returns.services import followup_plan_create  # the plan starts at the return
+
+        followup_plan_create(actor=actor, case=case)
     _bump(case)
     _event(case, actor, "transition", **{"from": old, "to": target, "reason": bool(reason.strip())})
     record_event(action=AuditAction.TRANSITION, obj=case, actor=actor, fields=["status"])
@@ -179,6 +204,7 @@ def section_save(
 
     `expected_version` is None when the form was opened on a record that did not exist yet.
     """
+    ensure_writable(case)
     case = _lock(case, None)
     instance: Any = model._default_manager.select_for_update().filter(case=case).first()
     if instance is None:
@@ -223,6 +249,7 @@ def section_save(
 def case_plan_save(*, actor: User, case: Case, expected_version: int, planned_departure_on: datetime.date | None,
                    safe_contact: dict[str, Any]) -> Case:  # fmt: skip
     """Record the planned departure and the safe-contact preferences (version-checked)."""
+    ensure_writable(case)
     case = _lock(case, expected_version)
     changed = [name for name, value in (("planned_departure_on", planned_departure_on), ("safe_contact", safe_contact))
                if getattr(case, name) != value]  # fmt: skip
@@ -238,6 +265,7 @@ def case_plan_save(*, actor: User, case: Case, expected_version: int, planned_de
 @transaction.atomic
 def risk_approve(*, actor: User, case: Case) -> RiskAssessment:
     """Approve a high overall risk (a coordinator)."""
+    ensure_writable(case)
     risk = RiskAssessment.objects.select_for_update().filter(case=case).first()
     if risk is None or risk.overall != Rating.HIGH:
         raise RuleViolation(_("Only a completed assessment with a high overall risk needs an approval."))
@@ -252,6 +280,7 @@ def risk_approve(*, actor: User, case: Case) -> RiskAssessment:
 @transaction.atomic
 def bid_approve(*, actor: User, case: Case) -> BestInterestsDetermination:
     """Approve the best-interests determination; its author cannot approve it."""
+    ensure_writable(case)
     bid = BestInterestsDetermination.objects.select_for_update().filter(case=case).first()
     if bid is None:
         raise RuleViolation(_("There is no best-interests determination to approve."))
@@ -267,6 +296,7 @@ def bid_approve(*, actor: User, case: Case) -> BestInterestsDetermination:
 
 @transaction.atomic
 def opportunity_add(*, actor: User, case: Case, kind: str, description: str, verified_on: datetime.date) -> Opportunity:
+    ensure_writable(case)
     opportunity = Opportunity(case=case, kind=kind, verified_by=actor, verified_on=verified_on)
     opportunity.description = description
     opportunity.save()
@@ -279,6 +309,7 @@ def opportunity_add(*, actor: User, case: Case, kind: str, description: str, ver
 @transaction.atomic
 def consent_record(*, actor: User, case: Case, scope: str, given_on: datetime.date) -> Consent:
     """Record a consent; the same scope cannot be active twice."""
+    ensure_writable(case)
     if case.consents.filter(scope=scope, withdrawn_on__isnull=True).exists():
         raise RuleViolation(_("This consent is already recorded."))
     consent = Consent.objects.create(case=case, scope=scope, given_on=given_on, recorded_by=actor)
@@ -291,6 +322,7 @@ def consent_record(*, actor: User, case: Case, scope: str, given_on: datetime.da
 @transaction.atomic
 def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.date) -> Consent:
     """Record the withdrawal of a consent (the sharing with the return office then stops)."""
+    ensure_writable(consent.case)
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_on is not None:
         raise RuleViolation(_("This consent was already withdrawn."))
@@ -305,6 +337,7 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.da
 @transaction.atomic
 def handover_send(*, actor: User, case: Case, office: Office, expected_version: int) -> Handover:
     """Assign the case to an office of the country of return and ask it to acknowledge."""
+    ensure_writable(case)
     case = _lock(case, expected_version)
     if office.kind != "return_country":
         raise RuleViolation(_("Choose an office in a country of return."))
@@ -335,6 +368,7 @@ def handover_acknowledge(*, actor: User, handover: Handover) -> Handover:
 
 @transaction.atomic
 def note_add(*, actor: User, case: Case, body: str) -> CaseNote:
+    ensure_writable(case)
     note = CaseNote(case=case, author=actor)
     note.body = body
     note.save()
@@ -345,6 +379,7 @@ def note_add(*, actor: User, case: Case, body: str) -> CaseNote:
 
 @transaction.atomic
 def attachment_add(*, actor: User, case: Case, filename: str, content: bytes, content_type: str) -> CaseAttachment:
+    ensure_writable(case)
     attachment = CaseAttachment(case=case, content_type=content_type, size=len(content), uploaded_by=actor)
     attachment.filename = filename
     attachment.content = content
@@ -362,6 +397,7 @@ def attachment_download_record(*, actor: User, case: Case, attachment: CaseAttac
 @transaction.atomic
 def restriction_set(*, actor: User, case: Case, restricted: bool, users: list[User], expected_version: int) -> Case:
     """Restrict a case to named users (the actor stays among them) or lift the restriction."""
+    ensure_writable(case)
     case = _lock(case, expected_version)
     case.restricted = restricted
     case.save(update_fields=["restricted"])

@@ -34,6 +34,7 @@ from careplus.cases.models import Case
 from careplus.cases.sections import SECTIONS
 from careplus.cases.uploads import check_upload
 from careplus.core.errors import DomainError, StaleObject
+from careplus.returns.choices import ClosureReason
 
 
 @require_GET
@@ -115,6 +116,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
         "handover_form": HandoverForm(initial={"version": case.version, "office": case.office_id}),
         "note_form": NoteForm(),
         "attachment_form": AttachmentForm(),
+        "closure_reasons": ClosureReason.choices,
         "restriction_form": RestrictionForm(
             initial={"restricted": case.restricted, "users": selectors.restricted_users(case), "version": case.version}
         ),
@@ -210,6 +212,7 @@ def case_transition(request: HttpRequest, case_id: str) -> HttpResponse:
             target=form.cleaned_data["target"],
             expected_version=form.cleaned_data["version"],
             reason=form.cleaned_data["reason"],
+            closure_reason=form.cleaned_data["closure_reason"],
         )
     except DomainError as error:
         return _refused(request, case, str(error.message))

@@ -19,12 +19,18 @@ ACTIVE = {CaseStatus.OPEN, CaseStatus.PRE_DEPARTURE, CaseStatus.READY_TO_DEPART}
 ALLOWED: dict[str, set[str]] = {
     CaseStatus.OPEN: {CaseStatus.PRE_DEPARTURE, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED},
     CaseStatus.PRE_DEPARTURE: {CaseStatus.READY_TO_DEPART, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED},
-    CaseStatus.READY_TO_DEPART: {CaseStatus.PRE_DEPARTURE, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED},
-    CaseStatus.SUSPENDED: set(ACTIVE),
+    CaseStatus.READY_TO_DEPART: {
+        CaseStatus.PRE_DEPARTURE,
+        CaseStatus.RETURNED,
+        CaseStatus.WITHDRAWN,
+        CaseStatus.SUSPENDED,
+    },
+    CaseStatus.SUSPENDED: set(ACTIVE) | {CaseStatus.RETURNED},
     CaseStatus.WITHDRAWN: set(),
-    CaseStatus.RETURNED: set(),
-    CaseStatus.CLOSED: set(),
+    CaseStatus.RETURNED: {CaseStatus.CLOSED, CaseStatus.SUSPENDED},
+    CaseStatus.CLOSED: {CaseStatus.RETURNED},
 }
+RECONFIRMATION_DAYS = 7
 
 # Transitions that need a written reason (going back, stopping, suspending, resuming).
 REASON_NEEDED = {CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED}
@@ -51,6 +57,10 @@ class CaseFacts:
     bid_in_favour: bool
     bid_approved_by_other: bool
     coordination_plan_done: bool
+    actual_departure_on: datetime.date | None = None
+    arrival_on: datetime.date | None = None
+    wish_reconfirmed_on: datetime.date | None = None
+    pending_visits: tuple[datetime.date, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -63,7 +73,8 @@ def allowed_targets(facts: CaseFacts) -> list[str]:
 
 def needs_reason(facts: CaseFacts, target: str) -> bool:
     going_back = facts.status == CaseStatus.READY_TO_DEPART and target == CaseStatus.PRE_DEPARTURE
-    return target in REASON_NEEDED or going_back or facts.status == CaseStatus.SUSPENDED
+    reopening = facts.status == CaseStatus.CLOSED
+    return target in REASON_NEEDED or going_back or reopening or facts.status == CaseStatus.SUSPENDED
 
 
 def _date(day: datetime.date) -> str:
@@ -78,6 +89,32 @@ def missing_requirements(facts: CaseFacts, target: str) -> list[str]:
         missing.append(_("Record the person's consent to the processing of their data."))
     if target == CaseStatus.READY_TO_DEPART:
         missing += _ready_to_depart(facts)
+    if target == CaseStatus.RETURNED and facts.status != CaseStatus.CLOSED:
+        missing += _returned(facts)
+    if target == CaseStatus.CLOSED:
+        missing += [
+            _("The visit planned on %(day)s must be done or marked missed with a reason.") % {"day": _date(day)}
+            for day in facts.pending_visits
+        ]
+    return missing
+
+
+def _returned(facts: CaseFacts) -> list[str]:
+    missing: list[str] = []
+    if facts.actual_departure_on is None:
+        missing.append(_("Record the actual departure date."))
+    if facts.arrival_on is None:
+        missing.append(_("Record the arrival date."))
+    if facts.wish_reconfirmed_on is None:
+        missing.append(_("Record when and by whom the wish to return was reconfirmed."))
+    elif facts.actual_departure_on is not None and not (
+        facts.actual_departure_on - datetime.timedelta(days=RECONFIRMATION_DAYS)
+        <= facts.wish_reconfirmed_on
+        <= facts.actual_departure_on
+    ):
+        missing.append(_("The wish to return must be reconfirmed no earlier than 7 days before departure."))
+    if facts.actual_departure_on and facts.arrival_on and facts.arrival_on < facts.actual_departure_on:
+        missing.append(_("The arrival date cannot be before the departure date."))
     return missing
 
 

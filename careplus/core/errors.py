@@ -34,3 +34,9 @@ class TransitionBlocked(DomainError):
     """A state transition's guards are not met."""
 
     code = "transition_blocked"
+
+
+class CeilingExceeded(DomainError):
+    """Approving would take a beneficiary's plan over the programme's ceiling."""
+
+    code = "ceiling_exceeded"

@@ -9,10 +9,9 @@ from django.views.decorators.http import require_GET
 
 from careplus.access.decorators import public
 from careplus.access.fetch import require
-from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.accounts import selectors
-from careplus.cases import selectors as case_selectors
+from careplus.returns.selectors import tasks_for
 
 
 @require_GET
@@ -20,10 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Show the signed-in user's roles and the parts of CARE+ open to them."""
     require(request.user, Action.HOME_VIEW)
     grants = selectors.active_grants_of(user=request.user)
-    handovers = []
-    if can(request.user, Action.HANDOVER_ACKNOWLEDGE) or can(request.user, Action.CASES_MANAGE):
-        handovers = list(case_selectors.pending_handovers(actor=request.user))
-    return render(request, "core/home.html", {"grants": grants, "handovers": handovers, "today": timezone.localdate()})
+    tasks = tasks_for(actor=request.user, today=timezone.localdate())
+    return render(request, "core/home.html", {"grants": grants, "tasks": tasks})
 
 
 @public

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "careplus.audit",
     "careplus.programmes",
     "careplus.cases",
+    "careplus.returns",
     "careplus.referrals",
 ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from careplus.access.roles import Role
 from careplus.accounts.models import RoleGrant, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Consent, Handover
+from careplus.returns.models import ArrivalItem, FollowUpAlert, PlanItem
 from tests import factories
 
 PERSONAS = ["anonymous", "password_only", *[role.value for role in Role]]
@@ -93,7 +95,41 @@ def _case_child(name: str, key: str) -> Callable[[dict[str, Any]], dict[str, Any
     return lambda ctx: {"case_id": ctx["case"].pk, name: ctx[key].pk}
 
 
+def _return_child(name: str, key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda ctx: {"case_id": ctx["returned"].pk, name: ctx[key].pk}
+
+
+def _returned(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"case_id": ctx["returned"].pk}
+
+
 MATRIX: dict[str, Route] = {
+    "returns:overview": Route(expect=verified(200, only=CASE_READERS), kwargs=_returned),
+    "returns:departure_edit": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_returned),
+    "returns:leg_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_returned),
+    "returns:arrival_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_returned),
+    "returns:arrival_deliver": Route(
+        method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_return_child("item_id", "arrival_item")
+    ),
+    "returns:plan_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_returned),
+    "returns:plan_approve": Route(
+        method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_return_child("item_id", "plan_item")
+    ),
+    "returns:plan_deliver": Route(
+        method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_return_child("item_id", "plan_item")
+    ),
+    "returns:plan_cancel": Route(
+        method="post", expect=verified(302, only=CASE_EDITORS), kwargs=_return_child("item_id", "plan_item")
+    ),
+    "returns:ceiling_exception": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_returned),
+    "returns:visit_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_returned),
+    "returns:visit_record": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_return_child("visit_id", "visit")),
+    "returns:visit_missed": Route(
+        method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_return_child("visit_id", "visit")
+    ),
+    "returns:alert_resolve": Route(
+        method="post", expect=verified(302, only=CASE_EDITORS), kwargs=_return_child("alert_id", "alert")
+    ),
     "cases:case_section": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_case_section("risque")),
     "cases:case_plan": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_case),
     "cases:case_transition": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
@@ -200,6 +236,22 @@ def _context(target: User) -> dict[str, Any]:
             content_type="application/pdf",
         ),
         "referral": factories.make_referral(organisation=factories.shared_organisation()),
+        **_returned_context(),
+    }
+
+
+def _returned_context() -> dict[str, Any]:
+    returned = factories.make_returned_case(office=factories.shared_office())
+    visit = returned.visits.first()
+    assert visit is not None
+    return {
+        "returned": returned,
+        "visit": visit,
+        "arrival_item": ArrivalItem.objects.create(case=returned, kind="shelter", planned_on=datetime.date(2030, 1, 1)),
+        "plan_item": PlanItem.objects.create(
+            case=returned, category="iga", provider="P", delivery_mode="in_kind", planned_amount=Decimal("10.00")
+        ),
+        "alert": FollowUpAlert.objects.create(case=returned, visit=visit, item="psy_distress"),
     }
 
 

@@ -26,3 +26,9 @@ def get_item(mapping: Any, key: Any) -> Any:
     if isinstance(mapping, dict):
         return mapping.get(key, key)
     return key
+
+
+@register.filter
+def get_field(form: Any, name: str) -> Any:
+    """Return a bound field of a form by name."""
+    return form[name]

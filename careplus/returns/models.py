@@ -1,0 +1,174 @@
+"""Departure, arrival assistance, reintegration plan and budget, follow-up visits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from careplus.accounts.models import User
+from careplus.cases.models import Case, CaseAttachment
+from careplus.core.fields import EncryptedJSONField, EncryptedTextField
+from careplus.core.models import BaseModel, Instrument
+from careplus.returns.choices import ArrivalKind, DeliveryMode, ItemStatus, PlanCategory, VisitMode, VisitStatus
+
+
+class Departure(BaseModel):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="departure")
+    actual_departure_on = models.DateField(_("actual departure"), null=True, blank=True)
+    arrival_on = models.DateField(_("arrival"), null=True, blank=True)
+    airport = models.CharField(_("departure airport"), max_length=100, blank=True)
+    return_file = EncryptedTextField(_("OFII return-assistance file reference"), key_field="case.data_key")
+    escort = EncryptedTextField(_("escort"), key_field="case.data_key")
+    fit_to_travel = models.BooleanField(_("fit to travel"), default=False)
+    wish_reconfirmed_on = models.DateField(_("return wish reconfirmed on"), null=True, blank=True)
+    wish_reconfirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("departure")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} departure"
+
+
+class TravelLeg(BaseModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="travel_legs")
+    travel_on = models.DateField(_("date"))
+    from_place = models.CharField(_("from"), max_length=100)
+    to_place = models.CharField(_("to"), max_length=100)
+    transit_assistance = models.BooleanField(_("transit assistance"), default=False)
+
+    class Meta:
+        ordering = ["travel_on", "created_at"]
+        verbose_name = _("travel leg")
+
+    def __str__(self) -> str:
+        return f"{self.from_place} → {self.to_place}"
+
+
+class ArrivalItem(BaseModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="arrival_items")
+    kind = models.CharField(_("assistance"), max_length=20, choices=ArrivalKind.choices)
+    details = EncryptedTextField(_("who, where"), key_field="case.data_key")
+    planned_on = models.DateField(_("planned on"))
+    nights = models.PositiveSmallIntegerField(_("nights"), null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["planned_on", "created_at"]
+        verbose_name = _("arrival assistance")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class PlanItem(BaseModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_items")
+    category = models.CharField(_("category"), max_length=20, choices=PlanCategory.choices)
+    description = EncryptedTextField(_("description"), key_field="case.data_key")
+    provider = models.CharField(_("provider"), max_length=200)
+    delivery_mode = models.CharField(_("in kind or cash"), max_length=10, choices=DeliveryMode.choices)
+    planned_amount = models.DecimalField(_("planned amount (EUR)"), max_digits=10, decimal_places=2)
+    local_currency = models.CharField(_("local currency"), max_length=3, blank=True)
+    local_amount = models.DecimalField(
+        _("amount in local currency"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    exchange_rate = models.DecimalField(
+        _("exchange rate (local per EUR)"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    status = models.CharField(_("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
+    actual_cost = models.DecimalField(_("actual cost (EUR)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
+    evidence = models.ForeignKey(CaseAttachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_amount__gte=Decimal("0")), name="planitem_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(actual_cost__isnull=True) | Q(actual_cost__gte=Decimal("0")), name="planitem_cost_positive"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ItemStatus.values), name="planitem_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.category}"
+
+
+class CeilingException(BaseModel):
+    """A coordinator's exception allowing a case's plan to exceed the per-beneficiary ceiling."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ceiling_exceptions")
+    new_ceiling = models.DecimalField(_("ceiling allowed for this case (EUR)"), max_digits=10, decimal_places=2)
+    reason = EncryptedTextField(_("reason"), key_field="case.data_key")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ceiling exception")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} exception {self.new_ceiling}"
+
+
+class Visit(BaseModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    planned_on = models.DateField(_("planned on"))
+    status = models.CharField(_("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
+    done_on = models.DateField(_("date of the visit"), null=True, blank=True)
+    mode = models.CharField(_("mode"), max_length=10, choices=VisitMode.choices, blank=True)
+    conducted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    progress = EncryptedTextField(_("progress on the plan"), key_field="case.data_key")
+    notes = EncryptedTextField(_("notes"), key_field="case.data_key")
+    missed_reason = models.CharField(_("reason the visit was missed"), max_length=300, blank=True)
+    answers = EncryptedJSONField(_("questionnaire answers"), key_field="case.data_key")
+    scores = models.JSONField(_("sustainability scores"), null=True, blank=True)
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["planned_on"]
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} visit {self.planned_on}"
+
+
+class FollowUpAlert(models.Model):
+    """A visit answer that needs a caseworker's attention at once (distress, support asked)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts")
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="alerts")
+    item = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("follow-up alert")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} alert {self.item}"
+
+
+class ReminderDigest(models.Model):
+    """One reminder digest per user and day, so running the command twice sends it once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder digest")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="reminder_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

@@ -1,0 +1,143 @@
+"""Reads for return, reintegration and follow-up; the task list of each user."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from careplus.access.policy import can
+from careplus.access.roles import Action
+from careplus.access.scopes import cases_visible_to
+from careplus.cases.models import Case
+from careplus.cases.selectors import pending_handovers
+from careplus.returns.choices import ItemStatus, VisitStatus
+from careplus.returns.models import ArrivalItem, Departure, FollowUpAlert, PlanItem, TravelLeg, Visit
+
+UPCOMING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Task:
+    due: datetime.date | None
+    text: str
+    url: str
+    overdue: bool = False
+
+
+def _attach(items: list[Any], case: Case) -> list[Any]:
+    for item in items:
+        item.case = case
+    return items
+
+
+def child_of(model: type[Any], case: Case, pk: str) -> Any:
+    """Return a record of the case by id, or raise 404 (a record of another case is not found)."""
+    try:
+        item = model.objects.get(case=case, pk=pk)
+    except (model.DoesNotExist, ValueError) as missing:
+        raise Http404 from missing
+    item.case = case
+    return item
+
+
+def departure(case: Case) -> Departure | None:
+    found = Departure.objects.filter(case=case).select_related("wish_reconfirmed_by").first()
+    if found is not None:
+        found.case = case
+    return found
+
+
+def travel_legs(case: Case) -> list[TravelLeg]:
+    return list(TravelLeg.objects.filter(case=case))
+
+
+def arrival_items(case: Case) -> list[ArrivalItem]:
+    return _attach(list(ArrivalItem.objects.filter(case=case)), case)
+
+
+def plan_items(case: Case) -> list[PlanItem]:
+    return _attach(list(PlanItem.objects.filter(case=case).select_related("approved_by", "evidence")), case)
+
+
+def visits(case: Case) -> list[Visit]:
+    return _attach(list(Visit.objects.filter(case=case).select_related("conducted_by")), case)
+
+
+def open_alerts(case: Case) -> list[FollowUpAlert]:
+    return list(FollowUpAlert.objects.filter(case=case, resolved_at__isnull=True).select_related("visit"))
+
+
+def trend(case_visits: list[Visit]) -> dict[str, Any]:
+    """Return the points of the score trend chart (SVG coordinates, no script needed)."""
+    done = [v for v in case_visits if v.status == VisitStatus.DONE and v.scores]
+    width, height, pad = 480, 160, 20
+    series: dict[str, list[tuple[float, float]]] = {"economic": [], "social": [], "psychosocial": [], "composite": []}
+    for index, visit in enumerate(done):
+        x = pad + (index * (width - 2 * pad) / max(len(done) - 1, 1))
+        for name, points in series.items():
+            value = (visit.scores or {}).get(name)
+            if value is not None:
+                points.append((round(x, 1), round(height - pad - float(Decimal(value)) * (height - 2 * pad), 1)))
+    return {
+        "width": width,
+        "height": height,
+        "visits": done,
+        "lines": {name: " ".join(f"{x},{y}" for x, y in points) for name, points in series.items()},
+        "points": series,
+    }
+
+
+def tasks_for(*, actor: Any, today: datetime.date) -> list[Task]:
+    """Return the user's tasks: visits overdue or within 7 days, approvals, handovers, alerts."""
+    if not can(actor, Action.CASES_VIEW):
+        return []
+    cases = cases_visible_to(actor)
+    horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
+    visits_due = Visit.objects.filter(case__in=cases, status=VisitStatus.PLANNED, planned_on__lte=horizon)
+    tasks = [
+        Task(
+            due=visit.planned_on,
+            text=_("Follow-up visit of %(reference)s") % {"reference": visit.case.reference},
+            url=reverse("returns:overview", kwargs={"case_id": visit.case_id}) + "#suivi",
+            overdue=visit.planned_on < today,
+        )
+        for visit in visits_due.select_related("case")
+    ]
+    if can(actor, Action.CASES_APPROVE):
+        awaiting = PlanItem.objects.filter(case__in=cases, status=ItemStatus.PLANNED).select_related("case")
+        tasks.extend(
+            Task(
+                due=None,
+                text=_("Plan item of %(reference)s awaiting approval") % {"reference": item.case.reference},
+                url=reverse("returns:overview", kwargs={"case_id": item.case_id}) + "#plan",
+            )
+            for item in awaiting
+        )
+    tasks.extend(
+        Task(
+            due=handover.due_on,
+            text=_("Handover of %(reference)s to %(office)s to acknowledge")
+            % {"reference": handover.case.reference, "office": handover.office.name},
+            url=reverse("cases:case_detail", kwargs={"case_id": handover.case_id}) + "#bureaux",
+            overdue=handover.due_on < today,
+        )
+        for handover in pending_handovers(actor=actor)
+    )
+    alerts = FollowUpAlert.objects.filter(case__in=cases, resolved_at__isnull=True).select_related("case")
+    tasks.extend(
+        Task(
+            due=alert.created_at.date(),
+            text=_("%(reference)s: a visit answer calls for psychological support")
+            % {"reference": alert.case.reference},
+            url=reverse("returns:overview", kwargs={"case_id": alert.case_id}) + "#alertes",
+            overdue=True,
+        )
+        for alert in alerts
+    )
+    return sorted(tasks, key=lambda t: (not t.overdue, t.due or today))

@@ -1,0 +1,355 @@
+"""Return and reintegration: departure, arrival, plan and budget, follow-up visits, reminders."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from careplus.accounts.models import User
+from careplus.audit.choices import AuditAction
+from careplus.audit.services import record_event
+from careplus.cases.models import Case, CaseAttachment
+from careplus.cases.services import _bump, _event, _lock, ensure_writable
+from careplus.core import instruments
+from careplus.core.errors import CeilingExceeded, RuleViolation, StaleObject
+from careplus.programmes.models import Programme
+from careplus.returns import sustainability
+from careplus.returns.choices import ItemStatus, VisitStatus
+from careplus.returns.dates import add_months
+from careplus.returns.models import (
+    ArrivalItem,
+    CeilingException,
+    Departure,
+    FollowUpAlert,
+    PlanItem,
+    ReminderDigest,
+    TravelLeg,
+    Visit,
+)
+
+RSS_INSTRUMENT = "rss"
+FOLLOW_UP_MONTHS = (1, 3, 6, 12)
+MAX_FOLLOW_UP_MONTHS = 12
+ZERO = Decimal("0.00")
+
+
+def _audit(case: Case, actor: User, fields: list[str]) -> None:
+    record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=fields)
+
+
+@transaction.atomic
+def departure_save(*, actor: User, case: Case, values: dict[str, Any], expected_version: int | None) -> Departure:
+    """Record the departure; the reconfirmation is attributed to the person who records it."""
+    ensure_writable(case)
+    case = _lock(case, None)
+    departure = Departure.objects.select_for_update().filter(case=case).first()
+    if departure is None:
+        if expected_version is not None:
+            raise StaleObject(_("This record was removed meanwhile. Reload the page."))
+        departure = Departure(case=case, updated_by=actor)
+    else:
+        departure.case = case
+        if departure.version != expected_version:
+            raise StaleObject(
+                _("Someone else saved the departure meanwhile; nothing was overwritten. Reload the page.")
+            )
+        departure.version += 1
+    if values.get("wish_reconfirmed_on") != departure.wish_reconfirmed_on:
+        departure.wish_reconfirmed_by = actor if values.get("wish_reconfirmed_on") else None
+    for name, value in values.items():
+        setattr(departure, name, value)
+    departure.updated_by = actor
+    departure.save()
+    _bump(case)
+    _event(case, actor, "section_saved", label=str(_("Departure")))
+    _audit(case, actor, sorted(f"departure.{name}" for name in values))
+    return departure
+
+
+@transaction.atomic
+def travel_leg_add(*, actor: User, case: Case, **values: Any) -> TravelLeg:
+    ensure_writable(case)
+    leg = TravelLeg.objects.create(case=case, **values)
+    _event(case, actor, "section_saved", label=str(_("Travel leg")))
+    _audit(case, actor, ["travel_legs"])
+    return leg
+
+
+@transaction.atomic
+def arrival_item_add(*, actor: User, case: Case, kind: str, details: str, planned_on: datetime.date,
+                     nights: int | None = None) -> ArrivalItem:  # fmt: skip
+    ensure_writable(case)
+    item = ArrivalItem(case=case, kind=kind, planned_on=planned_on, nights=nights)
+    item.details = details
+    item.save()
+    _event(case, actor, "section_saved", label=str(item.get_kind_display()))
+    _audit(case, actor, ["arrival_items"])
+    return item
+
+
+@transaction.atomic
+def arrival_item_deliver(*, actor: User, item: ArrivalItem, delivered_on: datetime.date) -> ArrivalItem:
+    ensure_writable(item.case)
+    if item.delivered_on is not None:
+        raise RuleViolation(_("This assistance was already marked delivered."))
+    item.delivered_on = delivered_on
+    item.save(update_fields=["delivered_on"])
+    _event(item.case, actor, "section_saved", label=str(item.get_kind_display()))
+    _audit(item.case, actor, ["arrival_items.delivered_on"])
+    return item
+
+
+# --- Reintegration plan and budget ------------------------------------------------------
+
+
+def programme_of(case: Case) -> Programme | None:
+    """Return the case's programme (the latest one for cases opened outside a referral)."""
+    return case.programme or Programme.objects.order_by("-starts_on").first()
+
+
+def ceiling_for(case: Case) -> Decimal | None:
+    """Return the ceiling that applies to the case: its latest exception, or the programme's."""
+    exception = case.ceiling_exceptions.order_by("-created_at").first()
+    if exception is not None:
+        return exception.new_ceiling
+    programme = programme_of(case)
+    if programme is None or programme.ceiling_per_beneficiary <= 0:
+        return None
+    return programme.ceiling_per_beneficiary
+
+
+def committed_amount(case: Case, *, excluding: PlanItem | None = None) -> Decimal:
+    """Return what the plan already commits: approved items' planned amounts, delivered items' costs."""
+    items = PlanItem.objects.filter(case=case)
+    if excluding is not None:
+        items = items.exclude(pk=excluding.pk)
+    approved = items.filter(status=ItemStatus.APPROVED).aggregate(total=Sum("planned_amount"))["total"] or Decimal("0")
+    delivered = Decimal("0")
+    for planned, actual in items.filter(status=ItemStatus.DELIVERED).values_list("planned_amount", "actual_cost"):
+        delivered += actual if actual is not None else planned
+    return approved + delivered
+
+
+@transaction.atomic
+def plan_item_add(*, actor: User, case: Case, description: str, **values: Any) -> PlanItem:
+    ensure_writable(case)
+    item = PlanItem(case=case, **values)
+    item.description = description
+    item.full_clean(exclude=["description", "case", "evidence"])
+    item.save()
+    _event(case, actor, "section_saved", label=str(_("Reintegration plan")))
+    _audit(case, actor, ["plan_items"])
+    return item
+
+
+@transaction.atomic
+def plan_item_approve(*, actor: User, item: PlanItem, expected_version: int) -> PlanItem:
+    """Approve a planned item; refused if it takes the case over its ceiling without an exception."""
+    case = item.case
+    ensure_writable(case)
+    _lock(case, None)
+    item = PlanItem.objects.select_for_update().get(pk=item.pk)
+    item.case = case
+    if item.version != expected_version:
+        raise StaleObject(_("Someone else changed this item meanwhile. Reload the page."))
+    if item.status != ItemStatus.PLANNED:
+        raise RuleViolation(_("Only a planned item can be approved."))
+    ceiling = ceiling_for(case)
+    committed = committed_amount(case, excluding=item)
+    if ceiling is not None and committed + item.planned_amount > ceiling:
+        raise CeilingExceeded(
+            _(
+                "Approving %(amount)s € would bring the plan to %(total)s €, over the ceiling of %(ceiling)s €. "
+                "A coordinator must first record an exception with a reason."
+            )
+            % {"amount": item.planned_amount, "total": committed + item.planned_amount, "ceiling": ceiling}
+        )
+    item.status, item.approved_by, item.approved_at = ItemStatus.APPROVED, actor, timezone.now()
+    item.version += 1
+    item.save(update_fields=["status", "approved_by", "approved_at", "version"])
+    _event(case, actor, "section_saved", label=str(_("Reintegration plan")))
+    record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status"])
+    return item
+
+
+@transaction.atomic
+def plan_item_deliver(*, actor: User, item: PlanItem, actual_cost: Decimal, delivered_on: datetime.date,
+                      evidence: CaseAttachment | None = None) -> PlanItem:  # fmt: skip
+    ensure_writable(item.case)
+    item = PlanItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+    if item.status != ItemStatus.APPROVED:
+        raise RuleViolation(_("Only an approved item can be marked delivered."))
+    if evidence is not None and evidence.case_id != item.case_id:
+        raise RuleViolation(_("The evidence must be a document of this case."))
+    item.status, item.actual_cost, item.delivered_on, item.evidence = (
+        ItemStatus.DELIVERED,
+        actual_cost,
+        delivered_on,
+        evidence,
+    )
+    item.version += 1
+    item.save(update_fields=["status", "actual_cost", "delivered_on", "evidence", "version"])
+    _event(item.case, actor, "section_saved", label=str(_("Reintegration plan")))
+    record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status", "actual_cost"])
+    return item
+
+
+@transaction.atomic
+def plan_item_cancel(*, actor: User, item: PlanItem) -> PlanItem:
+    ensure_writable(item.case)
+    if item.status in {ItemStatus.DELIVERED, ItemStatus.CANCELLED}:
+        raise RuleViolation(_("A delivered or cancelled item cannot be cancelled."))
+    PlanItem.objects.filter(pk=item.pk).update(status=ItemStatus.CANCELLED, version=item.version + 1)
+    record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status"])
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def ceiling_exception_grant(*, actor: User, case: Case, new_ceiling: Decimal, reason: str) -> CeilingException:
+    """Allow this case's plan to reach a higher amount (a coordinator, with a reason)."""
+    ensure_writable(case)
+    if not reason.strip():
+        raise RuleViolation(_("Give the reason for the exception."))
+    exception = CeilingException(case=case, new_ceiling=new_ceiling, granted_by=actor)
+    exception.reason = reason
+    exception.save()
+    _event(case, actor, "section_saved", label=str(_("Ceiling exception")))
+    _audit(case, actor, ["ceiling_exception"])
+    return exception
+
+
+def plan_totals(case: Case) -> dict[str, Any]:
+    """Return planned, approved and delivered totals, per category and overall (exact decimals)."""
+    rows = PlanItem.objects.filter(case=case).exclude(status=ItemStatus.CANCELLED)
+    totals: dict[str, Any] = {"planned": ZERO, "approved": ZERO, "delivered": ZERO, "by_category": {}}
+    for category, status, planned, actual in rows.values_list("category", "status", "planned_amount", "actual_cost"):
+        bucket = totals["by_category"].setdefault(category, {"planned": ZERO, "approved": ZERO, "delivered": ZERO})
+        for target in (totals, bucket):
+            target["planned"] += planned
+            if status in {ItemStatus.APPROVED, ItemStatus.DELIVERED}:
+                target["approved"] += planned
+            if status == ItemStatus.DELIVERED:
+                target["delivered"] += actual if actual is not None else planned
+    return totals
+
+
+# --- Follow-up ----------------------------------------------------------------------------------
+
+
+def _latest_allowed(case: Case) -> datetime.date:
+    departure = Departure.objects.get(case=case)
+    if departure.arrival_on is None:
+        raise RuleViolation(_("The arrival date is needed to plan the follow-up."))
+    return add_months(departure.arrival_on, MAX_FOLLOW_UP_MONTHS)
+
+
+def _check_within_year(case: Case, day: datetime.date) -> None:
+    limit = _latest_allowed(case)
+    if day > limit:
+        raise RuleViolation(
+            _("A visit cannot be later than 12 months after arrival (%(limit)s).")
+            % {"limit": limit.strftime("%d/%m/%Y")}
+        )
+
+
+def followup_plan_create(*, actor: User, case: Case) -> list[Visit]:
+    """Schedule the default visits 1, 3, 6 and 12 months after arrival (called when the case returns)."""
+    arrival = Departure.objects.get(case=case).arrival_on
+    assert arrival is not None  # guaranteed by the returned transition's guards
+    visits = [Visit.objects.create(case=case, planned_on=add_months(arrival, months)) for months in FOLLOW_UP_MONTHS]
+    _event(case, actor, "section_saved", label=str(_("Follow-up plan")))
+    return visits
+
+
+@transaction.atomic
+def visit_schedule(*, actor: User, case: Case, planned_on: datetime.date) -> Visit:
+    ensure_writable(case)
+    _check_within_year(case, planned_on)
+    visit = Visit.objects.create(case=case, planned_on=planned_on)
+    _event(case, actor, "section_saved", label=str(_("Follow-up plan")))
+    _audit(case, actor, ["visits"])
+    return visit
+
+
+@transaction.atomic
+def visit_record(*, actor: User, visit: Visit, done_on: datetime.date, mode: str, progress: str, notes: str,
+                 answers: dict[str, str]) -> Visit:  # fmt: skip
+    """Record a visit with its questionnaire; scores are computed and alerts raised at once."""
+    case = visit.case
+    ensure_writable(case)
+    _check_within_year(case, done_on)
+    if visit.status != VisitStatus.PLANNED:
+        raise RuleViolation(_("This visit was already recorded."))
+    instrument = instruments.current(RSS_INSTRUMENT)
+    known = {item["code"] for item in instrument.data["items"]}
+    answers = {code: value for code, value in answers.items() if code in known and value}
+    visit.status, visit.done_on, visit.mode, visit.conducted_by = VisitStatus.DONE, done_on, mode, actor
+    visit.progress, visit.notes, visit.answers = progress, notes, answers
+    visit.scores = sustainability.score(instrument.data, answers).as_json()
+    visit.instrument = instrument
+    visit.save()
+    for item in sustainability.alerts(instrument.data, answers):
+        FollowUpAlert.objects.create(case=case, visit=visit, item=item)
+    _event(case, actor, "section_saved", label=str(_("Follow-up visit")))
+    _audit(case, actor, ["visits.answers", "visits.notes"])
+    return visit
+
+
+@transaction.atomic
+def visit_mark_missed(*, actor: User, visit: Visit, reason: str) -> Visit:
+    ensure_writable(visit.case)
+    if visit.status != VisitStatus.PLANNED:
+        raise RuleViolation(_("This visit was already recorded."))
+    if not reason.strip():
+        raise RuleViolation(_("Give the reason the visit was missed."))
+    visit.status, visit.missed_reason = VisitStatus.MISSED, reason.strip()
+    visit.save(update_fields=["status", "missed_reason"])
+    _event(visit.case, actor, "section_saved", label=str(_("Follow-up visit")))
+    _audit(visit.case, actor, ["visits.status"])
+    return visit
+
+
+@transaction.atomic
+def alert_resolve(*, actor: User, alert: FollowUpAlert) -> FollowUpAlert:
+    alert.resolved_at, alert.resolved_by = timezone.now(), actor
+    alert.save(update_fields=["resolved_at", "resolved_by"])
+    _audit(alert.case, actor, ["alerts"])
+    return alert
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+def send_reminders(*, today: datetime.date | None = None) -> int:
+    """Send each user with tasks one digest a day; return how many digests were sent."""
+    from careplus.returns.selectors import tasks_for
+
+    today = today or timezone.localdate()
+    sent = 0
+    for user in User.objects.filter(is_active=True).order_by("email"):
+        tasks = tasks_for(actor=user, today=today)
+        if not tasks:
+            continue
+        try:
+            with transaction.atomic():
+                ReminderDigest.objects.create(user=user, day=today)
+        except IntegrityError:
+            continue  # already sent today
+        with translation.override(user.language):
+            subject = _("CARE+: your tasks")
+            body = render_to_string(
+                "returns/email/reminders.txt", {"tasks": tasks, "user": user, "base_url": settings.CAREPLUS_BASE_URL}
+            )
+        send_mail(subject, body, None, [user.email])
+        sent += 1
+    return sent

@@ -1,0 +1,318 @@
+"""Return and reintegration pages of a case (departure, arrival, plan, follow-up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from careplus.access.fetch import acting_user, get_case_for
+from careplus.access.policy import can
+from careplus.access.roles import Action
+from careplus.cases.models import Case
+from careplus.core import instruments
+from careplus.core.errors import DomainError
+from careplus.referrals.screening import label
+from careplus.returns import selectors, services
+from careplus.returns.choices import ClosureReason, PlanCategory
+from careplus.returns.forms import (
+    ArrivalItemForm,
+    CeilingExceptionForm,
+    DeliveredForm,
+    DepartureForm,
+    PlanDeliverForm,
+    PlanItemForm,
+    TravelLegForm,
+    VersionForm,
+    VisitForm,
+    VisitMissedForm,
+    VisitScheduleForm,
+)
+from careplus.returns.models import ArrivalItem, FollowUpAlert, PlanItem, Visit
+
+
+def _overview(case: Case, anchor: str = "") -> HttpResponse:
+    response = redirect("returns:overview", case_id=case.pk)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def _context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
+    visits = selectors.visits(case)
+    context: dict[str, Any] = {
+        "case": case,
+        "departure": selectors.departure(case),
+        "legs": selectors.travel_legs(case),
+        "arrival_items": selectors.arrival_items(case),
+        "plan_items": selectors.plan_items(case),
+        "totals": services.plan_totals(case),
+        "categories": dict(PlanCategory.choices),
+        "ceiling": services.ceiling_for(case),
+        "visits": visits,
+        "trend": selectors.trend(visits),
+        "alerts": selectors.open_alerts(case),
+        "can_edit": can(request.user, Action.CASES_EDIT),
+        "can_approve": can(request.user, Action.CASES_APPROVE),
+        "leg_form": TravelLegForm(),
+        "arrival_form": ArrivalItemForm(initial={"planned_on": timezone.localdate()}),
+        "plan_form": PlanItemForm(),
+        "exception_form": CeilingExceptionForm(),
+        "visit_schedule_form": VisitScheduleForm(),
+        "today": timezone.localdate(),
+        "closure_reasons": ClosureReason.choices,
+    }
+    context.update(forms)
+    return context
+
+
+def _refused(request: HttpRequest, case: Case, message: str, **forms: Any) -> HttpResponse:
+    messages.error(request, message)
+    return render(request, "returns/overview.html", _context(request, case, **forms), status=400)
+
+
+@require_GET
+def overview(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
+    return render(request, "returns/overview.html", _context(request, case))
+
+
+@require_http_methods(["GET", "POST"])
+def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    current = selectors.departure(case)
+    initial: dict[str, Any] = {}
+    if current is not None:
+        initial = {name: getattr(current, name) for name in DepartureForm.base_fields if name != "version"}
+        initial["version"] = current.version
+    form = DepartureForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.departure_save(
+                actor=acting_user(request),
+                case=case,
+                values=form.values(),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Departure saved."))
+            return _overview(case, "depart")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "returns/departure_form.html", {"case": case, "form": form}, status=status)
+
+
+def _add(
+    request: HttpRequest,
+    case_id: str,
+    *,
+    form_class: type,
+    call: Any,
+    done: str,
+    form_name: str,
+    anchor: str,
+    action: Action = Action.CASES_EDIT,
+) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=action)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("Nothing was saved: check the form."), **{form_name: form})
+    try:
+        call(case, acting_user(request), form.cleaned_data)
+    except DomainError as error:
+        return _refused(request, case, str(error.message), **{form_name: form})
+    messages.success(request, done)
+    return _overview(case, anchor)
+
+
+@require_POST
+def leg_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _add(
+        request,
+        case_id,
+        form_class=TravelLegForm,
+        call=lambda c, u, d: services.travel_leg_add(actor=u, case=c, **d),
+        done=_("Travel leg added."),
+        form_name="leg_form",
+        anchor="depart",
+    )  # fmt: skip
+
+
+@require_POST
+def arrival_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _add(
+        request,
+        case_id,
+        form_class=ArrivalItemForm,
+        call=lambda c, u, d: services.arrival_item_add(actor=u, case=c, **d),
+        done=_("Arrival assistance planned."),
+        form_name="arrival_form",
+        anchor="arrivee",
+    )  # fmt: skip
+
+
+@require_POST
+def plan_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _add(
+        request,
+        case_id,
+        form_class=PlanItemForm,
+        call=lambda c, u, d: services.plan_item_add(actor=u, case=c, **d),
+        done=_("Plan item added."),
+        form_name="plan_form",
+        anchor="plan",
+    )  # fmt: skip
+
+
+@require_POST
+def ceiling_exception(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _add(
+        request,
+        case_id,
+        form_class=CeilingExceptionForm,
+        call=lambda c, u, d: services.ceiling_exception_grant(actor=u, case=c, **d),
+        done=_("Ceiling exception recorded."),
+        form_name="exception_form",
+        anchor="plan",
+        action=Action.CASES_APPROVE,
+    )  # fmt: skip
+
+
+@require_POST
+def visit_add(request: HttpRequest, case_id: str) -> HttpResponse:
+    return _add(
+        request,
+        case_id,
+        form_class=VisitScheduleForm,
+        call=lambda c, u, d: services.visit_schedule(actor=u, case=c, **d),
+        done=_("Visit scheduled."),
+        form_name="visit_schedule_form",
+        anchor="suivi",
+    )  # fmt: skip
+
+
+@require_POST
+def arrival_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    item = selectors.child_of(ArrivalItem, case, item_id)
+    form = DeliveredForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("Give a valid delivery date."))
+    try:
+        services.arrival_item_deliver(
+            actor=acting_user(request), item=item, delivered_on=form.cleaned_data["delivered_on"]
+        )
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Assistance marked delivered."))
+    return _overview(case, "arrivee")
+
+
+@require_POST
+def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_APPROVE)
+    item = selectors.child_of(PlanItem, case, item_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("The form was incomplete. Nothing was changed."))
+    try:
+        services.plan_item_approve(actor=acting_user(request), item=item, expected_version=form.cleaned_data["version"])
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Plan item approved."))
+    return _overview(case, "plan")
+
+
+@require_POST
+def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    item = selectors.child_of(PlanItem, case, item_id)
+    form = PlanDeliverForm(request.POST, case=case)
+    if not form.is_valid():
+        return _refused(request, case, _("Nothing was saved: check the delivery form."))
+    try:
+        services.plan_item_deliver(actor=acting_user(request), item=item, **form.cleaned_data)
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Plan item marked delivered."))
+    return _overview(case, "plan")
+
+
+@require_POST
+def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    item = selectors.child_of(PlanItem, case, item_id)
+    try:
+        services.plan_item_cancel(actor=acting_user(request), item=item)
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Plan item cancelled."))
+    return _overview(case, "plan")
+
+
+def _questionnaire() -> list[dict[str, Any]]:
+    data = instruments.current(services.RSS_INSTRUMENT).data
+    dimensions = {d["code"]: label(d["label"]) for d in data["dimensions"]}
+    return [
+        {
+            "code": item["code"],
+            "dimension": dimensions[item["dimension"]],
+            "label": label(item["label"]),
+            "options": [{"code": o["code"], "label": label(o["label"])} for o in data["scales"][item["scale"]]],
+        }
+        for item in data["items"]
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
+    """Record a follow-up visit and its sustainability questionnaire."""
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    visit = selectors.child_of(Visit, case, visit_id)
+    questionnaire = _questionnaire()
+    form = VisitForm(request.POST if request.method == "POST" else None, questionnaire=questionnaire,
+                     initial={"done_on": timezone.localdate()})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.visit_record(
+                actor=acting_user(request), visit=visit, done_on=data["done_on"], mode=data["mode"],
+                progress=data["progress"], notes=data["notes"], answers=form.answers(),
+            )  # fmt: skip
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Visit recorded; the scores were computed."))
+            return _overview(case, "suivi")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "returns/visit_form.html", {"case": case, "visit": visit, "form": form}, status=status)
+
+
+@require_POST
+def visit_missed(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    visit = selectors.child_of(Visit, case, visit_id)
+    form = VisitMissedForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, case, _("Give the reason the visit was missed."))
+    try:
+        services.visit_mark_missed(actor=acting_user(request), visit=visit, reason=form.cleaned_data["missed_reason"])
+    except DomainError as error:
+        return _refused(request, case, str(error.message))
+    messages.success(request, _("Visit marked missed."))
+    return _overview(case, "suivi")
+
+
+@require_POST
+def alert_resolve(request: HttpRequest, case_id: str, alert_id: str) -> HttpResponse:
+    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    alert = selectors.child_of(FollowUpAlert, case, alert_id)
+    services.alert_resolve(actor=acting_user(request), alert=alert)
+    messages.success(request, _("Alert handled."))
+    return _overview(case, "alertes")
