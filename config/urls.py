@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("careplus.accounts.urls")),
     path("", include("careplus.cases.urls")),
     path("", include("careplus.returns.urls")),
+    path("", include("careplus.trainings.urls")),
     path("", include("careplus.referrals.urls")),
     path("", include("careplus.audit.urls")),
     path("langue/", public(set_language), name="set_language"),

@@ -219,3 +219,40 @@ def make_returned_case(*, office: Office | None = None, arrival_on: datetime.dat
     CaseModel.objects.filter(pk=case.pk).update(status="returned")
     returns_services.followup_plan_create(actor=coordinator, case=case)
     return CaseModel.objects.select_related("data_key", "office").get(pk=case.pk)
+
+
+def make_training(**overrides: Any) -> Any:
+    """A held training session of the current (or a new) programme."""
+    from careplus.trainings.models import TrainingSession
+
+    values: dict[str, Any] = {
+        "programme": Programme.objects.first() or make_programme(),
+        "title": "Identification et orientation des victimes de la traite",
+        "city": "Bordeaux",
+        "venue": "Salle fictive",
+        "held_on": datetime.date(2018, 6, 5),
+        "status": "held",
+        "capacity": 30,
+        "modules": ["I", "II", "III"],
+        "created_by": system_user(),
+    }
+    values.update(overrides)
+    return TrainingSession.objects.create(**values)
+
+
+def add_participant(session: Any, *, email: str = "", present: bool | None = None, pre: int | None = None,
+                    post: int | None = None, organisation_type: str = "gendarmerie") -> Any:  # fmt: skip
+    """Register a fictional professional for a session."""
+    from careplus.trainings.models import Participation, Professional
+
+    email = email or f"pro{next(_counter)}@example.test"
+    professional, _created = Professional.objects.get_or_create(
+        email=email,
+        defaults={
+            "full_name": "Camille Exemple",
+            "organisation": "Brigade fictive",
+            "organisation_type": organisation_type,
+        },
+    )
+    return Participation.objects.create(session=session, professional=professional, registered_via="manual",
+                                        present=present, pre_score=pre, post_score=post)  # fmt: skip

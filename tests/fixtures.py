@@ -108,3 +108,11 @@ def _shipped_instruments(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("transactional_db")
     for name in SHIPPED_INSTRUMENT_MIGRATIONS:
         importlib.import_module(name).load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the cache; every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

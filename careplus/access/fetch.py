@@ -13,12 +13,13 @@ from django.http import Http404, HttpRequest
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.access.scopes import cases_visible_to, referrals_visible_to, users_visible_to
+from careplus.access.scopes import cases_visible_to, referrals_visible_to, trainings_visible_to, users_visible_to
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
 from careplus.cases.models import Case
 from careplus.referrals.models import Referral
+from careplus.trainings.models import TrainingSession
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -74,3 +75,10 @@ def get_referral_for(actor: Any, referral_id: UUID | str, *, action: Action) -> 
     queryset = referrals_visible_to(actor).select_related("data_key", "programme", "organisation", "case")
     referral: Referral = _fetch(actor, queryset, referral_id, action, Referral)
     return referral
+
+
+def get_training_for(actor: Any, session_id: UUID | str, *, action: Action) -> TrainingSession:
+    """Return a training session the actor may act on, or raise 404."""
+    queryset = trainings_visible_to(actor).select_related("programme")
+    session: TrainingSession = _fetch(actor, queryset, session_id, action, TrainingSession)
+    return session

@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     REFERRALS_SCREEN = "referrals.screen", _("Record an identification screening")
     REFERRALS_DECIDE = "referrals.decide", _("Decide on referrals")
     REFERRALS_READ_PERSON = "referrals.person", _("Read the person data of referrals")
+    TRAININGS_MANAGE = "trainings.manage", _("Organise trainings and record participants")
     AUDIT_READ = "audit.read", _("Search the audit log")
     AUDIT_EXPORT = "audit.export", _("Export the audit log")
 
@@ -48,6 +49,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASES_MANAGE,
         Action.CASES_APPROVE,
         Action.CASES_LEGAL,
+        Action.TRAININGS_MANAGE,
         Action.REFERRALS_SUBMIT,
         Action.REFERRALS_VIEW,
         Action.REFERRALS_SCREEN,
@@ -56,7 +58,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     },
     Role.CASEWORKER: _EVERYONE | {Action.CASES_VIEW, Action.CASES_EDIT, Action.HANDOVER_ACKNOWLEDGE},
     Role.PARTNER: _EVERYONE | {Action.REFERRALS_SUBMIT, Action.REFERRALS_VIEW, Action.REFERRALS_SCREEN},
-    Role.TRAINER: _EVERYONE,
+    Role.TRAINER: _EVERYONE | {Action.TRAININGS_MANAGE},
     Role.AUDITOR: _EVERYONE,
     Role.DPO: _EVERYONE | {Action.USERS_MANAGE, Action.AUDIT_READ, Action.AUDIT_EXPORT},
 }

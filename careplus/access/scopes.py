@@ -13,6 +13,7 @@ from careplus.audit.models import AuditEvent
 from careplus.cases.choices import ConsentScope
 from careplus.cases.models import Case, Consent
 from careplus.referrals.models import Referral
+from careplus.trainings.models import TrainingSession
 
 
 def users_visible_to(actor: Any) -> QuerySet[User]:
@@ -63,3 +64,10 @@ def audit_events_visible_to(actor: Any) -> QuerySet[AuditEvent]:
     if can(actor, Action.AUDIT_READ):
         return AuditEvent.objects.all()
     return AuditEvent.objects.none()
+
+
+def trainings_visible_to(actor: Any) -> QuerySet[TrainingSession]:
+    """Return the training sessions the actor organises (trainers and coordinators: all)."""
+    if can(actor, Action.TRAININGS_MANAGE):
+        return TrainingSession.objects.all()
+    return TrainingSession.objects.none()

@@ -14,6 +14,7 @@ NAVIGATION = [
     ("core:home", _("Home"), Action.HOME_VIEW),
     ("referrals:referral_list", _("Referrals"), Action.REFERRALS_VIEW),
     ("cases:case_list", _("Case files"), Action.CASES_VIEW),
+    ("trainings:session_list", _("Trainings"), Action.TRAININGS_MANAGE),
     ("accounts:user_list", _("Users"), Action.USERS_MANAGE),
     ("audit:event_list", _("Audit log"), Action.AUDIT_READ),
 ]

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "careplus.programmes",
     "careplus.cases",
     "careplus.returns",
+    "careplus.trainings",
     "careplus.referrals",
 ]
 

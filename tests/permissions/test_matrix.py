@@ -21,6 +21,7 @@ from careplus.accounts.models import RoleGrant, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Consent, Handover
 from careplus.returns.models import ArrivalItem, FollowUpAlert, PlanItem
+from careplus.trainings.models import SessionMaterial
 from tests import factories
 
 PERSONAS = ["anonymous", "password_only", *[role.value for role in Role]]
@@ -103,7 +104,35 @@ def _returned(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"case_id": ctx["returned"].pk}
 
 
+TRAINING_MANAGERS = {Role.COORDINATOR.value, Role.TRAINER.value}
+
+
+def _training(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"session_id": ctx["training"].pk}
+
+
 MATRIX: dict[str, Route] = {
+    "trainings:session_list": Route(expect=verified(200, only=TRAINING_MANAGERS)),
+    "trainings:session_create": Route(expect=verified(200, only=TRAINING_MANAGERS)),
+    "trainings:session_detail": Route(expect=verified(200, only=TRAINING_MANAGERS), kwargs=_training),
+    "trainings:session_edit": Route(expect=verified(200, only=TRAINING_MANAGERS), kwargs=_training),
+    "trainings:registration_toggle": Route(
+        method="post", expect=verified(302, only=TRAINING_MANAGERS), kwargs=_training
+    ),
+    "trainings:import_sheet": Route(method="post", expect=verified(400, only=TRAINING_MANAGERS), kwargs=_training),
+    "trainings:certificates_zip": Route(expect=verified(200, only=TRAINING_MANAGERS), kwargs=_training),
+    "trainings:certificate": Route(
+        expect=verified(200, only=TRAINING_MANAGERS),
+        kwargs=lambda c: {"session_id": c["training"].pk, "participation_id": c["participation"].pk},
+    ),
+    "trainings:material_add": Route(method="post", expect=verified(400, only=TRAINING_MANAGERS), kwargs=_training),
+    "trainings:material_download": Route(
+        expect=verified(200, only=TRAINING_MANAGERS),
+        kwargs=lambda c: {"session_id": c["training"].pk, "material_id": c["material"].pk},
+    ),
+    "trainings:registration": Route(
+        expect=everyone(200), kwargs=lambda c: {"token": c["training"].registration_token}, protected=False
+    ),
     "returns:overview": Route(expect=verified(200, only=CASE_READERS), kwargs=_returned),
     "returns:departure_edit": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_returned),
     "returns:leg_add": Route(method="post", expect=verified(400, only=CASE_EDITORS), kwargs=_returned),
@@ -237,7 +266,18 @@ def _context(target: User) -> dict[str, Any]:
         ),
         "referral": factories.make_referral(organisation=factories.shared_organisation()),
         **_returned_context(),
+        **_training_context(),
     }
+
+
+def _training_context() -> dict[str, Any]:
+    training = factories.make_training()
+    participation = factories.add_participant(training, present=True)
+    material = SessionMaterial.objects.create(
+        session=training, module="I", filename="m.pdf", content=b"%PDF-1.4", content_type="application/pdf",
+        uploaded_by=factories.system_user(),
+    )  # fmt: skip
+    return {"training": training, "participation": participation, "material": material}
 
 
 def _returned_context() -> dict[str, Any]:

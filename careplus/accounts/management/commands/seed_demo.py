@@ -10,6 +10,7 @@ from django.test import override_settings
 from careplus.accounts import demo
 from careplus.programmes.demo import seed_programme
 from careplus.referrals.demo import seed_referrals
+from careplus.trainings.demo import seed_trainings
 
 
 class Command(BaseCommand):
@@ -20,7 +21,10 @@ class Command(BaseCommand):
         programme = seed_programme()
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             created = seed_referrals(programme)  # no notification e-mails for demo decisions
-        self.stdout.write(f"Demo programme: {programme.name}; referrals created: {created}.")
+        trained = seed_trainings(programme)
+        self.stdout.write(
+            f"Demo programme: {programme.name}; referrals created: {created}; professionals trained: {trained}."
+        )
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for spec in users:
             self.stdout.write(f"  {spec.role.value:<12} {spec.email}")

@@ -1,0 +1,59 @@
+"""Reads on trainings, from the access scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from careplus.access.scopes import trainings_visible_to
+from careplus.trainings import indicators
+from careplus.trainings.models import Participation, SessionMaterial, TrainingSession
+
+
+def session_list(*, actor: Any) -> QuerySet[TrainingSession]:
+    return trainings_visible_to(actor).annotate(
+        registered=Count("participations"), present=Count("participations", filter=Q(participations__present=True))
+    )
+
+
+def session_by_token(token: str) -> TrainingSession | None:
+    if not token or len(token) > 64:
+        return None
+    return TrainingSession.objects.filter(registration_token=token).first()
+
+
+def participations(session: TrainingSession) -> list[Participation]:
+    items = list(session.participations.select_related("professional").prefetch_related("feedback"))
+    for item in items:
+        item.ratings = {f.module: f for f in item.feedback.all()}  # type: ignore[attr-defined]
+    return items
+
+
+def participation_of(session: TrainingSession, pk: str) -> Participation:
+    try:
+        return session.participations.select_related("professional", "session").get(pk=pk)
+    except (Participation.DoesNotExist, ValueError) as missing:
+        raise Http404 from missing
+
+
+def materials(session: TrainingSession) -> list[SessionMaterial]:
+    return list(session.materials.defer("content"))
+
+
+def material_of(session: TrainingSession, pk: str) -> SessionMaterial:
+    try:
+        return session.materials.get(pk=pk)
+    except (SessionMaterial.DoesNotExist, ValueError) as missing:
+        raise Http404 from missing
+
+
+def session_summary(session: TrainingSession) -> dict[str, Any]:
+    present = session.participations.filter(present=True)
+    return {
+        "registered": session.participations.count(),
+        "present": present.count(),
+        "knowledge_gain": indicators.knowledge_gain(present),
+        "satisfaction": indicators.satisfaction(present),
+    }
