@@ -34,6 +34,8 @@ class Action(models.TextChoices):
     REFERRALS_DECIDE = "referrals.decide", _("Decide on referrals")
     REFERRALS_READ_PERSON = "referrals.person", _("Read the person data of referrals")
     TRAININGS_MANAGE = "trainings.manage", _("Organise trainings and record participants")
+    REPORTS_VIEW = "reports.view", _("See the programme's figures and export donor reports")
+    REPORTS_EXACT = "reports.exact", _("See exact figures (no small-count suppression)")
     AUDIT_READ = "audit.read", _("Search the audit log")
     AUDIT_EXPORT = "audit.export", _("Export the audit log")
 
@@ -50,6 +52,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASES_APPROVE,
         Action.CASES_LEGAL,
         Action.TRAININGS_MANAGE,
+        Action.REPORTS_VIEW,
+        Action.REPORTS_EXACT,
         Action.REFERRALS_SUBMIT,
         Action.REFERRALS_VIEW,
         Action.REFERRALS_SCREEN,
@@ -59,7 +63,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.CASEWORKER: _EVERYONE | {Action.CASES_VIEW, Action.CASES_EDIT, Action.HANDOVER_ACKNOWLEDGE},
     Role.PARTNER: _EVERYONE | {Action.REFERRALS_SUBMIT, Action.REFERRALS_VIEW, Action.REFERRALS_SCREEN},
     Role.TRAINER: _EVERYONE | {Action.TRAININGS_MANAGE},
-    Role.AUDITOR: _EVERYONE,
+    Role.AUDITOR: _EVERYONE | {Action.REPORTS_VIEW},
     Role.DPO: _EVERYONE | {Action.USERS_MANAGE, Action.AUDIT_READ, Action.AUDIT_EXPORT},
 }
 

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("referrals:referral_list", _("Referrals"), Action.REFERRALS_VIEW),
     ("cases:case_list", _("Case files"), Action.CASES_VIEW),
     ("trainings:session_list", _("Trainings"), Action.TRAININGS_MANAGE),
+    ("reporting:dashboard", _("Dashboard"), Action.REPORTS_VIEW),
     ("accounts:user_list", _("Users"), Action.USERS_MANAGE),
     ("audit:event_list", _("Audit log"), Action.AUDIT_READ),
 ]

@@ -102,7 +102,15 @@ DEMO_REFERRALS: list[tuple[datetime.date, dict[str, Any], str, dict[str, str]]] 
     ),
     (
         datetime.date(2018, 6, 20),
-        _person(("Thi", "Nguyen"), datetime.date(1998, 2, 5), "f", ("VN", "Lille", "59"), ["forced_labour"]),
+        _person(
+            ("Thi", "Nguyen"),
+            datetime.date(2002, 2, 5),
+            "f",
+            ("VN", "Lille", "59"),
+            ["forced_labour"],
+            guardian_name="Administrateur ad hoc fictif",
+            guardian_contact="aah@demo.careplus.test",
+        ),
         "",
         {},
     ),

@@ -55,4 +55,20 @@ def seed_trainings(programme: Programme) -> int:
                 pre_score=40 + number % 20,
                 post_score=70 + number % 25,
             )
+    for city, day in (
+        ("Marseille", datetime.date(2018, 9, 20)),
+        ("Lille", datetime.date(2018, 11, 15)),
+        ("Paris", datetime.date(2019, 2, 7)),
+    ):
+        TrainingSession.objects.create(
+            programme=programme,
+            title="Identification et orientation des victimes de la traite",
+            city=city,
+            venue="Salle de formation (fictive)",
+            held_on=day,
+            status="planned",
+            capacity=25,
+            modules=["I", "II", "III"],
+            created_by=trainer,
+        )
     return number

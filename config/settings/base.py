@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "careplus.cases",
     "careplus.returns",
     "careplus.trainings",
+    "careplus.reporting",
     "careplus.referrals",
 ]
 
@@ -141,6 +142,10 @@ LOGGING: dict[str, Any] = {
 }
 
 CAREPLUS_BASE_URL = env_str("CAREPLUS_BASE_URL") or "http://127.0.0.1:8000"
+
+# Disclosure control: smallest count shown in a breakdown; k of the anonymised dataset (CTDC uses 11).
+CAREPLUS_SDC_K = int(env_str("CAREPLUS_SDC_K") or 5)
+CAREPLUS_DATASET_K = int(env_str("CAREPLUS_DATASET_K") or 11)
 
 # Programme facts used before the programme models exist.
 CAREPLUS_DEMO_ALLOWED = False

@@ -1,4 +1,4 @@
-"""The demo's Nepal case returns, is assisted on arrival, gets a plan, is followed up and closes."""
+"""A Nepal case of the demo programme returns, is assisted on arrival, gets a plan, is followed up and closes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from playwright.sync_api import Page, expect
 
 from django.core.management import call_command
 
-from careplus.accounts.models import User
+from careplus.accounts.models import Office, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, NeedsAssessment, RiskAssessment, SkillsAssessment
+from careplus.programmes.models import Programme
 from careplus.returns import services
 from careplus.returns.models import Visit
 from tests import factories
@@ -28,7 +29,8 @@ def nepal_case_ready() -> tuple[Case, User]:
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
     coordinator.set_password(factories.PASSWORD)  # the browser helper signs in with the fixtures' password
     coordinator.save()
-    case = Case.objects.select_related("data_key").get(office__code="NPL")
+    # The seeded Nepal beneficiary has already returned; follow a second Nepal case through the same steps.
+    case = factories.make_case(office=Office.objects.get(code="NPL"), family_name="Rai", given_names="Anita")
     for model, values in (
         (RiskAssessment, {"ratings": {}, "overall": "low", "mitigation": "Suivi rapproché"}),
         (NeedsAssessment, {"priorities": {"employment": "high"}, "notes": ""}),
@@ -41,10 +43,9 @@ def nepal_case_ready() -> tuple[Case, User]:
     case_services.opportunity_add(
         actor=coordinator, case=case, kind="iga", description="Atelier", verified_on=datetime.date(2018, 3, 1)
     )
-    case_services.consent_record(
-        actor=coordinator, case=case, scope="share_return_office", given_on=datetime.date(2018, 3, 1)
+    Case.objects.filter(pk=case.pk).update(
+        planned_departure_on=datetime.date(2018, 3, 20), status="pre_departure", programme=Programme.objects.get()
     )
-    Case.objects.filter(pk=case.pk).update(planned_departure_on=datetime.date(2018, 3, 20), status="pre_departure")
     case = Case.objects.select_related("data_key").get(pk=case.pk)
     case_services.case_transition(actor=coordinator, case=case, target="ready_to_depart", expected_version=case.version)
     return Case.objects.select_related("data_key").get(pk=case.pk), coordinator

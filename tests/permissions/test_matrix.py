@@ -111,7 +111,13 @@ def _training(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"session_id": ctx["training"].pk}
 
 
+REPORT_READERS = {Role.COORDINATOR.value, Role.AUDITOR.value}
+
 MATRIX: dict[str, Route] = {
+    "reporting:dashboard": Route(expect=verified(200, only=REPORT_READERS)),
+    "reporting:donor_xlsx": Route(expect=verified(200, only=REPORT_READERS)),
+    "reporting:donor_pdf": Route(expect=verified(200, only=REPORT_READERS)),
+    "reporting:dataset_csv": Route(expect=verified(200, only=REPORT_READERS)),
     "trainings:session_list": Route(expect=verified(200, only=TRAINING_MANAGERS)),
     "trainings:session_create": Route(expect=verified(200, only=TRAINING_MANAGERS)),
     "trainings:session_detail": Route(expect=verified(200, only=TRAINING_MANAGERS), kwargs=_training),

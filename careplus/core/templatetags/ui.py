@@ -32,3 +32,25 @@ def get_item(mapping: Any, key: Any) -> Any:
 def get_field(form: Any, name: str) -> Any:
     """Return a bound field of a form by name."""
     return form[name]
+
+
+BAR_HEIGHT = 20
+
+
+@register.filter
+def bar_height(count: int) -> int:
+    """Height of a bar chart with `count` bars."""
+    return max(int(count), 1) * BAR_HEIGHT
+
+
+@register.filter
+def bar_y(index: int) -> int:
+    return int(index) * BAR_HEIGHT + 3
+
+
+@register.filter
+def bar_width(value: Any, maximum: Any) -> int:
+    """Width (0–300) of a bar; a suppressed value draws no bar."""
+    if value is None or not maximum:
+        return 0
+    return round(float(value) / float(maximum) * 300)

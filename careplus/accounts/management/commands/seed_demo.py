@@ -10,6 +10,7 @@ from django.test import override_settings
 from careplus.accounts import demo
 from careplus.programmes.demo import seed_programme
 from careplus.referrals.demo import seed_referrals
+from careplus.returns.demo import seed_returns
 from careplus.trainings.demo import seed_trainings
 
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             created = seed_referrals(programme)  # no notification e-mails for demo decisions
         trained = seed_trainings(programme)
+        seed_returns()
         self.stdout.write(
             f"Demo programme: {programme.name}; referrals created: {created}; professionals trained: {trained}."
         )

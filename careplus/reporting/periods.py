@@ -1,0 +1,59 @@
+"""Reporting periods: whole programme, semesters, months, or an explicit range."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from careplus.programmes.models import Programme
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    start: datetime.date
+    end: datetime.date
+
+
+def _month_end(year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def choices(programme: Programme) -> list[Period]:
+    """Return the periods offered for a programme: whole period, semesters, months."""
+    periods = [Period("all", _("Whole programme period"), programme.starts_on, programme.ends_on)]
+    for year in range(programme.starts_on.year, programme.ends_on.year + 1):
+        for half, (first, last) in enumerate(((1, 6), (7, 12)), start=1):
+            start, end = datetime.date(year, first, 1), _month_end(year, last)
+            if end >= programme.starts_on and start <= programme.ends_on:
+                label = _("First semester %(year)d") if half == 1 else _("Second semester %(year)d")
+                periods.append(Period(f"{year}-S{half}", label % {"year": year}, start, end))
+    year, month = programme.starts_on.year, programme.starts_on.month
+    while datetime.date(year, month, 1) <= programme.ends_on:
+        start = datetime.date(year, month, 1)
+        periods.append(Period(f"{year}-{month:02d}", start.strftime("%m/%Y"), start, _month_end(year, month)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return periods
+
+
+def resolve(
+    programme: Programme, key: str, start: datetime.date | None = None, end: datetime.date | None = None
+) -> Period:
+    """Return the period asked for; an explicit range wins over a named period."""
+    if start or end:
+        first = start or programme.starts_on
+        last = end or programme.ends_on
+        return Period(
+            "custom",
+            _("From %(start)s to %(end)s") % {"start": first.strftime("%d/%m/%Y"), "end": last.strftime("%d/%m/%Y")},
+            first,
+            last,
+        )
+    for period in choices(programme):
+        if period.key == key:
+            return period
+    return choices(programme)[0]

@@ -1,0 +1,184 @@
+"""Reporting: demo figures, disclosure control, donor files, k-anonymous dataset, access."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import itertools
+import random
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pypdfium2
+import pytest
+from openpyxl import load_workbook
+
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from careplus.access.roles import Role
+from careplus.accounts.models import User
+from careplus.cases import services as case_services
+from careplus.cases.models import Case
+from careplus.programmes.models import Programme
+from careplus.reporting import anonymise, figures, periods, sdc
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SignedIn = Callable[[User], Client]
+
+
+@pytest.fixture
+def demo() -> Programme:
+    call_command("seed_demo", stdout=io.StringIO())
+    return Programme.objects.get()
+
+
+def totals(programme: Programme, period: periods.Period) -> dict[str, Any]:
+    return {block.key: (block.total, block.target) for block in figures.compute(programme, period)}
+
+
+def test_demo_figures_from_the_launch_to_the_end_of_august_2018(demo: Programme) -> None:
+    period = periods.resolve(demo, "all", None, datetime.date(2018, 8, 31))
+    result = totals(demo, period)
+    assert result["professionals"][0] == 41
+    assert result["trainings"] == (2, 5)
+    assert result["referrals"][0] == 6
+    assert result["beneficiaries"] == (2, 15)
+
+
+def test_demo_figures_of_the_first_semester_2018(demo: Programme) -> None:
+    result = totals(demo, periods.resolve(demo, "2018-S1"))
+    assert result["professionals"][0] == 41
+    assert result["trainings"][0] == 2
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_suppressed_breakdowns_hide_small_cells_and_cannot_be_recomputed(seed: int) -> None:
+    rng = random.Random(seed)
+    cells = {f"c{i}": rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 14, 30]) for i in range(rng.randint(1, 7))}
+    shown = sdc.suppress(cells, 5)
+    if not shown:  # withheld: a single cell, and it is small
+        assert len(cells) == 1
+        assert 0 < next(iter(cells.values())) < 5
+        return
+    assert set(shown) == set(cells)
+    assert all(value is None or value == 0 or value >= 5 for value in shown.values())
+    assert not sdc.recoverable(shown, sum(cells.values()))
+    assert all(shown[key] in (None, value) for key, value in cells.items())
+
+
+def test_auditor_sees_suppressed_cells_coordinator_sees_exact(demo: Programme, signed_in: SignedIn) -> None:
+    auditor = factories.make_user(Role.AUDITOR)
+    coordinator = User.objects.get(email="coordination@demo.careplus.test")
+    url = reverse("reporting:dashboard") + "?end=2018-08-31"
+    audited = signed_in(auditor).get(url).content.decode()
+    exact = signed_in(coordinator).get(url).content.decode()
+    assert "&lt; 5" in audited
+    assert "Népal" in exact or "NP" in exact
+    assert "41" in audited  # totals are exact for everyone
+    assert "41" in exact
+
+
+def test_published_blocks_never_show_one_to_four(demo: Programme) -> None:
+    blocks = figures.disclose(figures.compute(demo, periods.resolve(demo, "all")), k=5)
+    for block in blocks:
+        if block.kind == "count":
+            values = [v for _label, v in block.rows]
+            assert all(v is None or v == 0 or v >= 5 for v in values), block.key
+            assert not sdc.recoverable(dict(block.rows), block.total)
+
+
+def test_xlsx_figures_equal_the_dashboard(demo: Programme, signed_in: SignedIn) -> None:
+    coordinator = User.objects.get(email="coordination@demo.careplus.test")
+    response = signed_in(coordinator).get(reverse("reporting:donor_xlsx") + "?end=2018-08-31")
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Composante I", "Composante II"]
+    values = [cell for row in book["Composante II"].iter_rows(values_only=True) for cell in row if cell is not None]
+    assert 41 in values
+    assert 2 in values
+    first = [cell for row in book["Composante I"].iter_rows(values_only=True) for cell in row if cell is not None]
+    assert 6 in first
+    assert 15 in first
+    assert all(not (isinstance(v, str) and v.startswith("=")) for v in first)
+    assert "< 5" in first  # the small breakdown cells are suppressed in every export
+    published = figures.disclose(
+        figures.compute(demo, periods.resolve(demo, "all", None, datetime.date(2018, 8, 31))), k=5
+    )
+    for block in published:
+        for _label, value in block.rows:
+            if value is not None and block.kind == "count":
+                assert value in first + values
+
+
+def test_pdf_report_renders_the_indicator_table(demo: Programme, signed_in: SignedIn) -> None:
+    coordinator = User.objects.get(email="coordination@demo.careplus.test")
+    response = signed_in(coordinator).get(reverse("reporting:donor_pdf") + "?period=2018-S1")
+    document = pypdfium2.PdfDocument(response.content)
+    image = document[0].render(scale=1).to_pil()
+    assert image.width > 400
+    text = " ".join(document[0].get_textpage().get_text_range().split())
+    assert "Tableau des indicateurs" in text
+    assert "Professionnels formés" in text
+    assert "41" in text
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 11])
+def test_dataset_is_k_anonymous_on_its_quasi_identifiers(k: int) -> None:
+    programme = factories.make_programme()
+    rng = random.Random(k)
+    for index in range(60):
+        case = case_services.case_open(
+            actor=None, given_names="X", family_name=f"Y{index}",
+            date_of_birth=datetime.date(rng.randint(1975, 2003), 1, 1), sex=rng.choice("fmu"),
+            nationality=rng.choice(["NP", "CM", "TN", "NG"]), country_of_return="NP", opened_on=datetime.date(rng.choice([2018, 2019]), 3, 1),
+            programme=programme,
+        )  # fmt: skip
+        assert case.pk
+    summary, rows = anonymise.export_rows(programme, k)
+    published = list(rows)
+    assert len(published) == summary.rows
+    assert summary.rows + summary.suppressed == 60
+    positions = [anonymise.COLUMNS.index(c) for c in anonymise.QUASI_IDENTIFIERS]
+    groups = Counter(tuple(row[i] for i in positions) for row in published)
+    assert all(count >= k for count in groups.values())
+
+
+def test_dataset_download_has_no_personal_data(demo: Programme, signed_in: SignedIn) -> None:
+    coordinator = User.objects.get(email="coordination@demo.careplus.test")
+    response = signed_in(coordinator).get(reverse("reporting:dataset_csv") + "?k=2")
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.startswith("# k=2")
+    reader = csv.reader(io.StringIO(body.split("\n", 1)[1].lstrip("\ufeff")))
+    header = next(reader)
+    assert header == list(anonymise.COLUMNS)
+    assert "Tamang" not in body
+    assert "Ngono" not in body
+    assert "département" not in header
+
+
+def test_auditor_gets_404_on_every_case_page(demo: Programme, signed_in: SignedIn) -> None:
+    client = signed_in(factories.make_user(Role.AUDITOR))
+    urls = list(itertools.chain.from_iterable(
+        (reverse("cases:case_detail", kwargs={"case_id": c.pk}), reverse("returns:overview", kwargs={"case_id": c.pk}))
+        for c in Case.objects.all()
+    ))  # fmt: skip
+    assert urls
+    assert {client.get(url).status_code for url in urls} == {404}
+
+
+def test_bad_dashboard_parameters_fall_back_without_error(demo: Programme, signed_in: SignedIn) -> None:
+    client = signed_in(User.objects.get(email="coordination@demo.careplus.test"))
+    for query in (
+        "?programme=not-a-uuid",
+        "?period=9999-S9",
+        "?start=31-12-2018&end=x",
+        "?programme=00000000-0000-0000-0000-000000000000",
+    ):
+        response = client.get(reverse("reporting:dashboard") + query)
+        assert response.status_code == 200
+    assert client.get(reverse("reporting:dataset_csv") + "?k=abc").status_code == 200
