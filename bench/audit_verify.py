@@ -84,8 +84,10 @@ def main(count: int) -> dict[str, object]:
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     print(f"{'benchmark':<16}{'engine':<12}{'events':>10}{'seconds':>10}{'events/s':>14}{'target':>10}{'ratio':>8}")
-    print(f"{'audit_verify':<16}{connection.vendor:<12}{verdict.checked:>10}{best:>10.3f}{rate:>14,.0f}"
-          f"{TARGET_RATE:>10,}{rate / TARGET_RATE:>8.2f}")  # fmt: skip
+    print(
+        f"{'audit_verify':<16}{connection.vendor:<12}{verdict.checked:>10}{best:>10.3f}{rate:>14,.0f}"
+        f"{TARGET_RATE:>10,}{rate / TARGET_RATE:>8.2f}"
+    )
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"audit_verify-{connection.vendor}.json").write_text(json.dumps(result, indent=2))

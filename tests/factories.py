@@ -213,8 +213,14 @@ def make_returned_case(*, office: Office | None = None, arrival_on: datetime.dat
     coordinator = system_user()
     case = make_case(office=office or make_office())
     arrival = arrival_on or datetime.date(2018, 5, 20)
-    departure = Departure(case=case, updated_by=coordinator, actual_departure_on=arrival, arrival_on=arrival,
-                          wish_reconfirmed_on=arrival, wish_reconfirmed_by=coordinator)  # fmt: skip
+    departure = Departure(
+        case=case,
+        updated_by=coordinator,
+        actual_departure_on=arrival,
+        arrival_on=arrival,
+        wish_reconfirmed_on=arrival,
+        wish_reconfirmed_by=coordinator,
+    )
     departure.save()
     CaseModel.objects.filter(pk=case.pk).update(status="returned")
     returns_services.followup_plan_create(actor=coordinator, case=case)
@@ -240,8 +246,15 @@ def make_training(**overrides: Any) -> Any:
     return TrainingSession.objects.create(**values)
 
 
-def add_participant(session: Any, *, email: str = "", present: bool | None = None, pre: int | None = None,
-                    post: int | None = None, organisation_type: str = "gendarmerie") -> Any:  # fmt: skip
+def add_participant(
+    session: Any,
+    *,
+    email: str = "",
+    present: bool | None = None,
+    pre: int | None = None,
+    post: int | None = None,
+    organisation_type: str = "gendarmerie",
+) -> Any:
     """Register a fictional professional for a session."""
     from careplus.trainings.models import Participation, Professional
 
@@ -254,5 +267,11 @@ def add_participant(session: Any, *, email: str = "", present: bool | None = Non
             "organisation_type": organisation_type,
         },
     )
-    return Participation.objects.create(session=session, professional=professional, registered_via="manual",
-                                        present=present, pre_score=pre, post_score=post)  # fmt: skip
+    return Participation.objects.create(
+        session=session,
+        professional=professional,
+        registered_via="manual",
+        present=present,
+        pre_score=pre,
+        post_score=post,
+    )

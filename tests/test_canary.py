@@ -96,8 +96,9 @@ def _postgres_branch(tmp_path: Path) -> None:
     assert pg_dump is not None, "pg_dump is needed for the PostgreSQL run"
     subprocess.run(
         [pg_dump, "-h", params["HOST"] or "127.0.0.1", "-U", params["USER"], "-d", params["NAME"], "-f", str(dump)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
     assert "cases_case" in dump.read_text()
     assert CANARY.encode() not in dump.read_bytes()
     from careplus.core.backup import write_backup

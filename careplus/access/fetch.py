@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -53,7 +54,7 @@ def _fetch(actor: Any, queryset: QuerySet[Any], pk: UUID | str, action: Action, 
         raise deny(action=action, object_type=label, object_id=pk)
     try:
         return queryset.get(pk=pk)
-    except (model.DoesNotExist, ValueError) as missing:  # type: ignore[attr-defined]
+    except (ObjectDoesNotExist, ValueError) as missing:
         raise deny(action=action, object_type=label, object_id=pk) from missing
 
 

@@ -34,6 +34,7 @@ class Action(models.TextChoices):
     REFERRALS_DECIDE = "referrals.decide", _("Decide on referrals")
     REFERRALS_READ_PERSON = "referrals.person", _("Read the person data of referrals")
     TRAININGS_MANAGE = "trainings.manage", _("Organise trainings and record participants")
+    PROGRAMMES_MANAGE = "programmes.manage", _("Create and edit programmes, targets and budgets")
     REPORTS_VIEW = "reports.view", _("See the programme's figures and export donor reports")
     REPORTS_EXACT = "reports.exact", _("See exact figures (no small-count suppression)")
     AUDIT_READ = "audit.read", _("Search the audit log")
@@ -54,6 +55,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.TRAININGS_MANAGE,
         Action.REPORTS_VIEW,
         Action.REPORTS_EXACT,
+        Action.PROGRAMMES_MANAGE,
         Action.REFERRALS_SUBMIT,
         Action.REFERRALS_VIEW,
         Action.REFERRALS_SCREEN,

@@ -105,9 +105,11 @@ class LegalForm(VersionedForm):
     residence_permit = forms.ChoiceField(label=_("Residence permit as a victim"), choices=PermitStatus.choices)
     complaint_filed = forms.BooleanField(label=_("Complaint filed or testimony given"), required=False)
     next_hearing_on = forms.DateField(
-        label=_("Next hearing"), required=False, widget=DateInput(),
+        label=_("Next hearing"),
+        required=False,
+        widget=DateInput(),
         help_text=_("A hearing after the planned departure blocks the departure until resolved."),
-    )  # fmt: skip
+    )
     proceedings = forms.CharField(label=_("Criminal proceedings (court, reference)"), max_length=300, required=False)
     ofii_file = forms.CharField(label=_("OFII return-assistance file"), max_length=100, required=False)
     ofii_level = forms.ChoiceField(label=_("OFII assistance level"), choices=OfiiLevel.choices)
@@ -210,9 +212,11 @@ class AttachmentForm(forms.Form):
 class RestrictionForm(forms.Form):
     restricted = forms.BooleanField(label=_("Restricted case: only the named users can open it"), required=False)
     users = forms.ModelMultipleChoiceField(
-        label=_("Named users"), queryset=User.objects.filter(is_active=True), required=False,
+        label=_("Named users"),
+        queryset=User.objects.filter(is_active=True),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +43,7 @@ class Section:
             values["return_in_best_interests"] = "yes" if values["return_in_best_interests"] else "no"
         return {**values, "version": instance.version}
 
-    def build_form(self, data: Any, *, instance: Any, child: bool) -> forms.Form:
+    def build_form(self, data: Any, *, instance: Any, child: bool) -> case_forms.VersionedForm:
         kwargs: dict[str, Any] = {"initial": self.initial(instance)}
         if self.form is case_forms.RiskForm:
             kwargs["child"] = child

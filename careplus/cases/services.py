@@ -246,13 +246,22 @@ def section_save(
 
 
 @transaction.atomic
-def case_plan_save(*, actor: User, case: Case, expected_version: int, planned_departure_on: datetime.date | None,
-                   safe_contact: dict[str, Any]) -> Case:  # fmt: skip
+def case_plan_save(
+    *,
+    actor: User,
+    case: Case,
+    expected_version: int,
+    planned_departure_on: datetime.date | None,
+    safe_contact: dict[str, Any],
+) -> Case:
     """Record the planned departure and the safe-contact preferences (version-checked)."""
     ensure_writable(case)
     case = _lock(case, expected_version)
-    changed = [name for name, value in (("planned_departure_on", planned_departure_on), ("safe_contact", safe_contact))
-               if getattr(case, name) != value]  # fmt: skip
+    changed = [
+        name
+        for name, value in (("planned_departure_on", planned_departure_on), ("safe_contact", safe_contact))
+        if getattr(case, name) != value
+    ]
     case.planned_departure_on = planned_departure_on
     case.safe_contact = safe_contact
     case.save(update_fields=["planned_departure_on", "safe_contact"])  # the restriction is never touched here

@@ -148,7 +148,7 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
                 actor=acting_user(request),
                 case=case,
                 model=spec.model,
-                values=form.values(),  # type: ignore[attr-defined]
+                values=form.values(),
                 expected_version=form.cleaned_data.get("version"),
                 label=str(spec.label),
             )
@@ -246,9 +246,12 @@ def risk_approve(request: HttpRequest, case_id: str) -> HttpResponse:
 def bid_approve(request: HttpRequest, case_id: str) -> HttpResponse:
     user = acting_user(request)
     return _simple_action(
-        request, case_id, Action.CASES_APPROVE, lambda c: services.bid_approve(actor=user, case=c),
+        request,
+        case_id,
+        Action.CASES_APPROVE,
+        lambda c: services.bid_approve(actor=user, case=c),
         _("Best-interests determination approved."),
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -296,9 +299,11 @@ def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
         return _refused(request, case, _("Choose an office in a country of return."), handover_form=form)
     try:
         services.handover_send(
-            actor=acting_user(request), case=case, office=form.cleaned_data["office"],
+            actor=acting_user(request),
+            case=case,
+            office=form.cleaned_data["office"],
             expected_version=form.cleaned_data["version"],
-        )  # fmt: skip
+        )
     except DomainError as error:
         return _refused(request, case, str(error.message), handover_form=form)
     messages.success(request, _("Case handed over; the office must acknowledge it."))
@@ -340,9 +345,12 @@ def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
             form.add_error("document", error)
         else:
             services.attachment_add(
-                actor=acting_user(request), case=case, filename=clean.filename, content=clean.content,
+                actor=acting_user(request),
+                case=case,
+                filename=clean.filename,
+                content=clean.content,
                 content_type=clean.content_type,
-            )  # fmt: skip
+            )
             messages.success(request, _("Document added."))
             return _redirect_to(case, "documents")
     return _refused(request, case, _("The document was not added: check the form."), attachment_form=form)
@@ -369,9 +377,12 @@ def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
         return _refused(request, case, _("The restriction was not changed: check the form."), restriction_form=form)
     try:
         services.restriction_set(
-            actor=acting_user(request), case=case, restricted=form.cleaned_data["restricted"],
-            users=list(form.cleaned_data["users"]), expected_version=form.cleaned_data["version"],
-        )  # fmt: skip
+            actor=acting_user(request),
+            case=case,
+            restricted=form.cleaned_data["restricted"],
+            users=list(form.cleaned_data["users"]),
+            expected_version=form.cleaned_data["version"],
+        )
     except StaleObject as error:
         return _refused(request, case, str(error.message), restriction_form=form)
     messages.success(request, _("Access restriction saved."))

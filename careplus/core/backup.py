@@ -56,11 +56,15 @@ def _program(name: str) -> str:
 
 def _pg_env(settings_dict: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     args = [
-        "-h", str(settings_dict.get("HOST") or "127.0.0.1"),
-        "-p", str(settings_dict.get("PORT") or 5432),
-        "-U", str(settings_dict.get("USER") or "postgres"),
-        "-d", str(settings_dict["NAME"]),
-    ]  # fmt: skip
+        "-h",
+        str(settings_dict.get("HOST") or "127.0.0.1"),
+        "-p",
+        str(settings_dict.get("PORT") or 5432),
+        "-U",
+        str(settings_dict.get("USER") or "postgres"),
+        "-d",
+        str(settings_dict["NAME"]),
+    ]
     env = dict(os.environ)
     if settings_dict.get("PASSWORD"):
         env["PGPASSWORD"] = str(settings_dict["PASSWORD"])
@@ -82,8 +86,11 @@ def _snapshot(alias: str, target: Path) -> str:
         args, env = _pg_env(conn.settings_dict)
         result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
             [_program("pg_dump"), "-Fc", "--no-owner", "--no-acl", "-f", str(target), *args],
-            env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
         return "postgresql"
@@ -241,17 +248,22 @@ def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, An
             args, env = _pg_env(settings_dict)
             count = subprocess.run(  # noqa: S603
                 [_program("psql"), "-tA", "-c", _COUNT_TABLES, *args],
-                env=env, capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if count.returncode != 0:
                 raise BackupError(f"The target database cannot be reached: {count.stderr.strip()}")
             if count.stdout.strip() != "0":
                 raise BackupError("The target database is not empty: restore only into an empty database.")
             result = subprocess.run(  # noqa: S603
-                [_program("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error",
-                 *args, str(snapshot)],
-                env=env, capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                [_program("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", *args, str(snapshot)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if result.returncode != 0:
                 raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
     return header

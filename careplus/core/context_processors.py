@@ -16,6 +16,7 @@ NAVIGATION = [
     ("cases:case_list", _("Case files"), Action.CASES_VIEW),
     ("trainings:session_list", _("Trainings"), Action.TRAININGS_MANAGE),
     ("reporting:dashboard", _("Dashboard"), Action.REPORTS_VIEW),
+    ("programmes:programme_list", _("Programmes"), Action.PROGRAMMES_MANAGE),
     ("accounts:user_list", _("Users"), Action.USERS_MANAGE),
     ("audit:event_list", _("Audit log"), Action.AUDIT_READ),
 ]

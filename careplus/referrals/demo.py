@@ -15,8 +15,14 @@ from careplus.referrals.choices import DecisionOutcome
 from careplus.referrals.models import Referral
 
 
-def _person(names: tuple[str, str], born: datetime.date, sex: str, place: tuple[str, str, str],
-            exploitation: list[str], **extra: Any) -> dict[str, Any]:  # fmt: skip
+def _person(
+    names: tuple[str, str],
+    born: datetime.date,
+    sex: str,
+    place: tuple[str, str, str],
+    exploitation: list[str],
+    **extra: Any,
+) -> dict[str, Any]:
     """Build a fictional person: names (given, family), place (country code, town, département)."""
     (given, family), (country, city, dep) = names, place
     person = {
@@ -128,12 +134,21 @@ def seed_referrals(programme: Programme) -> int:
     organisation = Organisation.objects.get(name="OFII — Direction territoriale de Lyon")
     for received_on, person, outcome, decision in DEMO_REFERRALS:
         referral = services.referral_submit(
-            actor=partner, programme=programme, organisation=organisation, channel="portal",
-            received_on=received_on, person=person, partner_view=True,
-        )  # fmt: skip
+            actor=partner,
+            programme=programme,
+            organisation=organisation,
+            channel="portal",
+            received_on=received_on,
+            person=person,
+            partner_view=True,
+        )
         if outcome:
             services.referral_decide(
-                actor=coordinator, referral=referral, outcome=outcome, expected_version=referral.version,
-                decided_on=received_on + datetime.timedelta(days=10), **decision,
-            )  # fmt: skip
+                actor=coordinator,
+                referral=referral,
+                outcome=outcome,
+                expected_version=referral.version,
+                decided_on=received_on + datetime.timedelta(days=10),
+                **decision,
+            )
     return len(DEMO_REFERRALS)

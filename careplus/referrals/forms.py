@@ -43,17 +43,21 @@ class ReferralForm(forms.Form):
     family_name = _text(_("Family name"), max_length=100)
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     estimated_age = forms.IntegerField(
-        label=_("Estimated age"), required=False, min_value=0, max_value=MAX_AGE,
+        label=_("Estimated age"),
+        required=False,
+        min_value=0,
+        max_value=MAX_AGE,
         help_text=_("When the date of birth is not known."),
-    )  # fmt: skip
+    )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     nationality = CountryField().formfield(label=_("Nationality"))
     languages = _text(_("Languages spoken"), max_length=200, required=False)
     city = _text(_("Place of residence in France (town)"), max_length=100)
     departement = forms.RegexField(
-        label=_("Département"), regex=r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-8]|98[4-8])$",
+        label=_("Département"),
+        regex=r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-8]|98[4-8])$",
         error_messages={"invalid": _("Enter a French département number, e.g. 69 or 2A.")},
-    )  # fmt: skip
+    )
     identification_status = forms.ChoiceField(label=_("Identification"), choices=IdentificationStatus.choices)
     identified_by = forms.ChoiceField(
         label=_("Identified or detected by"),
@@ -139,11 +143,28 @@ class ReferralForm(forms.Form):
         """Return the person part of the cleaned data, in model field names."""
         data = self.cleaned_data
         names = [
-            "referrer_name", "referrer_contact", "given_names", "family_name", "date_of_birth", "estimated_age",
-            "sex", "nationality", "languages", "city", "departement", "identification_status", "identified_by",
-            "forms_of_exploitation", "country_of_return", "guardian_name", "guardian_contact", "safety_concerns",
-            "consent_referral", "consent_data_processing", "consent_date",
-        ]  # fmt: skip
+            "referrer_name",
+            "referrer_contact",
+            "given_names",
+            "family_name",
+            "date_of_birth",
+            "estimated_age",
+            "sex",
+            "nationality",
+            "languages",
+            "city",
+            "departement",
+            "identification_status",
+            "identified_by",
+            "forms_of_exploitation",
+            "country_of_return",
+            "guardian_name",
+            "guardian_contact",
+            "safety_concerns",
+            "consent_referral",
+            "consent_data_processing",
+            "consent_date",
+        ]
         person = {name: data.get(name) for name in names}
         person["departement"] = str(person["departement"]).upper()
         person["wishes_voluntary_return"] = data["wishes_voluntary_return"] == "yes"
@@ -173,7 +194,9 @@ class DecisionForm(forms.Form):
     )
     redirected_to = forms.CharField(label=_("Redirected to"), max_length=200, required=False)
     override_reason = forms.CharField(
-        label=_("Reason for accepting despite a failed rule"), max_length=2000, required=False,
+        label=_("Reason for accepting despite a failed rule"),
+        max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )  # fmt: skip
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

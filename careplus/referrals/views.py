@@ -154,10 +154,16 @@ def referral_screening(request: HttpRequest, referral_id: str) -> HttpResponse:
     return render(
         request,
         "referrals/screening_form.html",
-        {"referral": referral, "form": form, "checklist": checklist, "chosen": chosen, "lists": ScreeningList.choices,
-         "current_list": indicator_list},
+        {
+            "referral": referral,
+            "form": form,
+            "checklist": checklist,
+            "chosen": chosen,
+            "lists": ScreeningList.choices,
+            "current_list": indicator_list,
+        },
         status=400 if request.method == "POST" else 200,
-    )  # fmt: skip
+    )
 
 
 def _default_list(referral: Any) -> str:

@@ -28,9 +28,11 @@ class DepartureForm(forms.Form):
     escort = forms.CharField(label=_("Escort"), max_length=300, required=False)
     fit_to_travel = forms.BooleanField(label=_("Fit to travel"), required=False)
     wish_reconfirmed_on = forms.DateField(
-        label=_("Return wish reconfirmed on"), required=False, widget=DateInput(),
+        label=_("Return wish reconfirmed on"),
+        required=False,
+        widget=DateInput(),
         help_text=_("No earlier than 7 days before departure; recorded in your name."),
-    )  # fmt: skip
+    )
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
@@ -74,9 +76,11 @@ class PlanItemForm(forms.Form):
         label=_("Planned amount (EUR)"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2
     )
     local_currency = forms.RegexField(
-        label=_("Local currency (ISO code)"), regex=r"^[A-Z]{3}$", required=False,
+        label=_("Local currency (ISO code)"),
+        regex=r"^[A-Z]{3}$",
+        required=False,
         error_messages={"invalid": _("Enter a three-letter currency code, e.g. NPR.")},
-    )  # fmt: skip
+    )
     local_amount = forms.DecimalField(
         label=_("Amount in local currency"), min_value=Decimal("0"), max_digits=14, decimal_places=2, required=False
     )

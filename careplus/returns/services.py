@@ -85,8 +85,9 @@ def travel_leg_add(*, actor: User, case: Case, **values: Any) -> TravelLeg:
 
 
 @transaction.atomic
-def arrival_item_add(*, actor: User, case: Case, kind: str, details: str, planned_on: datetime.date,
-                     nights: int | None = None) -> ArrivalItem:  # fmt: skip
+def arrival_item_add(
+    *, actor: User, case: Case, kind: str, details: str, planned_on: datetime.date, nights: int | None = None
+) -> ArrivalItem:
     ensure_writable(case)
     item = ArrivalItem(case=case, kind=kind, planned_on=planned_on, nights=nights)
     item.details = details
@@ -182,8 +183,14 @@ def plan_item_approve(*, actor: User, item: PlanItem, expected_version: int) -> 
 
 
 @transaction.atomic
-def plan_item_deliver(*, actor: User, item: PlanItem, actual_cost: Decimal, delivered_on: datetime.date,
-                      evidence: CaseAttachment | None = None) -> PlanItem:  # fmt: skip
+def plan_item_deliver(
+    *,
+    actor: User,
+    item: PlanItem,
+    actual_cost: Decimal,
+    delivered_on: datetime.date,
+    evidence: CaseAttachment | None = None,
+) -> PlanItem:
     ensure_writable(item.case)
     item = PlanItem.objects.select_for_update().select_related("case").get(pk=item.pk)
     if item.status != ItemStatus.APPROVED:
@@ -282,8 +289,9 @@ def visit_schedule(*, actor: User, case: Case, planned_on: datetime.date) -> Vis
 
 
 @transaction.atomic
-def visit_record(*, actor: User, visit: Visit, done_on: datetime.date, mode: str, progress: str, notes: str,
-                 answers: dict[str, str]) -> Visit:  # fmt: skip
+def visit_record(
+    *, actor: User, visit: Visit, done_on: datetime.date, mode: str, progress: str, notes: str, answers: dict[str, str]
+) -> Visit:
     """Record a visit with its questionnaire; scores are computed and alerts raised at once."""
     case = visit.case
     ensure_writable(case)

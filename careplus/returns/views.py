@@ -141,7 +141,7 @@ def leg_add(request: HttpRequest, case_id: str) -> HttpResponse:
         done=_("Travel leg added."),
         form_name="leg_form",
         anchor="depart",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -154,7 +154,7 @@ def arrival_add(request: HttpRequest, case_id: str) -> HttpResponse:
         done=_("Arrival assistance planned."),
         form_name="arrival_form",
         anchor="arrivee",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -167,7 +167,7 @@ def plan_add(request: HttpRequest, case_id: str) -> HttpResponse:
         done=_("Plan item added."),
         form_name="plan_form",
         anchor="plan",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -181,7 +181,7 @@ def ceiling_exception(request: HttpRequest, case_id: str) -> HttpResponse:
         form_name="exception_form",
         anchor="plan",
         action=Action.CASES_APPROVE,
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -194,7 +194,7 @@ def visit_add(request: HttpRequest, case_id: str) -> HttpResponse:
         done=_("Visit scheduled."),
         form_name="visit_schedule_form",
         anchor="suivi",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -276,15 +276,23 @@ def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpRespo
     case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
     visit = selectors.child_of(Visit, case, visit_id)
     questionnaire = _questionnaire()
-    form = VisitForm(request.POST if request.method == "POST" else None, questionnaire=questionnaire,
-                     initial={"done_on": timezone.localdate()})  # fmt: skip
+    form = VisitForm(
+        request.POST if request.method == "POST" else None,
+        questionnaire=questionnaire,
+        initial={"done_on": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.visit_record(
-                actor=acting_user(request), visit=visit, done_on=data["done_on"], mode=data["mode"],
-                progress=data["progress"], notes=data["notes"], answers=form.answers(),
-            )  # fmt: skip
+                actor=acting_user(request),
+                visit=visit,
+                done_on=data["done_on"],
+                mode=data["mode"],
+                progress=data["progress"],
+                notes=data["notes"],
+                answers=form.answers(),
+            )
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:

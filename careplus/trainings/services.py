@@ -148,8 +148,9 @@ def attendance_save(*, actor: User, session: TrainingSession, rows: dict[Any, di
 
 
 @transaction.atomic
-def material_add(*, actor: User, session: TrainingSession, module: str, filename: str, content: bytes,
-                 content_type: str) -> SessionMaterial:  # fmt: skip
+def material_add(
+    *, actor: User, session: TrainingSession, module: str, filename: str, content: bytes, content_type: str
+) -> SessionMaterial:
     if module not in Module.values:
         raise RuleViolation(_("Unknown module."))
     material = SessionMaterial.objects.create(

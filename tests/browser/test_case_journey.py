@@ -20,8 +20,15 @@ from tests.browser.helpers import serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SKILLS = {"education": "Lycée", "languages": "népali", "work_experience": "Couture", "skills": "Couture",
-          "motivation": "Forte", "preferred_path": "iga", "constraints": ""}  # fmt: skip
+SKILLS = {
+    "education": "Lycée",
+    "languages": "népali",
+    "work_experience": "Couture",
+    "skills": "Couture",
+    "motivation": "Forte",
+    "preferred_path": "iga",
+    "constraints": "",
+}
 RISK_FACTORS = ["re_trafficking", "network_threats", "family_involvement", "debts", "stigma", "health", "area_security"]
 
 

@@ -34,9 +34,19 @@ def nepal_case_ready() -> tuple[Case, User]:
     for model, values in (
         (RiskAssessment, {"ratings": {}, "overall": "low", "mitigation": "Suivi rapproché"}),
         (NeedsAssessment, {"priorities": {"employment": "high"}, "notes": ""}),
-        (SkillsAssessment, {"education": "Collège", "languages": "népali", "work_experience": "Couture", "skills": "Couture",
-                            "motivation": "Forte", "preferred_path": "iga", "constraints": ""}),
-    ):  # fmt: skip
+        (
+            SkillsAssessment,
+            {
+                "education": "Collège",
+                "languages": "népali",
+                "work_experience": "Couture",
+                "skills": "Couture",
+                "motivation": "Forte",
+                "preferred_path": "iga",
+                "constraints": "",
+            },
+        ),
+    ):
         case_services.section_save(
             actor=coordinator, case=case, model=model, values=values, expected_version=None, label="x"
         )
@@ -104,8 +114,15 @@ def test_nepal_case_returns_is_followed_up_and_closes(
     page.locator("#plan form").filter(has=page.get_by_label("Catégorie")).get_by_role("button", name="Ajouter").click()
     expect(page.locator("#plan")).to_contain_text("Machine à coudre")
     for category, amount in (("psychosocial", "300.00"), ("medical", "150.50")):
-        services.plan_item_add(actor=coordinator, case=case, description="Suivi", category=category, provider="Centre",
-                               delivery_mode="in_kind", planned_amount=Decimal(amount))  # fmt: skip
+        services.plan_item_add(
+            actor=coordinator,
+            case=case,
+            description="Suivi",
+            category=category,
+            provider="Centre",
+            delivery_mode="in_kind",
+            planned_amount=Decimal(amount),
+        )
     page.reload()
     for _index in range(3):
         page.get_by_role("button", name="Approuver").first.click()

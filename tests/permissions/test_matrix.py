@@ -114,6 +114,11 @@ def _training(ctx: dict[str, Any]) -> dict[str, Any]:
 REPORT_READERS = {Role.COORDINATOR.value, Role.AUDITOR.value}
 
 MATRIX: dict[str, Route] = {
+    "programmes:programme_list": Route(expect=verified(200, only=COORDINATOR_ONLY)),
+    "programmes:programme_create": Route(expect=verified(200, only=COORDINATOR_ONLY)),
+    "programmes:programme_edit": Route(
+        expect=verified(200, only=COORDINATOR_ONLY), kwargs=lambda c: {"programme_id": c["referral"].programme_id}
+    ),
     "reporting:dashboard": Route(expect=verified(200, only=REPORT_READERS)),
     "reporting:donor_xlsx": Route(expect=verified(200, only=REPORT_READERS)),
     "reporting:donor_pdf": Route(expect=verified(200, only=REPORT_READERS)),
@@ -280,9 +285,13 @@ def _training_context() -> dict[str, Any]:
     training = factories.make_training()
     participation = factories.add_participant(training, present=True)
     material = SessionMaterial.objects.create(
-        session=training, module="I", filename="m.pdf", content=b"%PDF-1.4", content_type="application/pdf",
+        session=training,
+        module="I",
+        filename="m.pdf",
+        content=b"%PDF-1.4",
+        content_type="application/pdf",
         uploaded_by=factories.system_user(),
-    )  # fmt: skip
+    )
     return {"training": training, "participation": participation, "material": material}
 
 

@@ -22,9 +22,14 @@ pytestmark = pytest.mark.django_db
 FUTURE = datetime.date(2030, 6, 1)
 RISK = {"ratings": {"re_trafficking": "low"}, "overall": "low", "mitigation": "Hébergement sûr."}
 SKILLS = {
-    "education": "Lycée", "languages": "népali", "work_experience": "Couture", "skills": "Couture",
-    "motivation": "Forte", "preferred_path": "iga", "constraints": "",
-}  # fmt: skip
+    "education": "Lycée",
+    "languages": "népali",
+    "work_experience": "Couture",
+    "skills": "Couture",
+    "motivation": "Forte",
+    "preferred_path": "iga",
+    "constraints": "",
+}
 
 
 def prepared_case(**kwargs: Any) -> tuple[Case, Any]:
@@ -158,10 +163,13 @@ def test_bid_author_cannot_approve_it() -> None:
     from careplus.cases.models import BestInterestsDetermination
 
     services.section_save(
-        actor=coordinator, case=case, model=BestInterestsDetermination,
+        actor=coordinator,
+        case=case,
+        model=BestInterestsDetermination,
         values={"participants": "Panel", "reasoning": "Retour souhaité", "return_in_best_interests": True},
-        expected_version=None, label="bid",
-    )  # fmt: skip
+        expected_version=None,
+        label="bid",
+    )
     with pytest.raises(RuleViolation):
         services.bid_approve(actor=coordinator, case=case)
     other = factories.make_user(Role.COORDINATOR)

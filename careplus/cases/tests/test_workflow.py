@@ -88,8 +88,10 @@ def test_a_minor_needs_the_whole_child_procedure() -> None:
 
 def test_allowed_targets_and_reasons() -> None:
     assert allowed_targets(dataclasses.replace(READY, status=CaseStatus.OPEN)) == [
-        CaseStatus.PRE_DEPARTURE, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED
-    ]  # fmt: skip
+        CaseStatus.PRE_DEPARTURE,
+        CaseStatus.WITHDRAWN,
+        CaseStatus.SUSPENDED,
+    ]
     suspended = dataclasses.replace(
         READY, status=CaseStatus.SUSPENDED, status_before_suspension=CaseStatus.PRE_DEPARTURE
     )

@@ -167,8 +167,20 @@ def _target_is_empty(settings_dict: dict[str, Any]) -> bool:
         db.close()
         return bool(count == 0)
     result = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", settings_dict["NAME"], "-tA", "-c",
-         "SELECT count(*) FROM information_schema.tables WHERE table_schema='public'"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            settings_dict["NAME"],
+            "-tA",
+            "-c",
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema='public'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout.strip() == "0"

@@ -53,9 +53,15 @@ def test_identification(status: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("departement", "expected"),
-    [("69", RuleOutcome.PASS), ("2A", RuleOutcome.PASS), ("971", RuleOutcome.FAIL), ("974", RuleOutcome.FAIL),
-     ("976", RuleOutcome.FAIL), ("", RuleOutcome.REVIEW)],
-)  # fmt: skip
+    [
+        ("69", RuleOutcome.PASS),
+        ("2A", RuleOutcome.PASS),
+        ("971", RuleOutcome.FAIL),
+        ("974", RuleOutcome.FAIL),
+        ("976", RuleOutcome.FAIL),
+        ("", RuleOutcome.REVIEW),
+    ],
+)
 def test_metropolitan_france_only(departement: str, expected: str) -> None:
     assert outcome("metropolitan", departement=departement)[0] == expected
 
@@ -70,9 +76,15 @@ def test_voluntary_return() -> None:
 
 @pytest.mark.parametrize(
     ("country", "expected"),
-    [("TN", RuleOutcome.PASS), ("NP", RuleOutcome.PASS), ("RO", RuleOutcome.FAIL), ("BG", RuleOutcome.FAIL),
-     ("FR", RuleOutcome.FAIL), ("", RuleOutcome.REVIEW)],
-)  # fmt: skip
+    [
+        ("TN", RuleOutcome.PASS),
+        ("NP", RuleOutcome.PASS),
+        ("RO", RuleOutcome.FAIL),
+        ("BG", RuleOutcome.FAIL),
+        ("FR", RuleOutcome.FAIL),
+        ("", RuleOutcome.REVIEW),
+    ],
+)
 def test_country_of_return_outside_the_eu(country: str, expected: str) -> None:
     assert outcome("outside_eu", country_of_return=country)[0] == expected
 

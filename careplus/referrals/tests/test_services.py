@@ -73,9 +73,14 @@ def test_partner_is_not_told_about_another_organisations_referral() -> None:
     other_org = factories.make_organisation()
     partner = factories.make_user(Role.PARTNER, organisation=other_org)
     referral = services.referral_submit(
-        actor=partner, programme=programme, organisation=other_org, channel="portal",
-        received_on=datetime.date(2018, 5, 1), person=factories.person_data(), partner_view=True,
-    )  # fmt: skip
+        actor=partner,
+        programme=programme,
+        organisation=other_org,
+        channel="portal",
+        received_on=datetime.date(2018, 5, 1),
+        person=factories.person_data(),
+        partner_view=True,
+    )
     assert referral.possible_duplicate  # flagged for the coordinator only
 
 
@@ -86,15 +91,20 @@ def test_accepting_opens_a_case_and_moves_the_data_under_its_key(
     referral = factories.make_referral(family_name=factories.CANARY)
     tunis = factories.make_office("TUN", country="TN")
     services.screening_record(
-        actor=coordinator_user, referral=referral, indicator_list="adult_labour",
+        actor=coordinator_user,
+        referral=referral,
+        indicator_list="adult_labour",
         present=["d2.violence", "d2.debt"],
-    )  # fmt: skip
+    )
     old_key = referral.data_key_id
     with django_capture_on_commit_callbacks(execute=True):
         services.referral_decide(
-            actor=coordinator_user, referral=referral, outcome=DecisionOutcome.ACCEPT,
-            expected_version=referral.version, reason="Toutes les conditions sont réunies.",
-        )  # fmt: skip
+            actor=coordinator_user,
+            referral=referral,
+            outcome=DecisionOutcome.ACCEPT,
+            expected_version=referral.version,
+            reason="Toutes les conditions sont réunies.",
+        )
     crypto.forget_keys()
     referral = Referral.objects.select_related("data_key", "case").get(pk=referral.pk)
     assert referral.case_id is not None
@@ -122,16 +132,21 @@ def test_failed_rule_needs_an_override_reason(coordinator_user: User) -> None:
     referral = factories.make_referral(nationality="RO", country_of_return="RO")
     with pytest.raises(RuleViolation, match="Union européenne"):
         services.referral_decide(
-            actor=coordinator_user, referral=referral, outcome=DecisionOutcome.ACCEPT,
+            actor=coordinator_user,
+            referral=referral,
+            outcome=DecisionOutcome.ACCEPT,
             expected_version=referral.version,
-        )  # fmt: skip
+        )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.RECEIVED
     assert not Case.objects.exists()
     services.referral_decide(
-        actor=coordinator_user, referral=referral, outcome=DecisionOutcome.ACCEPT,
-        expected_version=referral.version, override_reason="Double nationalité, retour vers un pays tiers.",
-    )  # fmt: skip
+        actor=coordinator_user,
+        referral=referral,
+        outcome=DecisionOutcome.ACCEPT,
+        expected_version=referral.version,
+        override_reason="Double nationalité, retour vers un pays tiers.",
+    )
     assert Case.objects.count() == 1
 
 

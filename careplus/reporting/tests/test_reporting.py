@@ -133,11 +133,16 @@ def test_dataset_is_k_anonymous_on_its_quasi_identifiers(k: int) -> None:
     rng = random.Random(k)
     for index in range(60):
         case = case_services.case_open(
-            actor=None, given_names="X", family_name=f"Y{index}",
-            date_of_birth=datetime.date(rng.randint(1975, 2003), 1, 1), sex=rng.choice("fmu"),
-            nationality=rng.choice(["NP", "CM", "TN", "NG"]), country_of_return="NP", opened_on=datetime.date(rng.choice([2018, 2019]), 3, 1),
+            actor=None,
+            given_names="X",
+            family_name=f"Y{index}",
+            date_of_birth=datetime.date(rng.randint(1975, 2003), 1, 1),
+            sex=rng.choice("fmu"),
+            nationality=rng.choice(["NP", "CM", "TN", "NG"]),
+            country_of_return="NP",
+            opened_on=datetime.date(rng.choice([2018, 2019]), 3, 1),
             programme=programme,
-        )  # fmt: skip
+        )
         assert case.pk
     summary, rows = anonymise.export_rows(programme, k)
     published = list(rows)
@@ -163,10 +168,15 @@ def test_dataset_download_has_no_personal_data(demo: Programme, signed_in: Signe
 
 def test_auditor_gets_404_on_every_case_page(demo: Programme, signed_in: SignedIn) -> None:
     client = signed_in(factories.make_user(Role.AUDITOR))
-    urls = list(itertools.chain.from_iterable(
-        (reverse("cases:case_detail", kwargs={"case_id": c.pk}), reverse("returns:overview", kwargs={"case_id": c.pk}))
-        for c in Case.objects.all()
-    ))  # fmt: skip
+    urls = list(
+        itertools.chain.from_iterable(
+            (
+                reverse("cases:case_detail", kwargs={"case_id": c.pk}),
+                reverse("returns:overview", kwargs={"case_id": c.pk}),
+            )
+            for c in Case.objects.all()
+        )
+    )
     assert urls
     assert {client.get(url).status_code for url in urls} == {404}
 

@@ -34,8 +34,11 @@ def test_returned_needs_dates_and_a_recent_reconfirmation_then_plans_four_visits
             actor=coordinator, case=case, target=CaseStatus.RETURNED, expected_version=_v(case)
         )
     assert len(blocked.value.extra["missing"]) == 3
-    values = {"actual_departure_on": datetime.date(2018, 1, 31), "arrival_on": datetime.date(2018, 1, 31),
-              "wish_reconfirmed_on": datetime.date(2018, 1, 20)}  # fmt: skip
+    values = {
+        "actual_departure_on": datetime.date(2018, 1, 31),
+        "arrival_on": datetime.date(2018, 1, 31),
+        "wish_reconfirmed_on": datetime.date(2018, 1, 20),
+    }
     services.departure_save(actor=coordinator, case=case, values=values, expected_version=None)
     with pytest.raises(TransitionBlocked, match="7 jours"):
         case_services.case_transition(
@@ -75,8 +78,15 @@ def test_approving_over_the_ceiling_needs_an_exception() -> None:
     coordinator = factories.make_user(Role.COORDINATOR)
 
     def item(amount: str) -> PlanItem:
-        return services.plan_item_add(actor=coordinator, case=case, description="x", category="iga", provider="P",
-                                      delivery_mode="in_kind", planned_amount=Decimal(amount))  # fmt: skip
+        return services.plan_item_add(
+            actor=coordinator,
+            case=case,
+            description="x",
+            category="iga",
+            provider="P",
+            delivery_mode="in_kind",
+            planned_amount=Decimal(amount),
+        )
 
     first, second = item("1500.10"), item("499.90")
     services.plan_item_approve(actor=coordinator, item=first, expected_version=first.version)
@@ -104,8 +114,15 @@ def test_visit_record_scores_and_raises_an_alert_at_once() -> None:
     visit = Visit.objects.filter(case=case).first()
     assert visit is not None
     visit.case = case
-    services.visit_record(actor=factories.system_user(), visit=visit, done_on=datetime.date(2018, 6, 20), mode="phone",
-                          progress="Atelier ouvert", notes="RAS", answers={"eco_working": "yes", "psy_distress": "very_often", "bogus": "x"})  # fmt: skip
+    services.visit_record(
+        actor=factories.system_user(),
+        visit=visit,
+        done_on=datetime.date(2018, 6, 20),
+        mode="phone",
+        progress="Atelier ouvert",
+        notes="RAS",
+        answers={"eco_working": "yes", "psy_distress": "very_often", "bogus": "x"},
+    )
     visit.refresh_from_db()
     assert visit.scores is not None
     assert visit.scores["economic"] == "1.0000"

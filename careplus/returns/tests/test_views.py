@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
 from django.test import Client
 from django.urls import reverse
@@ -133,10 +134,10 @@ def test_other_office_gets_404_on_the_return_pages(signed_in: SignedIn) -> None:
 
 
 def test_overview_query_count_is_bounded(
-    coordinator: User, signed_in: SignedIn, django_assert_max_num_queries: object
+    coordinator: User, signed_in: SignedIn, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     case = factories.make_returned_case()
     client = signed_in(coordinator)
     url = reverse("returns:overview", kwargs={"case_id": case.pk})
-    with django_assert_max_num_queries(30):  # type: ignore[operator]
+    with django_assert_max_num_queries(30):
         assert client.get(url).status_code == 200

@@ -112,9 +112,22 @@ def test_import_is_all_or_nothing(signed_in: SignedIn) -> None:
     assert preview.status_code == 200
     assert "L&#x27;adresse électronique est manquante." in preview.content.decode()
     assert not Participation.objects.exists()
-    post = {"commit": "1", "rows": "2", "r0-number": "2", "r0-full_name": "Alice", "r0-email": "alice@example.test",
-            "r0-organisation": "OFII", "r0-organisation_type": "OFII", "r0-position": "",
-            "r1-number": "3", "r1-full_name": "Bob", "r1-email": "", "r1-organisation": "ASE", "r1-organisation_type": "ASE", "r1-position": ""}  # fmt: skip
+    post = {
+        "commit": "1",
+        "rows": "2",
+        "r0-number": "2",
+        "r0-full_name": "Alice",
+        "r0-email": "alice@example.test",
+        "r0-organisation": "OFII",
+        "r0-organisation_type": "OFII",
+        "r0-position": "",
+        "r1-number": "3",
+        "r1-full_name": "Bob",
+        "r1-email": "",
+        "r1-organisation": "ASE",
+        "r1-organisation_type": "ASE",
+        "r1-position": "",
+    }
     refused = client.post(url, post)
     assert refused.status_code == 400
     assert not Participation.objects.exists()

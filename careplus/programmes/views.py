@@ -1,0 +1,52 @@
+"""Programme screens for coordinators: list, create, edit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from careplus.access.fetch import acting_user, require
+from careplus.access.roles import Action
+from careplus.core.errors import DomainError
+from careplus.programmes.forms import ProgrammeForm
+from careplus.programmes.models import Programme
+from careplus.programmes.selectors import programme_of, programmes_for
+from careplus.programmes.services import programme_save
+
+
+@require_GET
+def programme_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.PROGRAMMES_MANAGE)
+    return render(request, "programmes/programme_list.html", {"programmes": programmes_for(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+def programme_edit(request: HttpRequest, programme_id: str | None = None) -> HttpResponse:
+    require(request.user, Action.PROGRAMMES_MANAGE)
+    programme: Programme | None = None
+    initial = {}
+    if programme_id is not None:
+        programme = programme_of(request.user, programme_id)
+        if programme is None:
+            raise Http404
+        initial = {name: getattr(programme, name) for name in ProgrammeForm.base_fields if name != "version"}
+        initial["version"] = programme.version
+    form = ProgrammeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme_save(
+                actor=acting_user(request),
+                programme=programme,
+                values=form.values(),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Programme saved."))
+            return redirect("programmes:programme_list")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "programmes/programme_form.html", {"form": form, "programme": programme}, status=status)
