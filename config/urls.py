@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("careplus.trainings.urls")),
     path("", include("careplus.reporting.urls")),
     path("", include("careplus.programmes.urls")),
+    path("", include("careplus.search.urls")),
     path("", include("careplus.referrals.urls")),
     path("", include("careplus.audit.urls")),
     path("langue/", public(set_language), name="set_language"),

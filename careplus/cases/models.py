@@ -49,6 +49,7 @@ class Case(BaseModel):
     country_of_return = models.CharField(_("country of return (ISO code)"), max_length=2, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     person_index = models.CharField(max_length=64, blank=True, db_index=True)
+    name_index = models.CharField(max_length=64, blank=True, db_index=True)
     opened_on = models.DateField(_("opened on"))
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     is_minor = models.BooleanField(_("minor"), default=False)

@@ -49,6 +49,25 @@ def _event(case: Case, actor: User | None, kind: str, **params: Any) -> None:
     CaseEvent.objects.create(case=case, actor=actor, kind=kind, params=params)
 
 
+NAME_INDEX_PURPOSE = "name"
+
+
+def name_index(*, given_names: str, family_name: str) -> str:
+    """Return the blind index of a person's normalised full name (for exact-name search)."""
+    return crypto.blind_index(f"{family_name} {given_names}", purpose=NAME_INDEX_PURPOSE)
+
+
+def name_search_indexes(query: str) -> set[str]:
+    """Return the indexes a typed name may match (family name first or last)."""
+    words = crypto.normalise_for_index(query).split()
+    if not words:
+        return set()
+    return {
+        crypto.blind_index(" ".join(words[split:] + words[:split]), purpose=NAME_INDEX_PURPOSE)
+        for split in range(len(words))
+    }
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -79,6 +98,7 @@ def case_open(
         is_minor=is_minor,
         programme=programme,
         person_index=person_index(given_names=given_names, family_name=family_name, date_of_birth=date_of_birth),
+        name_index=name_index(given_names=given_names, family_name=family_name),
     )
     case.given_names = given_names
     case.family_name = family_name
@@ -440,7 +460,7 @@ def case_erase(*, actor: User | None, case: Case) -> Case:
     data_key = case.data_key
     DataKey.objects.filter(pk=data_key.pk).update(wrapped=None, destroyed_at=timezone.now())
     crypto.forget_key(data_key.pk)
-    Case.objects.filter(pk=case.pk).update(person_index="", erased_at=timezone.now(), **tombstones(Case))
+    Case.objects.filter(pk=case.pk).update(person_index="", name_index="", erased_at=timezone.now(), **tombstones(Case))
     for model in _models_keyed_by_case():
         model._default_manager.filter(case=case).update(**tombstones(model))
     record_event(action=AuditAction.ERASE, obj=case, actor=actor)

@@ -14,6 +14,7 @@ NAVIGATION = [
     ("core:home", _("Home"), Action.HOME_VIEW),
     ("referrals:referral_list", _("Referrals"), Action.REFERRALS_VIEW),
     ("cases:case_list", _("Case files"), Action.CASES_VIEW),
+    ("search:search", _("Search"), Action.CASES_VIEW),
     ("trainings:session_list", _("Trainings"), Action.TRAININGS_MANAGE),
     ("reporting:dashboard", _("Dashboard"), Action.REPORTS_VIEW),
     ("programmes:programme_list", _("Programmes"), Action.PROGRAMMES_MANAGE),

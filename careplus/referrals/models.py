@@ -66,6 +66,7 @@ class Referral(BaseModel):
     consent_data_processing = models.BooleanField(_("consents to the processing of their data"))
     consent_date = models.DateField(_("date of consent"))
     person_index = models.CharField(max_length=64, db_index=True)
+    name_index = models.CharField(max_length=64, blank=True, db_index=True)
     possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
     case = models.OneToOneField(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="referral")
 

@@ -101,6 +101,7 @@ def referral_submit(
         received_on=received_on,
         data_key=DataKey.generate(),
         person_index=index,
+        name_index=case_services.name_index(given_names=person["given_names"], family_name=person["family_name"]),
         possible_duplicate=bool(duplicates_of(index=index)),
         is_minor=age is not None and age < ADULT_AGE,
     )

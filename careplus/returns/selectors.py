@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.access.scopes import cases_visible_to
+from careplus.access.scopes import cases_visible_to, referrals_visible_to
 from careplus.cases.models import Case
 from careplus.cases.selectors import pending_handovers
 from careplus.returns.choices import ItemStatus, VisitStatus
@@ -129,6 +129,16 @@ def tasks_for(*, actor: Any, today: datetime.date) -> list[Task]:
         )
         for handover in pending_handovers(actor=actor)
     )
+    if can(actor, Action.REFERRALS_DECIDE):
+        pending = referrals_visible_to(actor).filter(status="received").order_by("received_on")
+        tasks.extend(
+            Task(
+                due=referral.received_on,
+                text=_("Referral %(reference)s to decide") % {"reference": referral.reference},
+                url=reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk}),
+            )
+            for referral in pending
+        )
     alerts = FollowUpAlert.objects.filter(case__in=cases, resolved_at__isnull=True).select_related("case")
     tasks.extend(
         Task(

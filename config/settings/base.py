@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "careplus.returns",
     "careplus.trainings",
     "careplus.reporting",
+    "careplus.search",
     "careplus.referrals",
 ]
 

@@ -114,6 +114,7 @@ def _training(ctx: dict[str, Any]) -> dict[str, Any]:
 REPORT_READERS = {Role.COORDINATOR.value, Role.AUDITOR.value}
 
 MATRIX: dict[str, Route] = {
+    "search:search": Route(expect=verified(200, only=CASE_READERS | REFERRERS)),
     "programmes:programme_list": Route(expect=verified(200, only=COORDINATOR_ONLY)),
     "programmes:programme_create": Route(expect=verified(200, only=COORDINATOR_ONLY)),
     "programmes:programme_edit": Route(

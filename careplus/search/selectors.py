@@ -1,0 +1,49 @@
+"""Search by case number, referral reference or exact name, within what the user may see.
+
+Names are matched through their keyed blind index: no record is decrypted to search.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from careplus.access.policy import can
+from careplus.access.roles import Action
+from careplus.access.scopes import cases_visible_to, referrals_visible_to
+from careplus.cases.models import Case
+from careplus.cases.services import name_search_indexes
+from careplus.referrals.models import Referral
+
+REFERENCE = re.compile(r"^\s*(CARE|ORI)-\d{4}-\d{3,4}\s*$", re.IGNORECASE)
+LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Results:
+    cases: list[Case]
+    referrals: list[Referral]
+    by_name: bool
+
+
+def search(*, actor: Any, query: str) -> Results:
+    """Return the cases and referrals matching the query in the actor's scope."""
+    query = query.strip()[:100]
+    cases = cases_visible_to(actor).select_related("office", "data_key")
+    referrals = referrals_visible_to(actor).select_related("organisation", "data_key")
+    if not query:
+        return Results([], [], by_name=False)
+    if REFERENCE.match(query):
+        reference = query.upper()
+        return Results(
+            list(cases.filter(reference=reference)), list(referrals.filter(reference=reference)), by_name=False
+        )
+    if not (can(actor, Action.CASES_VIEW) or can(actor, Action.REFERRALS_READ_PERSON)):
+        return Results([], [], by_name=True)  # partners search their references only
+    indexes = name_search_indexes(query)
+    found_cases = list(cases.filter(name_index__in=indexes)[:LIMIT])
+    found_referrals = (
+        list(referrals.filter(name_index__in=indexes)[:LIMIT]) if can(actor, Action.REFERRALS_READ_PERSON) else []
+    )
+    return Results(found_cases, found_referrals, by_name=True)
