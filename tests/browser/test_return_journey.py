@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def nepal_case_ready() -> tuple[Case, User]:
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - silence the listing
+    call_command("seed_demo", stdout=io.StringIO())
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
     coordinator.set_password(factories.PASSWORD)  # the browser helper signs in with the fixtures' password
     coordinator.save()
