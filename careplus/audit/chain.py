@@ -61,7 +61,7 @@ def verify_rows(rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int
     prev = GENESIS
     digest = hmac.digest
     for row in rows:
-        seq = int(row[0])  # type: ignore[call-overload]
+        seq = int(str(row[0]))
         if seq != expected_seq:
             missing = expected_seq if seq > expected_seq else seq
             return Verdict(False, expected_seq - 1, missing, "sequence gap or reorder")

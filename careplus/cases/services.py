@@ -262,7 +262,8 @@ def section_save(
     record_event(
         action=AuditAction.CHANGE, obj=case, actor=actor, fields=[f"{model._meta.model_name}.{n}" for n in changed]
     )
-    return instance  # type: ignore[no-any-return]
+    saved: models.Model = instance
+    return saved
 
 
 @transaction.atomic

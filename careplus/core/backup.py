@@ -246,7 +246,7 @@ def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, An
                 check.close()
         else:
             args, env = _pg_env(settings_dict)
-            count = subprocess.run(  # noqa: S603
+            count = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
                 [_program("psql"), "-tA", "-c", _COUNT_TABLES, *args],
                 env=env,
                 capture_output=True,
@@ -257,7 +257,7 @@ def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, An
                 raise BackupError(f"The target database cannot be reached: {count.stderr.strip()}")
             if count.stdout.strip() != "0":
                 raise BackupError("The target database is not empty: restore only into an empty database.")
-            result = subprocess.run(  # noqa: S603
+            result = subprocess.run(  # noqa: S603 - fixed program, arguments from settings
                 [_program("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error", *args, str(snapshot)],
                 env=env,
                 capture_output=True,

@@ -111,7 +111,7 @@ class _EncryptedDescriptor:
             instance.__dict__[name] = _Plain(self.field.to_python_value(value))
 
 
-class EncryptedField(models.BinaryField):  # type: ignore[type-arg]
+class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic only in the stubs
     """Base of the encrypted field types; subclasses say how a value becomes bytes."""
 
     def __init__(self, *args: Any, key_field: str = "data_key", **kwargs: Any) -> None:

@@ -11,9 +11,9 @@ class SessionStatus(models.TextChoices):
 
 
 class Module(models.TextChoices):
-    I = "I", _("Module I — definitions, legal framework, facts and figures")  # noqa: E741
-    II = "II", _("Module II — identification: indicators and interview techniques")
-    III = "III", _("Module III — referral of victims")
+    MODULE_I = "I", _("Module I — definitions, legal framework, facts and figures")
+    MODULE_II = "II", _("Module II — identification: indicators and interview techniques")
+    MODULE_III = "III", _("Module III — referral of victims")
 
 
 class ProfessionalType(models.TextChoices):

@@ -87,6 +87,11 @@ class Participation(BaseModel):
     def __str__(self) -> str:
         return f"{self.professional} @ {self.session_id}"
 
+    @property
+    def ratings(self) -> dict[str, ModuleFeedback]:
+        """Return this participant's feedback by module (uses the prefetched rows)."""
+        return {feedback.module: feedback for feedback in self.feedback.all()}
+
 
 class ModuleFeedback(models.Model):
     participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="feedback")

@@ -25,10 +25,7 @@ def session_by_token(token: str) -> TrainingSession | None:
 
 
 def participations(session: TrainingSession) -> list[Participation]:
-    items = list(session.participations.select_related("professional").prefetch_related("feedback"))
-    for item in items:
-        item.ratings = {f.module: f for f in item.feedback.all()}  # type: ignore[attr-defined]
-    return items
+    return list(session.participations.select_related("professional").prefetch_related("feedback"))
 
 
 def participation_of(session: TrainingSession, pk: str) -> Participation:

@@ -9,13 +9,14 @@ import itertools
 import random
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pypdfium2
 import pytest
 from openpyxl import load_workbook
 
 from django.core.management import call_command
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -156,7 +157,7 @@ def test_dataset_is_k_anonymous_on_its_quasi_identifiers(k: int) -> None:
 def test_dataset_download_has_no_personal_data(demo: Programme, signed_in: SignedIn) -> None:
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
     response = signed_in(coordinator).get(reverse("reporting:dataset_csv") + "?k=2")
-    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    body = cast(StreamingHttpResponse, response).getvalue().decode()
     assert body.startswith("# k=2")
     reader = csv.reader(io.StringIO(body.split("\n", 1)[1].lstrip("\ufeff")))
     header = next(reader)
