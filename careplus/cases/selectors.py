@@ -165,7 +165,8 @@ def restricted_users(case: Case) -> list[Any]:
     return list(case.restricted_users.all())
 
 
-def _child(queryset: QuerySet[Any], pk: str, case: Case) -> Any:
+def case_child(queryset: QuerySet[Any], pk: str, case: Case) -> Any:
+    """Return a record of the case from the queryset by id, or raise 404 (other cases' records are not found)."""
     try:
         item = queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError) as missing:
@@ -175,14 +176,14 @@ def _child(queryset: QuerySet[Any], pk: str, case: Case) -> Any:
 
 
 def consent_of(case: Case, consent_id: str) -> Consent:
-    consent: Consent = _child(case.consents.all(), consent_id, case)
+    consent: Consent = case_child(case.consents.all(), consent_id, case)
     return consent
 
 
 def handover_of(case: Case, handover_id: str) -> Handover:
-    handover: Handover = _child(case.handovers.select_related("office"), handover_id, case)
+    handover: Handover = case_child(case.handovers.select_related("office"), handover_id, case)
     return handover
 
 
 def attachment_of(case: Case, attachment_id: str) -> Any:
-    return _child(case.attachments.all(), attachment_id, case)
+    return case_child(case.attachments.all(), attachment_id, case)

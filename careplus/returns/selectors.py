@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.access.scopes import cases_visible_to, referrals_visible_to
 from careplus.cases.models import Case
-from careplus.cases.selectors import pending_handovers
+from careplus.cases.selectors import case_child, pending_handovers
 from careplus.returns.choices import ItemStatus, VisitStatus
 from careplus.returns.models import ArrivalItem, Departure, FollowUpAlert, PlanItem, TravelLeg, Visit
 
@@ -38,12 +37,7 @@ def _attach(items: list[Any], case: Case) -> list[Any]:
 
 def child_of(model: type[Any], case: Case, pk: str) -> Any:
     """Return a record of the case by id, or raise 404 (a record of another case is not found)."""
-    try:
-        item = model.objects.get(case=case, pk=pk)
-    except (model.DoesNotExist, ValueError) as missing:
-        raise Http404 from missing
-    item.case = case
-    return item
+    return case_child(model.objects.filter(case=case), pk, case)
 
 
 def departure(case: Case) -> Departure | None:
