@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("careplus.search.urls")),
     path("", include("careplus.referrals.urls")),
     path("", include("careplus.audit.urls")),
+    path("api/", include("careplus.api.urls")),
     path("langue/", public(set_language), name="set_language"),
 ]

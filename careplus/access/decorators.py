@@ -7,7 +7,7 @@ from typing import Literal, TypeVar
 
 F = TypeVar("F", bound=Callable[..., object])
 
-AccessLevel = Literal["public", "password", "verified"]
+AccessLevel = Literal["public", "password", "verified", "api"]
 ACCESS_ATTR = "careplus_access"
 
 
@@ -20,6 +20,12 @@ def public(view: F) -> F:
 def password_only(view: F) -> F:
     """Let a user who gave a password but no second factor yet reach the view."""
     setattr(view, ACCESS_ATTR, "password")
+    return view
+
+
+def api_authenticated(view: F) -> F:
+    """Leave authentication to the API layer (bearer token, or a session with its second factor)."""
+    setattr(view, ACCESS_ATTR, "api")
     return view
 
 

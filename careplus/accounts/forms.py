@@ -78,3 +78,22 @@ class VersionForm(forms.Form):
     """The version of the record the user saw, for actions that change it."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the token"), max_length=80, help_text=_("Say which system will use it, e.g. our case system.")
+    )
+    days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        choices=[(30, _("30 days")), (90, _("90 days")), (180, _("180 days")), (365, _("365 days"))],
+        initial=90,
+    )
+    code = forms.CharField(
+        label=_("Authenticator code"),
+        min_length=6,
+        max_length=16,
+        help_text=_("Creating a token asks for your second factor again."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )

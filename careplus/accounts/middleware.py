@@ -57,7 +57,7 @@ class RequireSecondFactorMiddleware:
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         level = access_level(view_func)
-        if level == "public":
+        if level in {"public", "api"}:
             return None
         user: Any = request.user
         if not user.is_authenticated:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
 
 from careplus.access.scopes import users_visible_to
-from careplus.accounts.models import RoleGrant, User
+from careplus.accounts.models import ApiToken, RoleGrant, User
 
 
 def user_search(*, actor: Any, q: str = "", role: str = "", status: str = "") -> QuerySet[User]:
@@ -37,3 +38,16 @@ def grants_of_user(*, user: User) -> QuerySet[RoleGrant]:
 def active_grants_of(*, user: Any) -> QuerySet[RoleGrant]:
     """Return a user's active grants with their scope."""
     return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("office", "organisation")
+
+
+def api_tokens_of(*, user: Any) -> QuerySet[ApiToken]:
+    """Return a user's API tokens, newest first (digests are never shown)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def api_token_of(*, user: Any, token_id: Any) -> ApiToken:
+    """Return one of the user's tokens, or raise 404 (another user's token looks missing)."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise Http404
+    return token

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import secrets
 from typing import Any
 
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from careplus.access.policy import forget_grants
 from careplus.access.roles import ROLE_NEEDS_OFFICE, ROLE_NEEDS_ORGANISATION, Role
 from careplus.accounts.models import (
+    ApiToken,
     Office,
     Organisation,
     RoleGrant,
@@ -246,3 +249,57 @@ def _matching_device(*, user: Any, token: str) -> Any | None:
         if static.verify_token(token):
             return static
     return None
+
+
+API_TOKEN_PREFIX = "cpt_"
+API_TOKEN_MAX_DAYS = 365
+_TOKEN_TOUCH_SECONDS = 60
+
+
+def api_token_digest(raw: str) -> str:
+    """Return the stored form of a token (its secret has 256 bits, so a plain hash suffices)."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, days: int) -> tuple[ApiToken, str]:
+    """Create a personal API token; return it with its secret, which is never stored nor shown again."""
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        raise RuleViolation(_("A token lasts between 1 and 365 days."))
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:80],
+        prefix=raw[:12],
+        digest=api_token_digest(raw),
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=days),
+    )
+    record_event(action=AuditAction.CREATE, obj=token, actor=user, fields=["name", "expires_at"])
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
+    """Revoke one of the user's tokens at once (a token already revoked stays as it was)."""
+    if token.user_id != user.pk:
+        raise RuleViolation(_("This token is not yours."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_event(action=AuditAction.CHANGE, obj=token, actor=user, fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> ApiToken | None:
+    """Return the usable token matching `raw` (its user active), else None; note its use."""
+    if not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=api_token_digest(raw)).first()
+    now = timezone.now()
+    if token is None or not token.is_usable(now) or not token.user.is_active:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > _TOKEN_TOUCH_SECONDS:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

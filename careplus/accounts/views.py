@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +29,7 @@ from careplus.access.fetch import acting_user, get_user_for, require
 from careplus.access.roles import Action
 from careplus.accounts import selectors, services
 from careplus.accounts.forms import (
+    ApiTokenForm,
     EnrolmentForm,
     LoginForm,
     RoleGrantForm,
@@ -349,3 +351,37 @@ password_reset_done = public(PasswordResetDoneView.as_view())
 password_reset_confirm = public(PasswordResetConfirmView.as_view())
 password_reset_complete = public(PasswordResetCompleteView.as_view())
 password_change = PasswordChangeView.as_view()
+
+
+# --- Personal API tokens ------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """List one's API tokens and create one after the second factor is given again."""
+    require(request.user, Action.ACCOUNT_SELF)
+    user = acting_user(request)
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        if services.second_factor_verify(user=user, token=form.cleaned_data["code"]) is None:
+            form.add_error("code", _("This code is not valid. Check the time on your phone and try again."))
+        else:
+            _token, created = services.api_token_create(
+                user=user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+            form = ApiTokenForm()
+    status = 400 if request.method == "POST" and created is None else 200
+    context = {"form": form, "tokens": selectors.api_tokens_of(user=user), "created": created, "now": timezone.now()}
+    return render(request, "accounts/api_tokens.html", context, status=status)
+
+
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
+    """Revoke one of one's API tokens."""
+    require(request.user, Action.ACCOUNT_SELF)
+    user = acting_user(request)
+    token = selectors.api_token_of(user=user, token_id=token_id)
+    services.api_token_revoke(user=user, token=token)
+    messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
+    return redirect("accounts:api_tokens")

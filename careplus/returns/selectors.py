@@ -15,6 +15,8 @@ from careplus.access.roles import Action
 from careplus.access.scopes import cases_visible_to, referrals_visible_to
 from careplus.cases.models import Case
 from careplus.cases.selectors import case_child, pending_handovers
+from careplus.core import instruments
+from careplus.referrals.screening import label
 from careplus.returns.choices import ItemStatus, VisitStatus
 from careplus.returns.models import ArrivalItem, Departure, FollowUpAlert, PlanItem, TravelLeg, Visit
 
@@ -145,3 +147,20 @@ def tasks_for(*, actor: Any, today: datetime.date) -> list[Task]:
         for alert in alerts
     )
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or today))
+
+
+def questionnaire() -> list[dict[str, Any]]:
+    """Return the current sustainability questionnaire: items with their dimension and options."""
+    from careplus.returns.services import RSS_INSTRUMENT
+
+    data = instruments.current(RSS_INSTRUMENT).data
+    dimensions = {d["code"]: label(d["label"]) for d in data["dimensions"]}
+    return [
+        {
+            "code": item["code"],
+            "dimension": dimensions[item["dimension"]],
+            "label": label(item["label"]),
+            "options": [{"code": o["code"], "label": label(o["label"])} for o in data["scales"][item["scale"]]],
+        }
+        for item in data["items"]
+    ]

@@ -140,6 +140,14 @@ def committed_amount(case: Case, *, excluding: PlanItem | None = None) -> Decima
     return approved + delivered
 
 
+def _locked(model: type[Any], pk: Any, expected_version: int | None) -> Any:
+    """Lock a row for the change; a version other than the one the user saw is refused."""
+    row = model.objects.select_for_update().get(pk=pk)
+    if expected_version is not None and row.version != expected_version:
+        raise StaleObject(_("Someone else changed this record meanwhile; nothing was overwritten. Reload the page."))
+    return row
+
+
 @transaction.atomic
 def plan_item_add(*, actor: User, case: Case, description: str, **values: Any) -> PlanItem:
     ensure_writable(case)
@@ -190,9 +198,12 @@ def plan_item_deliver(
     actual_cost: Decimal,
     delivered_on: datetime.date,
     evidence: CaseAttachment | None = None,
+    expected_version: int | None = None,
 ) -> PlanItem:
-    ensure_writable(item.case)
-    item = PlanItem.objects.select_for_update().select_related("case").get(pk=item.pk)
+    case = item.case
+    ensure_writable(case)
+    item = _locked(PlanItem, item.pk, expected_version)
+    item.case = case
     if item.status != ItemStatus.APPROVED:
         raise RuleViolation(_("Only an approved item can be marked delivered."))
     if evidence is not None and evidence.case_id != item.case_id:
@@ -211,8 +222,9 @@ def plan_item_deliver(
 
 
 @transaction.atomic
-def plan_item_cancel(*, actor: User, item: PlanItem) -> PlanItem:
+def plan_item_cancel(*, actor: User, item: PlanItem, expected_version: int | None = None) -> PlanItem:
     ensure_writable(item.case)
+    item = _locked(PlanItem, item.pk, expected_version)
     if item.status in {ItemStatus.DELIVERED, ItemStatus.CANCELLED}:
         raise RuleViolation(_("A delivered or cancelled item cannot be cancelled."))
     PlanItem.objects.filter(pk=item.pk).update(status=ItemStatus.CANCELLED, version=item.version + 1)
@@ -290,11 +302,21 @@ def visit_schedule(*, actor: User, case: Case, planned_on: datetime.date) -> Vis
 
 @transaction.atomic
 def visit_record(
-    *, actor: User, visit: Visit, done_on: datetime.date, mode: str, progress: str, notes: str, answers: dict[str, str]
+    *,
+    actor: User,
+    visit: Visit,
+    done_on: datetime.date,
+    mode: str,
+    progress: str,
+    notes: str,
+    answers: dict[str, str],
+    expected_version: int | None = None,
 ) -> Visit:
     """Record a visit with its questionnaire; scores are computed and alerts raised at once."""
     case = visit.case
     ensure_writable(case)
+    visit = _locked(Visit, visit.pk, expected_version)
+    visit.case = case
     _check_within_year(case, done_on)
     if visit.status != VisitStatus.PLANNED:
         raise RuleViolation(_("This visit was already recorded."))
@@ -305,6 +327,7 @@ def visit_record(
     visit.progress, visit.notes, visit.answers = progress, notes, answers
     visit.scores = sustainability.score(instrument.data, answers).as_json()
     visit.instrument = instrument
+    visit.version += 1
     visit.save()
     for item in sustainability.alerts(instrument.data, answers):
         FollowUpAlert.objects.create(case=case, visit=visit, item=item)
@@ -314,14 +337,18 @@ def visit_record(
 
 
 @transaction.atomic
-def visit_mark_missed(*, actor: User, visit: Visit, reason: str) -> Visit:
-    ensure_writable(visit.case)
+def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_version: int | None = None) -> Visit:
+    case = visit.case
+    ensure_writable(case)
+    visit = _locked(Visit, visit.pk, expected_version)
+    visit.case = case
     if visit.status != VisitStatus.PLANNED:
         raise RuleViolation(_("This visit was already recorded."))
     if not reason.strip():
         raise RuleViolation(_("Give the reason the visit was missed."))
     visit.status, visit.missed_reason = VisitStatus.MISSED, reason.strip()
-    visit.save(update_fields=["status", "missed_reason"])
+    visit.version += 1
+    visit.save(update_fields=["status", "missed_reason", "version"])
     _event(visit.case, actor, "section_saved", label=str(_("Follow-up visit")))
     _audit(visit.case, actor, ["visits.status"])
     return visit

@@ -15,9 +15,7 @@ from careplus.access.fetch import acting_user, get_case_for
 from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.cases.models import Case
-from careplus.core import instruments
 from careplus.core.errors import DomainError
-from careplus.referrals.screening import label
 from careplus.returns import selectors, services
 from careplus.returns.choices import ClosureReason, PlanCategory
 from careplus.returns.forms import (
@@ -256,26 +254,12 @@ def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpRespons
     return _overview(case, "plan")
 
 
-def _questionnaire() -> list[dict[str, Any]]:
-    data = instruments.current(services.RSS_INSTRUMENT).data
-    dimensions = {d["code"]: label(d["label"]) for d in data["dimensions"]}
-    return [
-        {
-            "code": item["code"],
-            "dimension": dimensions[item["dimension"]],
-            "label": label(item["label"]),
-            "options": [{"code": o["code"], "label": label(o["label"])} for o in data["scales"][item["scale"]]],
-        }
-        for item in data["items"]
-    ]
-
-
 @require_http_methods(["GET", "POST"])
 def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
     """Record a follow-up visit and its sustainability questionnaire."""
     case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
     visit = selectors.child_of(Visit, case, visit_id)
-    questionnaire = _questionnaire()
+    questionnaire = selectors.questionnaire()
     form = VisitForm(
         request.POST if request.method == "POST" else None,
         questionnaire=questionnaire,

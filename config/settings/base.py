@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "django_countries",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "careplus.core",
     "careplus.accounts",
     "careplus.audit",
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "careplus.reporting",
     "careplus.search",
     "careplus.referrals",
+    "careplus.api",
 ]
 
 MIDDLEWARE = [
@@ -150,3 +154,48 @@ CAREPLUS_DATASET_K = int(env_str("CAREPLUS_DATASET_K") or 11)
 
 # Programme facts used before the programme models exist.
 CAREPLUS_DEMO_ALLOWED = False
+
+# REST API: JSON only, bearer tokens or a verified session, one error shape, configured rates.
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "careplus.api.authentication.BearerTokenAuthentication",
+        "careplus.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "careplus.api.errors.exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "TITLE": "CARE+ API",
+    "DESCRIPTION": (
+        "Referrals, case status, assessments, reintegration plans, follow-up visits, trainings and "
+        "programme indicators, under the same access policy and audit as the pages. Writes to an existing "
+        "record need `If-Match` with its `ETag`. Errors have the shape `{code, message, extra}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "careplus.cases.choices.CaseStatus",
+        "ReferralStatusEnum": "careplus.referrals.choices.ReferralStatus",
+        "PlanItemStatusEnum": "careplus.returns.choices.ItemStatus",
+        "VisitStatusEnum": "careplus.returns.choices.VisitStatus",
+        "TrainingStatusEnum": "careplus.trainings.choices.SessionStatus",
+        "CountryEnum": "careplus.api.serializers.referrals.COUNTRY_CODES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "careplus.api.schema.add_error_responses",
+    ],
+}
+CAREPLUS_API_RATES: dict[str, str] = {
+    "token": env_str("CAREPLUS_API_RATE_TOKEN") or "2000/hour",
+    "list": env_str("CAREPLUS_API_RATE_LIST") or "300/minute",
+    "export": env_str("CAREPLUS_API_RATE_EXPORT") or "5/hour",
+}

@@ -1,0 +1,51 @@
+"""API authentication: personal bearer tokens, or a session that passed the second factor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from django.utils.translation import gettext_lazy as _
+
+from careplus.accounts import services as account_services
+from careplus.audit.choices import AuditAction, AuditOutcome
+from careplus.audit.services import record_event
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>` with a personal token that is neither expired nor revoked."""
+
+    keyword = b"bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        raw = parts[1].decode("ascii", errors="replace") if len(parts) == 2 else ""
+        token = account_services.api_token_authenticate(raw) if raw else None
+        if token is None:
+            record_event(
+                action=AuditAction.LOGIN_FAILED,
+                object_type="accounts.apitoken",
+                object_id=raw[:12],
+                outcome=AuditOutcome.FAILURE,
+                actor=None,
+            )
+            raise AuthenticationFailed(_("The token is invalid, expired or revoked."))
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """The pages' session, only once the second factor was given (CSRF checked on writes)."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        user: Any = getattr(request._request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_verified():
+            return None
+        return super().authenticate(request)

@@ -1,0 +1,39 @@
+"""ETags from record versions; writes need If-Match (428 without it, 412 when stale)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from careplus.api.errors import PreconditionFailed, PreconditionRequired
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _tags(header: str) -> set[str]:
+    tags = set()
+    for part in header.split(","):
+        tag = part.strip()
+        tags.add(tag.removeprefix("W/"))
+    return tags
+
+
+def expected_version(request: Request, current: int) -> int:
+    """Return the version the client read, or refuse the write: 428 without If-Match, 412 if stale."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise PreconditionRequired()
+    tags = _tags(header)
+    if "*" not in tags and etag(current) not in tags:
+        raise PreconditionFailed()
+    return current
+
+
+def tagged(response: Response, obj: Any) -> Response:
+    """Add the record's ETag to a response."""
+    response["ETag"] = etag(obj.version)
+    return response
