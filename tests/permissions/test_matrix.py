@@ -6,8 +6,9 @@ A route missing from MATRIX fails the suite: each new page must state who may re
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from careplus.access.roles import Role
+from careplus.accounts import services as account_services
 from careplus.accounts.models import RoleGrant, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Consent, Handover
@@ -37,6 +39,7 @@ class Route:
     kwargs: Callable[[dict[str, Any]], dict[str, Any]] = lambda ctx: {}
     data: Callable[[dict[str, Any]], dict[str, Any]] = lambda ctx: {}
     protected: bool = True  # anonymous and password-only are sent to sign in
+    api: bool = False  # JSON in, 401 (not a redirect) without both factors
 
     def status_for(self, persona: str) -> int:
         return self.expect[persona]
@@ -55,6 +58,14 @@ def verified(ok: int, *, only: set[str] | None = None) -> dict[str, int]:
 
 
 DPO_ONLY = {Role.DPO.value}
+
+
+def api(ok: int, *, only: set[str] | None = None) -> dict[str, int]:
+    """401 for anonymous and password-only sessions; ok for the roles allowed, else 404."""
+    allowed = set(ROLES) if only is None else only
+    statuses = {"anonymous": 401, "password_only": 401}
+    statuses.update({role: ok if role in allowed else 404 for role in ROLES})
+    return statuses
 
 
 def _target(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +124,61 @@ def _training(ctx: dict[str, Any]) -> dict[str, Any]:
 
 REPORT_READERS = {Role.COORDINATOR.value, Role.AUDITOR.value}
 
+
+def _api_item(name: str, key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda ctx: {"case_id": ctx["returned"].pk, name: ctx[key].pk}
+
+
+API_ROUTES: dict[str, Route] = {
+    "api:schema": Route(api=True, expect=api(200)),
+    "api:docs": Route(api=True, expect=api(200)),
+    "api:me": Route(api=True, expect=api(200)),
+    "api:referral_list": Route(api=True, expect=api(200, only=REFERRERS)),
+    "api:referral_count": Route(api=True, expect=api(200, only=REFERRERS)),
+    "api:referral_detail": Route(api=True, expect=api(200, only=REFERRERS), kwargs=_referral),
+    "api:case_list": Route(api=True, expect=api(200, only=CASE_READERS)),
+    "api:case_count": Route(api=True, expect=api(200, only=CASE_READERS)),
+    "api:case_detail": Route(api=True, expect=api(200, only=CASE_READERS), kwargs=_case),
+    "api:case_transition": Route(api=True, method="post", expect=api(400, only=CASE_MANAGERS), kwargs=_case),
+    "api:assessment_list": Route(api=True, expect=api(200, only=CASE_READERS), kwargs=_case),
+    "api:assessment_detail": Route(
+        api=True, method="put", expect=api(428, only=CASE_EDITORS), kwargs=_case_section("besoins")
+    ),
+    "api:plan_item_list": Route(api=True, expect=api(200, only=CASE_READERS), kwargs=_returned),
+    "api:plan_item_detail": Route(
+        api=True, expect=api(200, only=CASE_READERS), kwargs=_api_item("item_id", "plan_item")
+    ),
+    "api:plan_item_approve": Route(
+        api=True, method="post", expect=api(428, only=CASE_MANAGERS), kwargs=_api_item("item_id", "plan_item")
+    ),
+    "api:plan_item_deliver": Route(
+        api=True, method="post", expect=api(400, only=CASE_EDITORS), kwargs=_api_item("item_id", "plan_item")
+    ),
+    "api:plan_item_cancel": Route(
+        api=True, method="post", expect=api(428, only=CASE_EDITORS), kwargs=_api_item("item_id", "plan_item")
+    ),
+    "api:visit_list": Route(api=True, expect=api(200, only=CASE_READERS), kwargs=_returned),
+    "api:visit_detail": Route(api=True, expect=api(200, only=CASE_READERS), kwargs=_api_item("visit_id", "visit")),
+    "api:visit_record": Route(
+        api=True, method="post", expect=api(400, only=CASE_EDITORS), kwargs=_api_item("visit_id", "visit")
+    ),
+    "api:training_list": Route(api=True, expect=api(200, only=TRAINING_MANAGERS)),
+    "api:training_detail": Route(api=True, expect=api(200, only=TRAINING_MANAGERS), kwargs=_training),
+    "api:participant_list": Route(api=True, expect=api(200, only=TRAINING_MANAGERS), kwargs=_training),
+    "api:programme_list": Route(api=True, expect=api(200, only=REPORT_READERS)),
+    "api:programme_indicators": Route(
+        api=True,
+        expect=api(200, only=REPORT_READERS),
+        kwargs=lambda c: {"programme_id": c["referral"].programme_id},
+    ),
+}
+
 MATRIX: dict[str, Route] = {
+    **API_ROUTES,
+    "accounts:api_tokens": Route(expect=verified(200)),
+    "accounts:api_token_revoke": Route(
+        method="post", expect=verified(404, only=set()), kwargs=lambda c: {"token_id": c["token"].pk}
+    ),
     "search:search": Route(expect=verified(200, only=CASE_READERS | REFERRERS)),
     "programmes:programme_list": Route(expect=verified(200, only=COORDINATOR_ONLY)),
     "programmes:programme_create": Route(expect=verified(200, only=COORDINATOR_ONLY)),
@@ -277,6 +342,7 @@ def _context(target: User) -> dict[str, Any]:
             content_type="application/pdf",
         ),
         "referral": factories.make_referral(organisation=factories.shared_organisation()),
+        "token": account_services.api_token_create(user=target, name="t", days=30)[0],
         **_returned_context(),
         **_training_context(),
     }
@@ -327,6 +393,12 @@ def _client_for(persona: str) -> Client:
     return client
 
 
+def _call(client: Client, route: Route, url: str, data: dict[str, Any]) -> Any:
+    if route.api and route.method != "get":
+        return getattr(client, route.method)(url, json.dumps(data), content_type="application/json")
+    return getattr(client, route.method)(url, data)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", sorted(MATRIX))
@@ -336,9 +408,9 @@ def test_route_answers_the_expected_status(name: str, persona: str) -> None:
     ctx = _context(target)
     client = _client_for(persona)
     url = reverse(name, kwargs=route.kwargs(ctx))
-    response = getattr(client, route.method)(url, route.data(ctx))
+    response = _call(client, route, url, route.data(ctx))
     assert response.status_code == route.status_for(persona), f"{persona} {route.method} {url}"
-    if route.protected and persona in {"anonymous", "password_only"}:
+    if route.protected and not route.api and persona in {"anonymous", "password_only"}:
         expected = "/connexion/" if persona == "anonymous" else "/connexion/code/"
         assert response["Location"].split("?")[0] == expected
 
@@ -354,8 +426,8 @@ def test_no_protected_route_answers_2xx_without_both_factors(persona: str) -> No
         if not route.protected:
             continue
         url = reverse(name, kwargs=route.kwargs(ctx))
-        for method in ("get", "post"):
-            status = getattr(client, method)(url, route.data(ctx)).status_code
+        for method in ("get", "post", "put", "patch"):
+            status = _call(client, replace(route, method=method), url, route.data(ctx)).status_code
             assert not 200 <= status < 300, f"{persona} {method} {url} -> {status}"
 
 
