@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from django.test import override_settings
+from django.utils import timezone
 
 from careplus.access.roles import Role
 from careplus.cases.models import RiskAssessment
@@ -45,12 +46,15 @@ def test_a_plan_item_is_planned_approved_and_delivered_through_the_services() ->
     )
     assert created.status_code == 201, created.json()
     item = created.json()
-    assert item["status"] == "planned" and item["approved_at"] is None and item["planned_amount"] == "800.00"
+    assert item["status"] == "planned"
+    assert item["approved_at"] is None
+    assert item["planned_amount"] == "800.00"
     url = f"{base}{item['id']}/"
     assert caseworker.post(f"{url}approve/", HTTP_IF_MATCH=created["ETag"]).status_code == 404  # not a role of theirs
     assert coordinator.post(f"{url}approve/").status_code == 428
     approved = coordinator.post(f"{url}approve/", HTTP_IF_MATCH=created["ETag"])
-    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "approved"
     stale = caseworker.post(
         f"{url}deliver/",
         {"actual_cost": "790.00", "delivered_on": "2018-07-01"},
@@ -96,20 +100,24 @@ def test_a_visit_is_recorded_with_its_questionnaire_and_scored() -> None:
         "answers": {"eco_satisfaction": "satisfied", "eco_food": "never"},
     }
     unknown = client.post(f"{url}record/", {**body, "answers": {"bogus": "x"}}, format="json", HTTP_IF_MATCH=etag)
-    assert unknown.status_code == 400 and "answers" in unknown.json()["extra"]["fields"]
+    assert unknown.status_code == 400
+    assert "answers" in unknown.json()["extra"]["fields"]
     bad_option = client.post(
         f"{url}record/", {**body, "answers": {"eco_food": "sometimes-ish"}}, format="json", HTTP_IF_MATCH=etag
     )
-    assert bad_option.status_code == 400 and "q_eco_food" in bad_option.json()["extra"]["fields"]
+    assert bad_option.status_code == 400
+    assert "q_eco_food" in bad_option.json()["extra"]["fields"]
     done = client.post(f"{url}record/", body, format="json", HTTP_IF_MATCH=etag)
     assert done.status_code == 200, done.json()
-    assert done.json()["status"] == "done" and done.json()["scores"]
+    assert done.json()["status"] == "done"
+    assert done.json()["scores"]
     again = client.post(f"{url}record/", body, format="json", HTTP_IF_MATCH=done["ETag"])
-    assert again.status_code == 400 and again.json()["code"] == "rule_violation"
+    assert again.status_code == 400
+    assert again.json()["code"] == "rule_violation"
 
 
 def test_an_assessment_is_created_with_if_none_match_and_read_back() -> None:
-    from careplus.cases.forms import NEED_CATEGORIES
+    from careplus.cases.choices import NEED_CATEGORIES
 
     office = factories.make_office()
     case = factories.make_case(office=office)
@@ -118,7 +126,8 @@ def test_an_assessment_is_created_with_if_none_match_and_read_back() -> None:
     assert client.get(url).status_code == 404
     listing = {row["section"]: row for row in client.get(f"/api/v1/cases/{case.pk}/assessments/").json()}
     assert listing["besoins"]["recorded"] is False
-    assert "juridique" not in listing and "interet-superieur" not in listing  # legal: coordinators; BID: minors
+    assert "juridique" not in listing
+    assert "interet-superieur" not in listing
     values = {f"need_{name}": "high" for name, _label in NEED_CATEGORIES} | {"notes": "Logement d'abord"}
     assert client.put(url, {"values": values}, format="json").status_code == 428
     incomplete = client.put(url, {"values": {"notes": "x"}}, format="json", HTTP_IF_NONE_MATCH="*")
@@ -127,7 +136,8 @@ def test_an_assessment_is_created_with_if_none_match_and_read_back() -> None:
     created = client.put(url, {"values": values}, format="json", HTTP_IF_NONE_MATCH="*")
     assert created.status_code == 200, created.json()
     read = client.get(url).json()
-    assert read["values"]["notes"] == "Logement d'abord" and read["version"] == 1
+    assert read["values"]["notes"] == "Logement d'abord"
+    assert read["version"] == 1
     assert client.get(f"/api/v1/cases/{case.pk}/assessments/juridique/").status_code == 404
 
 
@@ -136,7 +146,7 @@ def test_a_high_risk_saved_over_the_api_drops_the_approval_like_the_page() -> No
     case = factories.make_case(office=office)
     client = api_client(factories.make_user(Role.COORDINATOR))
     url = f"/api/v1/cases/{case.pk}/assessments/risque/"
-    from careplus.cases.forms import RISK_FACTORS
+    from careplus.cases.choices import RISK_FACTORS
 
     values = {f"factor_{name}": "low" for name, _label in RISK_FACTORS}
     values.update({"overall": "low", "mitigation": "Aucune mesure particulière"})
@@ -187,7 +197,8 @@ def test_a_trainer_creates_and_edits_a_session_with_if_match() -> None:
         url, {"city": "Bordeaux", "programme_id": "x"}, format="json", HTTP_IF_MATCH=created["ETag"]
     )
     assert changed.status_code == 200
-    assert changed.json()["city"] == "Bordeaux" and changed.json()["title"] == "Identifier les victimes"
+    assert changed.json()["city"] == "Bordeaux"
+    assert changed.json()["title"] == "Identifier les victimes"
     assert changed["ETag"] == '"2"'
     invalid = trainer.patch(url, {"capacity": 0}, format="json", HTTP_IF_MATCH='"2"')
     assert invalid.status_code == 400
@@ -210,7 +221,8 @@ def test_participants_are_added_all_or_none() -> None:
     assert list(refused.json()["extra"]["fields"]) == ["participants.1"]
     assert not Participation.objects.filter(session=session).exists()
     added = client.post(url, {"participants": [good]}, format="json")
-    assert added.status_code == 201 and added.json() == {"added": 1}
+    assert added.status_code == 201
+    assert added.json() == {"added": 1}
     assert [row["email"] for row in client.get(url).json()] == ["camille@example.test"]
 
 
@@ -221,7 +233,8 @@ def test_indicators_are_exact_for_coordinators_and_suppressed_for_auditors() -> 
     url = f"/api/v1/programmes/{programme_id}/indicators/"
     exact = api_client(factories.make_user(Role.COORDINATOR)).get(url).json()
     suppressed = api_client(factories.make_user(Role.AUDITOR)).get(url).json()
-    assert exact["exact"] is True and suppressed["exact"] is False
+    assert exact["exact"] is True
+    assert suppressed["exact"] is False
     exact_cells = [row["value"] for block in exact["blocks"] if block["kind"] == "count" for row in block["rows"]]
     shown_cells = [row["value"] for block in suppressed["blocks"] if block["kind"] == "count" for row in block["rows"]]
     assert 3 in exact_cells
@@ -238,7 +251,8 @@ def test_exports_are_rate_limited_with_retry_after() -> None:
     limited = client.get(url)
     assert limited.status_code == 429
     assert int(limited["Retry-After"]) > 0
-    assert limited.json()["code"] == "throttled" and limited.json()["extra"]["retry_after_seconds"] > 0
+    assert limited.json()["code"] == "throttled"
+    assert limited.json()["extra"]["retry_after_seconds"] > 0
 
 
 @override_settings(CAREPLUS_API_RATES={"token": "3/hour", "list": "1000/minute", "export": "5/hour"})
@@ -266,9 +280,11 @@ def test_schema_and_docs_are_served_locally_to_signed_in_users(signed_in: object
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
-    assert "cdn" not in html.lower() and "<style>" not in html
+    assert "cdn" not in html.lower()
+    assert "<style>" not in html
     script = client.get("/api/v1/docs/?script=")
-    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
     assert api_client().get("/api/v1/schema/").status_code == 401
 
 
@@ -278,11 +294,12 @@ def test_dates_in_the_future_are_refused_for_visits() -> None:
     visit = Visit.objects.filter(case=case).first()
     assert visit is not None
     client = api_client(factories.make_user(Role.CASEWORKER, office=office))
-    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
     response = client.post(
         f"/api/v1/cases/{case.pk}/visits/{visit.pk}/record/",
         {"done_on": future, "mode": "in_person", "progress": "x"},
         format="json",
         HTTP_IF_MATCH=f'"{visit.version}"',
     )
-    assert response.status_code == 400 and "done_on" in response.json()["extra"]["fields"]
+    assert response.status_code == 400
+    assert "done_on" in response.json()["extra"]["fields"]

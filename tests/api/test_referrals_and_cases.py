@@ -29,7 +29,8 @@ def test_a_partner_refers_and_reads_back_the_status_only() -> None:
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["status"] == "received"
-    assert "given_names" not in body and "family_name" not in body
+    assert "given_names" not in body
+    assert "family_name" not in body
     assert response["ETag"] == '"1"'
     referral = Referral.objects.get(pk=body["id"])
     assert referral.given_names == "Amina"
@@ -49,7 +50,8 @@ def test_a_partner_refers_and_reads_back_the_status_only() -> None:
 def test_a_coordinator_reads_the_person_data() -> None:
     referral = factories.make_referral()
     body = api_client(factories.make_user(Role.COORDINATOR)).get(f"{REFERRALS}{referral.pk}/").json()
-    assert body["given_names"] == "Leila" and body["family_name"] == "Haddad"
+    assert body["given_names"] == "Leila"
+    assert body["family_name"] == "Haddad"
 
 
 def test_a_partners_token_cannot_read_another_organisations_referral() -> None:
@@ -69,6 +71,7 @@ def test_a_partners_token_cannot_read_another_organisations_referral() -> None:
 def test_mass_assignment_of_protected_referral_fields_changes_nothing() -> None:
     partner = factories.make_user(Role.PARTNER)
     own_org = partner.role_grants.get().organisation
+    assert own_org is not None
     foreign = factories.make_organisation()
     other_programme = factories.make_programme(name="Autre programme")
     case = factories.make_case()
@@ -159,7 +162,8 @@ def test_filters_on_status_and_dates() -> None:
     rows = client.get(f"{REFERRALS}?received_before=2018-03-01&status=received").json()["results"]
     assert [row["id"] for row in rows] == [str(early.pk)]
     bad = client.get(f"{REFERRALS}?received_before=yesterday")
-    assert bad.status_code == 400 and "received_before" in bad.json()["extra"]["fields"]
+    assert bad.status_code == 400
+    assert "received_before" in bad.json()["extra"]["fields"]
 
 
 CASES = "/api/v1/cases/"
@@ -258,7 +262,8 @@ def test_mass_assignment_on_a_transition_changes_only_the_status() -> None:
         False,
         True,
     )
-    assert case.office_id != other_office.pk and case.version == 2
+    assert case.office_id != other_office.pk
+    assert case.version == 2
 
 
 def test_a_restricted_case_needs_a_reason_which_is_recorded() -> None:
@@ -268,7 +273,8 @@ def test_a_restricted_case_needs_a_reason_which_is_recorded() -> None:
     case.restricted_users.add(coordinator)
     client = api_client(coordinator)
     refused = client.get(f"{CASES}{case.pk}/")
-    assert refused.status_code == 403 and refused.json()["code"] == "reason_required"
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "reason_required"
     allowed = client.get(f"{CASES}{case.pk}/", HTTP_X_ACCESS_REASON="Suivi de la visite du mois 3")
     assert allowed.status_code == 200
     assert RestrictedView.objects.filter(case=case, user=coordinator).count() == 1
