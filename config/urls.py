@@ -17,3 +17,8 @@ urlpatterns = [
     path("api/", include("careplus.api.urls")),
     path("langue/", public(set_language), name="set_language"),
 ]
+
+handler400 = "careplus.api.handlers.bad_request"
+handler403 = "careplus.api.handlers.permission_denied"
+handler404 = "careplus.api.handlers.not_found"
+handler500 = "careplus.api.handlers.server_error"

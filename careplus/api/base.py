@@ -27,6 +27,7 @@ class ApiView(GenericAPIView[Any]):
     authentication_classes = [BearerTokenAuthentication, VerifiedSessionAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [TokenRateThrottle, ListRateThrottle, ExportRateThrottle]
+    metadata_class = None  # OPTIONS answers 405: the OpenAPI schema describes the API
     audit_type = "api"
     id_kwarg = ""
     is_listing = False
