@@ -114,3 +114,19 @@ def test_token_lifetime_is_bounded() -> None:
     user = factories.make_user(Role.PARTNER)
     with pytest.raises(Exception, match="365"):
         account_services.api_token_create(user=user, name="x", days=400)
+
+
+def test_unknown_api_urls_answer_json_and_pages_keep_their_html(client: Any) -> None:
+    response = api_client(factories.make_user(Role.PARTNER)).get("/api/v1/cases/not-a-uuid/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+    page = client.get("/nulle-part/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
+def test_options_is_not_served_by_the_api() -> None:
+    response = api_client(factories.make_user(Role.COORDINATOR)).options("/api/v1/cases/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
