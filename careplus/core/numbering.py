@@ -20,3 +20,14 @@ def next_number(name: str) -> int:
 def next_reference(prefix: str, year: int, *, width: int = 4) -> str:
     """Return the next reference of a kind for a year, e.g. ORI-2018-0006 or CARE-2018-003."""
     return f"{prefix}-{year}-{next_number(f'{prefix}-{year}'):0{width}d}"
+
+
+def reserve_numbers(name: str, count: int) -> int:
+    """Reserve `count` consecutive values of a named counter at once; return the first."""
+    with transaction.atomic():
+        Counter.objects.get_or_create(name=name)
+        counter = Counter.objects.select_for_update().get(name=name)
+        first = counter.value + 1
+        counter.value += count
+        counter.save(update_fields=["value"])
+        return first
