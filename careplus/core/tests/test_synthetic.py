@@ -30,7 +30,9 @@ def test_synthetic_cases_decrypt_pass_the_audit_check_and_follow_the_scopes() ->
     assert case.given_names in synthetic.GIVEN
     visit = Visit.objects.select_related("case__data_key").filter(case=case, status="done").first()
     assert visit is not None
-    assert visit.scores and visit.instrument_id and isinstance(visit.answers, dict)
+    assert visit.scores
+    assert visit.instrument_id
+    assert isinstance(visit.answers, dict)
     caseworker = User.objects.get(email="sktm@synthetique.test")
     visible = cases_visible_to(caseworker)
     assert visible.count() == Case.objects.filter(office__code="SKTM").count() > 0
