@@ -62,5 +62,4 @@ clean:
 
 # Benchmarks (figures and ratios, never timed tests).
 bench: $(STAMP)
-	$(PY) -m bench.audit_verify 500000
-	$(PY) -m bench.reports 100000
+	$(PY) -m bench.run --cases 100000

@@ -62,6 +62,10 @@ class Case(BaseModel):
 
     class Meta:
         ordering = ["-opened_on", "reference"]
+        indexes = [
+            models.Index(fields=["office", "status", "-opened_on"], name="case_office_status_opened"),
+            models.Index(fields=["programme", "opened_on"], name="case_programme_opened"),
+        ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         constraints = [
@@ -102,6 +106,7 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at")]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -97,8 +98,30 @@ def case_facts(case: Case) -> CaseFacts:
     )
 
 
-def timeline(case: Case) -> list[CaseEvent]:
-    return list(case.events.select_related("actor").order_by("at", "id"))
+TIMELINE_RECENT = 50
+
+
+@dataclass(frozen=True)
+class Timeline:
+    events: list[CaseEvent]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.events)
+
+
+def timeline(case: Case, *, everything: bool = False) -> Timeline:
+    """Return the case's events in order: the most recent ones only, unless everything is asked for.
+
+    The case page stays as fast for a file with years of history as for a new one.
+    """
+    events = case.events.select_related("actor")
+    if everything:
+        shown = list(events.order_by("at", "id"))
+        return Timeline(shown, len(shown))
+    recent = list(events.order_by("-at", "-id")[:TIMELINE_RECENT])
+    return Timeline(recent[::-1], case.events.count())
 
 
 def pending_handovers(*, actor: Any) -> QuerySet[Handover]:

@@ -77,6 +77,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
 def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     user = request.user
     facts = selectors.case_facts(case)
+    history = selectors.timeline(case, everything=request.GET.get("historique") == "complet")
     transitions = [
         {
             "target": target,
@@ -105,7 +106,8 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
         "handovers": selectors.handovers(case),
         "notes": selectors.notes(case),
         "attachments": selectors.attachments(case),
-        "timeline": [(event, describe(event.kind, event.params)) for event in selectors.timeline(case)],
+        "timeline": [(event, describe(event.kind, event.params)) for event in history.events],
+        "timeline_hidden": history.hidden,
         "viewers": selectors.case_viewers(case=case) if can(user, Action.CASE_VIEWERS) else None,
         "can_edit": can(user, Action.CASES_EDIT),
         "can_manage": can(user, Action.CASES_MANAGE),

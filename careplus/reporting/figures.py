@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, FloatField, Q, Sum, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
 from careplus.accounts.choices import OrganisationType
@@ -65,15 +66,12 @@ def compute(programme: Programme, period: Period) -> list[Block]:
     sex = dict(cases.values_list("sex").annotate(n=Count("id")).order_by())
     minors = cases.filter(is_minor=True).count()
     total_cases = cases.count()
-    forms: Counter[str] = Counter()
-    for values in Referral.objects.filter(case__in=cases).values_list("forms_of_exploitation", flat=True):
-        forms.update(values or [])
+    forms = _forms_of_exploitation(Referral.objects.filter(case__in=cases))
     delivered = PlanItem.objects.filter(
         case__in=cases, status=ItemStatus.DELIVERED, delivered_on__range=(period.start, period.end)
     )
-    spent: dict[str, Decimal] = {}
-    for category, planned, actual in delivered.values_list("category", "planned_amount", "actual_cost"):
-        spent[category] = spent.get(category, Decimal("0.00")) + (actual if actual is not None else planned)
+    amounts = delivered.values_list("category").annotate(total=Sum(Coalesce("actual_cost", "planned_amount")))
+    spent = {category: _exact(float(total), 2) for category, total in amounts.order_by()}
     visits = Visit.objects.filter(case__in=cases, planned_on__range=(period.start, period.end))
     visit_status = dict(visits.values_list("status").annotate(n=Count("id")).order_by())
     scores = _average_scores(visits.filter(status=VisitStatus.DONE))
@@ -158,6 +156,15 @@ def compute(programme: Programme, period: Period) -> list[Block]:
     ]
 
 
+def _forms_of_exploitation(referrals: Any) -> dict[str, int]:
+    """Count referrals per form of exploitation in one pass (a referral may name several)."""
+    text = referrals.annotate(forms_text=Cast("forms_of_exploitation", TextField()))
+    counts = text.aggregate(
+        **{code: Count("id", filter=Q(forms_text__contains=f'"{code}"')) for code in ExploitationForm.values}
+    )
+    return {code: count for code, count in counts.items() if count}
+
+
 def _trainings_by_city(programme: Programme, period: Period) -> dict[str, int]:
     from careplus.trainings.models import TrainingSession
 
@@ -165,20 +172,28 @@ def _trainings_by_city(programme: Programme, period: Period) -> dict[str, int]:
     return dict(held.values_list("city").annotate(n=Count("id")).order_by())
 
 
+SCORE_DIMENSIONS = ("economic", "social", "psychosocial", "composite")
+
+
+def _exact(total: float | None, places: int = 4) -> Decimal:
+    """Return a database sum of values with `places` decimals as the exact decimal it stands for."""
+    return Decimal(str(round(total or 0.0, places)))
+
+
 def _average_scores(visits: Any) -> dict[str, Any]:
+    """Average each score over the visits done, summed in the database (no row is loaded)."""
+    scored = visits.exclude(scores__isnull=True)
+    sums = {name: Sum(Cast(KT(f"scores__{name}"), FloatField())) for name in SCORE_DIMENSIONS}
+    counts = {f"{name}_n": Count("id", filter=Q(**{f"scores__{name}__isnull": False})) for name in SCORE_DIMENSIONS}
+    totals = scored.aggregate(visits=Count("id"), **sums, **counts)
     rows = []
-    done = list(visits.exclude(scores__isnull=True).values_list("scores", flat=True))
-    for name, label in (
-        ("economic", _("Economic")),
-        ("social", _("Social")),
-        ("psychosocial", _("Psychosocial")),
-        ("composite", _("Composite")),
+    for name, label in zip(
+        SCORE_DIMENSIONS, (_("Economic"), _("Social"), _("Psychosocial"), _("Composite")), strict=True
     ):
-        values = [Decimal(s[name]) for s in done if s and s.get(name) is not None]
-        rows.append(
-            (str(label), (sum(values, Decimal(0)) / len(values)).quantize(TWO, ROUND_HALF_UP) if values else None)
-        )
-    return {"count": len(done), "rows": rows}
+        count = totals[f"{name}_n"]
+        mean = (_exact(totals[name]) / count).quantize(TWO, ROUND_HALF_UP) if count else None
+        rows.append((str(label), mean))
+    return {"count": totals["visits"], "rows": rows}
 
 
 def disclose(blocks: list[Block], *, k: int) -> list[Block]:

@@ -134,6 +134,7 @@ class Visit(BaseModel):
 
     class Meta:
         ordering = ["planned_on"]
+        indexes = [models.Index(fields=["status", "planned_on"], name="visit_status_planned")]
         verbose_name = _("follow-up visit")
         verbose_name_plural = _("follow-up visits")
 

@@ -89,8 +89,15 @@ def trend(case_visits: list[Visit]) -> dict[str, Any]:
     }
 
 
-def tasks_for(*, actor: Any, today: datetime.date) -> list[Task]:
-    """Return the user's tasks: visits overdue or within 7 days, approvals, handovers, alerts."""
+TASKS_PER_KIND = 50
+
+
+def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIND) -> list[Task]:
+    """Return the user's tasks: visits overdue or within 7 days, approvals, handovers, alerts.
+
+    At most `per_kind` of each kind, the most urgent first, so the inbox stays quick for an office
+    with thousands of files.
+    """
     if not can(actor, Action.CASES_VIEW):
         return []
     cases = cases_visible_to(actor)
@@ -103,10 +110,14 @@ def tasks_for(*, actor: Any, today: datetime.date) -> list[Task]:
             url=reverse("returns:overview", kwargs={"case_id": visit.case_id}) + "#suivi",
             overdue=visit.planned_on < today,
         )
-        for visit in visits_due.select_related("case")
+        for visit in visits_due.select_related("case").order_by("planned_on", "id")[:per_kind]
     ]
     if can(actor, Action.CASES_APPROVE):
-        awaiting = PlanItem.objects.filter(case__in=cases, status=ItemStatus.PLANNED).select_related("case")
+        awaiting = (
+            PlanItem.objects.filter(case__in=cases, status=ItemStatus.PLANNED)
+            .select_related("case")
+            .order_by("created_at")[:per_kind]
+        )
         tasks.extend(
             Task(
                 due=None,
@@ -123,10 +134,10 @@ def tasks_for(*, actor: Any, today: datetime.date) -> list[Task]:
             url=reverse("cases:case_detail", kwargs={"case_id": handover.case_id}) + "#bureaux",
             overdue=handover.due_on < today,
         )
-        for handover in pending_handovers(actor=actor)
+        for handover in pending_handovers(actor=actor)[:per_kind]
     )
     if can(actor, Action.REFERRALS_DECIDE):
-        pending = referrals_visible_to(actor).filter(status="received").order_by("received_on")
+        pending = referrals_visible_to(actor).filter(status="received").order_by("received_on")[:per_kind]
         tasks.extend(
             Task(
                 due=referral.received_on,
@@ -135,7 +146,11 @@ def tasks_for(*, actor: Any, today: datetime.date) -> list[Task]:
             )
             for referral in pending
         )
-    alerts = FollowUpAlert.objects.filter(case__in=cases, resolved_at__isnull=True).select_related("case")
+    alerts = (
+        FollowUpAlert.objects.filter(case__in=cases, resolved_at__isnull=True)
+        .select_related("case")
+        .order_by("created_at")[:per_kind]
+    )
     tasks.extend(
         Task(
             due=alert.created_at.date(),

@@ -32,4 +32,7 @@ SESSION_COOKIE_NAME = "__Host-sid"
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Rate limits (API, registration link) must be shared by every worker: a cache table in the
+# database, created once with `manage.py createcachetable`.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "careplus_cache"}}
 LOGGING["root"]["level"] = "INFO"

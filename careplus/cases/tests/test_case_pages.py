@@ -16,6 +16,7 @@ from django.urls import reverse
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.cases import services
+from careplus.cases.models import CaseEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +115,21 @@ def test_detail_and_list_query_counts_do_not_grow_with_history(
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("cases:case_list")).status_code == 200
+
+
+def test_a_long_history_shows_the_recent_events_and_offers_the_whole_of_it(
+    coordinator: User, signed_in: SignedIn
+) -> None:
+    case = factories.make_case()
+    CaseEvent.objects.bulk_create(
+        [CaseEvent(case=case, kind="section_saved", params={"label": f"Étape {i}"}) for i in range(120)]
+    )
+    client = signed_in(coordinator)
+    url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
+    page = client.get(url).content.decode()
+    assert page.count("Étape ") == 50
+    assert "Étape 119" in page
+    assert "Étape 69" not in page
+    assert "71 événements plus anciens ne sont pas affichés" in page
+    everything = client.get(url, {"historique": "complet"}).content.decode()
+    assert everything.count("Étape ") == 120

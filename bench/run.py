@@ -1,0 +1,291 @@
+"""The performance bench: one command, one table, one JSON file (product.md, Performance).
+
+    .venv/bin/python -m bench.run [--cases 100000] [--repeat 20]
+
+Builds the synthetic database once (`generate_synthetic`; SQLite under var/bench/, or the
+database of DATABASE_URL) and reuses it afterwards. Every page is requested through the whole
+middleware stack with Django's test client (server time, no network). Each figure is printed
+with its ratio to a floor measured in the same run:
+
+- pages: the trivial health view (`/sante/`) through the same stack;
+- dashboard: hand-written SQL computing the same figures (bench/floors.py);
+- exports: a bare CSV file write of the same number of rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "case_list": {"p95_ms": 50, "floor_ratio": 3},
+    "case_detail": {"p95_ms": 50, "floor_ratio": 3},
+    "dashboard": {"p95_ms": 500, "floor_ratio": 2},
+    "dataset_export": {"rows_per_s": 20_000},
+    "verify_audit": {"events_per_s": 200_000},
+}
+
+
+def _setup(cases: int) -> None:
+    if not os.environ.get("DATABASE_URL"):
+        work = ROOT / "var" / "bench"
+        work.mkdir(parents=True, exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{work / f'synthetic-{cases}.sqlite3'}"
+        os.environ.setdefault("CAREPLUS_VAR_DIR", str(work / "var"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _timed(call: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _index in range(repeat):
+        started = time.perf_counter()
+        result = call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times, result
+
+
+def _stats(name: str, times: list[float], queries: int, peak: float, **extra: Any) -> dict[str, Any]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "benchmark": name,
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(p95, 2),
+        "queries": queries,
+        "peak_mb": round(peak, 2),
+        **extra,
+    }
+
+
+def _measure(name: str, call: Callable[[], Any], repeat: int, **extra: Any) -> dict[str, Any]:
+    from django.db import connection
+
+    call()  # warm caches (templates, translations, SQLite pages)
+    count = [0]
+
+    def counting(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counting):
+        call()
+    tracemalloc.start()
+    call()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    times, _result = _timed(call, repeat)
+    return _stats(name, times, count[0], peak / 1e6, **extra)
+
+
+def _client_for(email: str) -> Any:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from django.test import Client
+
+    from careplus.accounts.models import User
+
+    user = User.objects.get(email=email)
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def _long_history_case() -> Any:
+    """A returned case of the Kathmandu office given a long history (2,000 timeline events)."""
+    from careplus.cases.models import Case, CaseEvent
+
+    case = Case.objects.filter(office__code="SKTM", status="returned").order_by("reference").first()
+    if case is None:
+        raise SystemExit("No returned case in the synthetic data; generate more cases.")
+    missing = 2000 - CaseEvent.objects.filter(case=case).count()
+    if missing > 0:
+        CaseEvent.objects.bulk_create(
+            [CaseEvent(case=case, kind="section_saved", params={"label": "Visite"}) for _i in range(missing)]
+        )
+    return case
+
+
+def _stream_rows(response: Any) -> tuple[int, int]:
+    rows = size = 0
+    for chunk in response.streaming_content:
+        rows += chunk.count(b"\n")
+        size += len(chunk)
+    return rows, size
+
+
+def _file_floor(rows: int, width: int) -> float:
+    """Seconds to write the same number of CSV rows of the same width to a file."""
+    import csv
+
+    line = ["x" * max(1, width - 1)]
+    with tempfile.TemporaryFile("w", newline="") as handle:
+        writer = csv.writer(handle)
+        started = time.perf_counter()
+        for _index in range(rows):
+            writer.writerow(line)
+        handle.flush()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    _setup(args.cases)
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from careplus.audit.models import AuditEvent
+    from careplus.cases.models import Case
+    from careplus.programmes.models import Programme
+    from careplus.returns.models import Visit
+
+    call_command("migrate", verbosity=0)
+    existing = Case.objects.filter(reference__startswith="SYN-").count()
+    if existing < args.cases:
+        print(f"Generating {args.cases - existing} synthetic cases (once; reused afterwards)...", flush=True)
+        call_command("generate_synthetic", cases=args.cases - existing, verbosity=0)
+    programme = Programme.objects.get(name="Programme synthétique")
+    results = _pages(args.repeat) + _reports(programme) + [_verify()]
+    _judge(results)
+    summary = {
+        "engine": connection.vendor,
+        "cases": Case.objects.count(),
+        "visits": Visit.objects.count(),
+        "audit_events": AuditEvent.objects.count(),
+        "results": results,
+    }
+    _print(summary)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"bench-{connection.vendor}.json").write_text(json.dumps(summary, indent=2, default=str))
+
+
+def _get(client: Any, url: str) -> Any:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return response
+
+
+def _pages(repeat: int) -> list[dict[str, Any]]:
+    caseworker = _client_for("sktm@synthetique.test")
+    case = _long_history_case()
+    trivial = _measure("trivial_view", lambda: _get(caseworker, "/sante/"), repeat * 5)
+    results = [trivial]
+    for name, url in (
+        ("case_list", "/dossiers/?status=returned&page=40"),
+        ("case_detail", f"/dossiers/{case.pk}/"),
+        ("task_list", "/"),
+    ):
+        row = _measure(name, functools.partial(_get, caseworker, url), repeat)
+        row["floor"] = "trivial_view"
+        row["ratio_to_floor"] = round(row["p95_ms"] / trivial["p95_ms"], 2)
+        results.append(row)
+    return results
+
+
+def _reports(programme: Any) -> list[dict[str, Any]]:
+    from django.db import connection
+
+    from bench import floors
+    from careplus.reporting import periods
+
+    coordinator = _client_for("coordination@synthetique.test")
+    period = periods.resolve(programme, "all")
+    sql_floor = _measure("dashboard_sql_floor", lambda: floors.dashboard_sql(connection, programme, period), 5)
+    dashboard = _measure("dashboard", lambda: _get(coordinator, f"/tableau-de-bord/?programme={programme.pk}"), 5)
+    dashboard["floor"] = "dashboard_sql_floor"
+    dashboard["ratio_to_floor"] = round(dashboard["p95_ms"] / sql_floor["p95_ms"], 2)
+    xlsx = _measure(
+        "donor_xlsx", lambda: _get(coordinator, f"/tableau-de-bord/rapport.xlsx?programme={programme.pk}"), 3
+    )
+
+    def export() -> tuple[int, int]:
+        url = f"/tableau-de-bord/donnees-anonymisees.csv?programme={programme.pk}"
+        return _stream_rows(_get(coordinator, url))
+
+    times, (rows, size) = _timed(export, 3)
+    tracemalloc.start()
+    export()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    floor_seconds = _file_floor(rows, size // max(rows, 1))
+    row = _stats("dataset_export", times, 0, peak / 1e6, rows=rows, rows_per_s=round(rows / (min(times) / 1000)))
+    row["floor"] = "bare_file_write"
+    row["floor_rows_per_s"] = round(rows / floor_seconds)
+    row["ratio_to_floor"] = round(row["floor_rows_per_s"] / row["rows_per_s"], 2)
+    return [sql_floor, dashboard, xlsx, row]
+
+
+def _verify() -> dict[str, Any]:
+    from careplus.audit.services import verify_chain
+
+    started = time.perf_counter()
+    verdict = verify_chain()
+    seconds = time.perf_counter() - started
+    return {
+        "benchmark": "verify_audit",
+        "events": verdict.checked,
+        "ok": verdict.ok,
+        "seconds": round(seconds, 2),
+        "events_per_s": round(verdict.checked / seconds),
+    }
+
+
+def _judge(results: list[dict[str, Any]]) -> None:
+    for row in results:
+        target = TARGETS.get(row["benchmark"], {})
+        met = []
+        if "p95_ms" in target:
+            met.append(row["p95_ms"] < target["p95_ms"])
+        if "floor_ratio" in target:
+            met.append(row.get("ratio_to_floor", 0) <= target["floor_ratio"])
+        if "rows_per_s" in target:
+            met.append(row["rows_per_s"] >= target["rows_per_s"])
+        if "events_per_s" in target:
+            met.append(row["events_per_s"] >= target["events_per_s"])
+        row["target"] = target
+        row["meets_target"] = all(met) if met else None
+
+
+def _print(summary: dict[str, Any]) -> None:
+    print(
+        f"\n{summary['engine']}: {summary['cases']:,} cases, {summary['visits']:,} visits, "
+        f"{summary['audit_events']:,} audit events"
+    )
+    header = f"{'benchmark':<22}{'median ms':>10}{'p95 ms':>9}{'queries':>8}{'peak MB':>9}{'rate/s':>10}"
+    print(header + f"{'floor':>22}{'ratio':>7}  target")
+    for row in summary["results"]:
+        rate = row.get("rows_per_s") or row.get("events_per_s") or ""
+        met = {True: "met", False: "NOT met", None: ""}[row.get("meets_target")]
+        print(
+            f"{row['benchmark']:<22}{row.get('median_ms', ''):>10}{row.get('p95_ms', ''):>9}"
+            f"{row.get('queries', ''):>8}{row.get('peak_mb', ''):>9}{rate!s:>10}"
+            f"{row.get('floor', ''):>22}{row.get('ratio_to_floor', '')!s:>7}  {met}"
+        )
+
+
+if __name__ == "__main__":
+    main()
