@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install lint types unit browser messages chromium clean bench
+.PHONY: run test install lint types unit browser messages chromium clean bench drills loadtest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -63,3 +63,12 @@ clean:
 # Benchmarks (figures and ratios, never timed tests).
 bench: $(STAMP)
 	$(PY) -m bench.run --cases 100000
+
+# Reliability drills (figures printed; exit 1 on any loss) and the loopback load test.
+drills: $(STAMP)
+	$(PY) -m drills.conflicts --pairs 1000
+	$(PY) -m drills.kill9 --rounds 25
+
+loadtest: $(STAMP)
+	$(PY) -m bench.run --cases 100000 --repeat 3
+	loadtest/run.sh 20 10m

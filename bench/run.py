@@ -43,7 +43,7 @@ def _setup(cases: int) -> None:
         work.mkdir(parents=True, exist_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{work / f'synthetic-{cases}.sqlite3'}"
         os.environ.setdefault("CAREPLUS_VAR_DIR", str(work / "var"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -1,0 +1,8 @@
+"""Benchmarks and load tests: the development secrets of var/, but DEBUG off as in production."""
+
+from __future__ import annotations
+
+from config.settings.dev import *
+
+DEBUG = False
+LOGGING["loggers"] = {"django.request": {"level": "ERROR"}}  # expected 404/412 answers are not news
