@@ -31,7 +31,7 @@ def describe(kind: str, params: dict[str, Any]) -> str:
             _("Status changed from “%(old)s” to “%(new)s”.")
             % {"old": _status(params.get("from")), "new": _status(params.get("to"))}
         ),
-        "section_saved": lambda: _("%(section)s saved.") % {"section": params.get("label", "")},
+        "section_saved": lambda: _("%(section)s saved.") % {"section": _(params.get("label", ""))},
         "risk_approved": lambda: _("High risk approved by a coordinator."),
         "bid_approved": lambda: _("Best-interests determination approved."),
         "opportunity_added": lambda: _("Reintegration opportunity added."),

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from careplus.accounts.models import Office, User
 from careplus.audit.choices import AuditAction
@@ -46,7 +48,10 @@ def person_index(*, given_names: str, family_name: str, date_of_birth: datetime.
 
 
 def _event(case: Case, actor: User | None, kind: str, **params: Any) -> None:
-    CaseEvent.objects.create(case=case, actor=actor, kind=kind, params=params)
+    """Add a timeline event; translatable labels are stored in English and translated when shown."""
+    with translation.override("en"):
+        stored = {name: str(value) if isinstance(value, Promise) else value for name, value in params.items()}
+    CaseEvent.objects.create(case=case, actor=actor, kind=kind, params=stored)
 
 
 NAME_INDEX_PURPOSE = "name"
@@ -218,7 +223,7 @@ def section_save(
     model: type[models.Model],
     values: dict[str, Any],
     expected_version: int | None,
-    label: str,
+    label: str | Promise,
 ) -> models.Model:
     """Create or update a one-per-case record, refusing a stale edit with the fields that changed.
 
@@ -287,7 +292,7 @@ def case_plan_save(
     case.safe_contact = safe_contact
     case.save(update_fields=["planned_departure_on", "safe_contact"])  # the restriction is never touched here
     _bump(case)
-    _event(case, actor, "section_saved", label=str(_("Departure and safe contact")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Departure and safe contact"))
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=changed)
     return case
 

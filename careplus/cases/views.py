@@ -152,7 +152,7 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
                 model=spec.model,
                 values=form.values(),
                 expected_version=form.cleaned_data.get("version"),
-                label=str(spec.label),
+                label=spec.label,
             )
         except DomainError as error:
             form.add_error(None, str(error.message))

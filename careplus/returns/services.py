@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction
@@ -23,7 +24,7 @@ from careplus.core import instruments
 from careplus.core.errors import CeilingExceeded, RuleViolation, StaleObject
 from careplus.programmes.models import Programme
 from careplus.returns import sustainability
-from careplus.returns.choices import ItemStatus, VisitStatus
+from careplus.returns.choices import ArrivalKind, ItemStatus, VisitStatus
 from careplus.returns.dates import add_months
 from careplus.returns.models import (
     ArrivalItem,
@@ -70,7 +71,7 @@ def departure_save(*, actor: User, case: Case, values: dict[str, Any], expected_
     departure.updated_by = actor
     departure.save()
     _bump(case)
-    _event(case, actor, "section_saved", label=str(_("Departure")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Departure"))
     _audit(case, actor, sorted(f"departure.{name}" for name in values))
     return departure
 
@@ -79,7 +80,7 @@ def departure_save(*, actor: User, case: Case, values: dict[str, Any], expected_
 def travel_leg_add(*, actor: User, case: Case, **values: Any) -> TravelLeg:
     ensure_writable(case)
     leg = TravelLeg.objects.create(case=case, **values)
-    _event(case, actor, "section_saved", label=str(_("Travel leg")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Travel leg"))
     _audit(case, actor, ["travel_legs"])
     return leg
 
@@ -92,7 +93,7 @@ def arrival_item_add(
     item = ArrivalItem(case=case, kind=kind, planned_on=planned_on, nights=nights)
     item.details = details
     item.save()
-    _event(case, actor, "section_saved", label=str(item.get_kind_display()))
+    _event(case, actor, "section_saved", label=ArrivalKind(item.kind).label)
     _audit(case, actor, ["arrival_items"])
     return item
 
@@ -104,7 +105,7 @@ def arrival_item_deliver(*, actor: User, item: ArrivalItem, delivered_on: dateti
         raise RuleViolation(_("This assistance was already marked delivered."))
     item.delivered_on = delivered_on
     item.save(update_fields=["delivered_on"])
-    _event(item.case, actor, "section_saved", label=str(item.get_kind_display()))
+    _event(item.case, actor, "section_saved", label=ArrivalKind(item.kind).label)
     _audit(item.case, actor, ["arrival_items.delivered_on"])
     return item
 
@@ -155,7 +156,7 @@ def plan_item_add(*, actor: User, case: Case, description: str, **values: Any) -
     item.description = description
     item.full_clean(exclude=["description", "case", "evidence"])
     item.save()
-    _event(case, actor, "section_saved", label=str(_("Reintegration plan")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Reintegration plan"))
     _audit(case, actor, ["plan_items"])
     return item
 
@@ -185,7 +186,7 @@ def plan_item_approve(*, actor: User, item: PlanItem, expected_version: int) -> 
     item.status, item.approved_by, item.approved_at = ItemStatus.APPROVED, actor, timezone.now()
     item.version += 1
     item.save(update_fields=["status", "approved_by", "approved_at", "version"])
-    _event(case, actor, "section_saved", label=str(_("Reintegration plan")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Reintegration plan"))
     record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status"])
     return item
 
@@ -216,7 +217,7 @@ def plan_item_deliver(
     )
     item.version += 1
     item.save(update_fields=["status", "actual_cost", "delivered_on", "evidence", "version"])
-    _event(item.case, actor, "section_saved", label=str(_("Reintegration plan")))
+    _event(item.case, actor, "section_saved", label=gettext_lazy("Reintegration plan"))
     record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status", "actual_cost"])
     return item
 
@@ -242,7 +243,7 @@ def ceiling_exception_grant(*, actor: User, case: Case, new_ceiling: Decimal, re
     exception = CeilingException(case=case, new_ceiling=new_ceiling, granted_by=actor)
     exception.reason = reason
     exception.save()
-    _event(case, actor, "section_saved", label=str(_("Ceiling exception")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Ceiling exception"))
     _audit(case, actor, ["ceiling_exception"])
     return exception
 
@@ -286,7 +287,7 @@ def followup_plan_create(*, actor: User, case: Case) -> list[Visit]:
     arrival = Departure.objects.get(case=case).arrival_on
     assert arrival is not None  # guaranteed by the returned transition's guards
     visits = [Visit.objects.create(case=case, planned_on=add_months(arrival, months)) for months in FOLLOW_UP_MONTHS]
-    _event(case, actor, "section_saved", label=str(_("Follow-up plan")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up plan"))
     return visits
 
 
@@ -295,7 +296,7 @@ def visit_schedule(*, actor: User, case: Case, planned_on: datetime.date) -> Vis
     ensure_writable(case)
     _check_within_year(case, planned_on)
     visit = Visit.objects.create(case=case, planned_on=planned_on)
-    _event(case, actor, "section_saved", label=str(_("Follow-up plan")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up plan"))
     _audit(case, actor, ["visits"])
     return visit
 
@@ -331,7 +332,7 @@ def visit_record(
     visit.save()
     for item in sustainability.alerts(instrument.data, answers):
         FollowUpAlert.objects.create(case=case, visit=visit, item=item)
-    _event(case, actor, "section_saved", label=str(_("Follow-up visit")))
+    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up visit"))
     _audit(case, actor, ["visits.answers", "visits.notes"])
     return visit
 
@@ -349,7 +350,7 @@ def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_versio
     visit.status, visit.missed_reason = VisitStatus.MISSED, reason.strip()
     visit.version += 1
     visit.save(update_fields=["status", "missed_reason", "version"])
-    _event(visit.case, actor, "section_saved", label=str(_("Follow-up visit")))
+    _event(visit.case, actor, "section_saved", label=gettext_lazy("Follow-up visit"))
     _audit(visit.case, actor, ["visits.status"])
     return visit
 
