@@ -51,8 +51,8 @@ browser: $(STAMP) chromium
 
 # Refresh the French catalogue after changing translatable strings.
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l fr --no-location --ignore='.venv/*' --ignore='staticfiles/*'
-	$(PY) manage.py compilemessages --ignore='.venv/*'
+	$(PY) manage.py makemessages -l fr --no-location --ignore='.venv/*' --ignore='.venv-load/*' --ignore='var/*' --ignore='staticfiles/*'
+	$(PY) manage.py compilemessages --ignore='.venv/*' --ignore='.venv-load/*'
 
 test: $(STAMP) chromium lint types
 	$(BIN)/pytest

@@ -38,7 +38,7 @@ def test_every_translatable_string_is_in_the_catalogue(tmp_path: Path) -> None:
     shutil.copytree(
         ROOT,
         work,
-        ignore=shutil.ignore_patterns(".venv", ".git", "var", "test-artifacts", "staticfiles", "*.pyc"),
+        ignore=shutil.ignore_patterns(".venv", ".venv-load", ".git", "var", "test-artifacts", "staticfiles", "*.pyc"),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location", "-v0"],
