@@ -64,7 +64,10 @@ class Case(BaseModel):
         ordering = ["-opened_on", "reference"]
         indexes = [
             models.Index(fields=["office", "status", "-opened_on"], name="case_office_status_opened"),
-            models.Index(fields=["programme", "opened_on"], name="case_programme_opened"),
+            models.Index(
+                fields=["programme", "opened_on", "status", "closed_on", "country_of_return", "sex", "is_minor"],
+                name="case_figures_cover",
+            ),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -53,7 +53,7 @@ class _World:
     caseworkers: dict[Any, Any]
     organisations: list[Any]
     instrument: Any
-    answer_sets: list[tuple[dict[str, str], dict[str, Any]]]
+    answer_sets: list[tuple[dict[str, str], Any]]
 
 
 def _setup(rng: random.Random) -> _World:
@@ -111,7 +111,7 @@ def _setup(rng: random.Random) -> _World:
     answer_sets = []
     for _index in range(64):
         answers = {item["code"]: rng.choice(scales[item["scale"]])["code"] for item in items if rng.random() < 0.9}
-        answer_sets.append((answers, sustainability.score(instrument.data, answers).as_json()))
+        answer_sets.append((answers, sustainability.score(instrument.data, answers)))
     return _World(programme, offices, coordinator, caseworkers, organisations, instrument, answer_sets)
 
 
@@ -308,6 +308,7 @@ class _Batch:
     def _return(self, case: Any, number: int, opened: datetime.date) -> None:
         from careplus.cases.models import CaseEvent
         from careplus.returns.models import Departure, PlanItem, Visit
+        from careplus.returns.services import store_scores
 
         world, rng = self.world, self.rng
         arrival = min(opened + datetime.timedelta(days=rng.randint(30, 120)), self.today)
@@ -334,7 +335,8 @@ class _Batch:
                 answers, scores = rng.choice(world.answer_sets)
                 visit.status, visit.done_on, visit.mode, visit.conducted_by = "done", planned, "in_person", worker
                 visit.progress, visit.notes, visit.answers = "Activité en cours.", "", answers
-                visit.scores, visit.instrument, visit.version = scores, world.instrument, 2
+                store_scores(visit, scores)
+                visit.instrument, visit.version = world.instrument, 2
             self.put("visits", visit)
         for category, amount in (("iga", "900.00"), ("medical", "300.00"), ("housing", "450.00")):
             item = PlanItem(

@@ -72,6 +72,10 @@ class Referral(BaseModel):
 
     class Meta:
         ordering = ["-received_on", "-reference"]
+        indexes = [
+            models.Index(fields=["programme", "received_on", "organisation"], name="referral_figures_cover"),
+            models.Index(fields=["case", "forms_of_exploitation"], name="referral_case_forms"),
+        ]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         constraints = [

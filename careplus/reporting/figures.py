@@ -6,8 +6,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, FloatField, Q, Sum, TextField
-from django.db.models.fields.json import KT
+from django.db.models import Count, Q, Sum, TextField
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
@@ -181,17 +180,17 @@ def _exact(total: float | None, places: int = 4) -> Decimal:
 
 
 def _average_scores(visits: Any) -> dict[str, Any]:
-    """Average each score over the visits done, summed in the database (no row is loaded)."""
-    scored = visits.exclude(scores__isnull=True)
-    sums = {name: Sum(Cast(KT(f"scores__{name}"), FloatField())) for name in SCORE_DIMENSIONS}
-    counts = {f"{name}_n": Count("id", filter=Q(**{f"scores__{name}__isnull": False})) for name in SCORE_DIMENSIONS}
-    totals = scored.aggregate(visits=Count("id"), **sums, **counts)
+    """Average each score over the visits done, summed in the database from a covering index."""
+    fields = {name: f"score_{name}" for name in SCORE_DIMENSIONS}
+    sums = {name: Sum(column) for name, column in fields.items()}
+    counts = {f"{name}_n": Count(column) for name, column in fields.items()}
+    totals = visits.aggregate(visits=Count("id"), **sums, **counts)  # recorded visits all carry scores
     rows = []
     for name, label in zip(
         SCORE_DIMENSIONS, (_("Economic"), _("Social"), _("Psychosocial"), _("Composite")), strict=True
     ):
         count = totals[f"{name}_n"]
-        mean = (_exact(totals[name]) / count).quantize(TWO, ROUND_HALF_UP) if count else None
+        mean = (_exact(float(totals[name] or 0)) / count).quantize(TWO, ROUND_HALF_UP) if count else None
         rows.append((str(label), mean))
     return {"count": totals["visits"], "rows": rows}
 

@@ -130,11 +130,30 @@ class Visit(BaseModel):
     missed_reason = models.CharField(_("reason the visit was missed"), max_length=300, blank=True)
     answers = EncryptedJSONField(_("questionnaire answers"), key_field="case.data_key")
     scores = models.JSONField(_("sustainability scores"), null=True, blank=True)
+    # The same scores as numbers, so programme averages are computed from an index.
+    score_economic = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    score_social = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    score_psychosocial = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    score_composite = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["planned_on"]
-        indexes = [models.Index(fields=["status", "planned_on"], name="visit_status_planned")]
+        indexes = [
+            # Covers the figures and the task inbox (a case's visits by status and date, with scores).
+            models.Index(
+                fields=[
+                    "case",
+                    "status",
+                    "planned_on",
+                    "score_economic",
+                    "score_social",
+                    "score_psychosocial",
+                    "score_composite",
+                ],
+                name="visit_case_status_cover",
+            ),
+        ]
         verbose_name = _("follow-up visit")
         verbose_name_plural = _("follow-up visits")
 

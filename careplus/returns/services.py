@@ -301,6 +301,13 @@ def visit_schedule(*, actor: User, case: Case, planned_on: datetime.date) -> Vis
     return visit
 
 
+def store_scores(visit: Visit, scores: sustainability.Scores) -> None:
+    """Put a visit's scores on it: as recorded (JSON, with flags) and as numbers for the averages."""
+    visit.scores = scores.as_json()
+    visit.score_economic, visit.score_social = scores.economic, scores.social
+    visit.score_psychosocial, visit.score_composite = scores.psychosocial, scores.composite
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -326,7 +333,7 @@ def visit_record(
     answers = {code: value for code, value in answers.items() if code in known and value}
     visit.status, visit.done_on, visit.mode, visit.conducted_by = VisitStatus.DONE, done_on, mode, actor
     visit.progress, visit.notes, visit.answers = progress, notes, answers
-    visit.scores = sustainability.score(instrument.data, answers).as_json()
+    store_scores(visit, sustainability.score(instrument.data, answers))
     visit.instrument = instrument
     visit.version += 1
     visit.save()
