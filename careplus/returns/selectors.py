@@ -9,6 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
@@ -29,6 +30,7 @@ class Task:
     text: str
     url: str
     overdue: bool = False
+    kind: str = "visit"  # visit | approval | handover | referral | alert
 
 
 def _attach(items: list[Any], case: Case) -> list[Any]:
@@ -123,6 +125,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
                 due=None,
                 text=_("Plan item of %(reference)s awaiting approval") % {"reference": item.case.reference},
                 url=reverse("returns:overview", kwargs={"case_id": item.case_id}) + "#plan",
+                kind="approval",
             )
             for item in awaiting
         )
@@ -133,6 +136,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
             % {"reference": handover.case.reference, "office": handover.office.name},
             url=reverse("cases:case_detail", kwargs={"case_id": handover.case_id}) + "#bureaux",
             overdue=handover.due_on < today,
+            kind="handover",
         )
         for handover in pending_handovers(actor=actor)[:per_kind]
     )
@@ -143,6 +147,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
                 due=referral.received_on,
                 text=_("Referral %(reference)s to decide") % {"reference": referral.reference},
                 url=reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk}),
+                kind="referral",
             )
             for referral in pending
         )
@@ -158,10 +163,37 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
             % {"reference": alert.case.reference},
             url=reverse("returns:overview", kwargs={"case_id": alert.case_id}) + "#alertes",
             overdue=True,
+            kind="alert",
         )
         for alert in alerts
     )
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or today))
+
+
+INBOX_SECTIONS = (
+    ("alerts", gettext_lazy("Alerts to act on")),
+    ("overdue", gettext_lazy("Overdue")),
+    ("week", gettext_lazy("Due within a week")),
+    ("approval", gettext_lazy("Waiting for your approval")),
+    ("handover", gettext_lazy("Handovers to acknowledge")),
+    ("referral", gettext_lazy("Referrals to decide")),
+)
+
+
+def inbox(tasks: list[Task]) -> list[tuple[str, Any, list[Task]]]:
+    """Group the tasks into the inbox's sections (empty sections left out), most urgent first."""
+
+    def section(task: Task) -> str:
+        if task.kind == "alert":
+            return "alerts"
+        if task.overdue:
+            return "overdue"
+        return "week" if task.kind == "visit" else task.kind
+
+    grouped: dict[str, list[Task]] = {}
+    for task in tasks:
+        grouped.setdefault(section(task), []).append(task)
+    return [(key, label, grouped[key]) for key, label in INBOX_SECTIONS if key in grouped]
 
 
 def questionnaire() -> list[dict[str, Any]]:
