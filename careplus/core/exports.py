@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,4 +36,20 @@ def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[A
     """Stream a CSV download in constant memory."""
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+DOWNLOAD_COOKIE = "careplus_download"
+_TOKEN = re.compile(r"^[A-Za-z0-9]{8,32}$")
+
+
+def mark_download(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Tell the page that asked for a file that it has started (the page then stops its progress message).
+
+    The page sends a random `download_token`; the response sets it in a short-lived cookie the
+    page watches for. Anything but a plain token is ignored.
+    """
+    token = request.GET.get("download_token", "")
+    if _TOKEN.match(token):
+        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Strict", secure=request.is_secure())
     return response

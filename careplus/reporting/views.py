@@ -19,7 +19,7 @@ from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
-from careplus.core.exports import csv_rows
+from careplus.core.exports import csv_rows, mark_download
 from careplus.programmes.models import Programme
 from careplus.reporting import anonymise, exports, figures, periods
 from careplus.reporting.selectors import programmes_visible_to
@@ -84,24 +84,26 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 @require_GET
-def donor_xlsx(request: HttpRequest) -> HttpResponse:
+def donor_xlsx(request: HttpRequest) -> HttpResponseBase:
     programme, period, _exact = _context(request)
     blocks = figures.disclose(figures.compute(programme, period), k=_k())
     record_event(action=AuditAction.EXPORT, object_type="reporting.donor_xlsx", object_id=programme.pk)
     content = exports.donor_xlsx(programme, period, blocks, k=_k())
-    return _download(
+    response = _download(
         content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"rapport-{period.key}.xlsx"
     )
+    return mark_download(request, response)
 
 
 @require_GET
-def donor_pdf(request: HttpRequest) -> HttpResponse:
+def donor_pdf(request: HttpRequest) -> HttpResponseBase:
     programme, period, _exact = _context(request)
     blocks = figures.disclose(figures.compute(programme, period), k=_k())
     record_event(action=AuditAction.EXPORT, object_type="reporting.donor_pdf", object_id=programme.pk)
-    return _download(
+    response = _download(
         exports.donor_pdf(programme, period, blocks, k=_k()), "application/pdf", f"rapport-{period.key}.pdf"
     )
+    return mark_download(request, response)
 
 
 @require_GET
@@ -124,4 +126,4 @@ def dataset_csv(request: HttpRequest) -> HttpResponseBase:
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="careplus-dataset-anonymise.csv"'
     response["X-CAREPLUS-Suppressed-Rows"] = str(summary.suppressed)
-    return response
+    return mark_download(request, response)

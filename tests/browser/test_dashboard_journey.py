@@ -45,3 +45,8 @@ def test_dashboard_shows_the_published_2018_figures(
     page.get_by_role("button", name="Afficher").click()
     expect(page.locator("[data-kpi=professionals] .kpi__value")).to_have_text("41")
     expect(page.locator("[data-kpi=trainings] .kpi__value")).to_have_text("2")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Rapport au bailleur (XLSX)").click()
+        expect(page.get_by_role("status").filter(has_text="Préparation du fichier")).to_be_visible()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    expect(page.get_by_role("status").filter(has_text="Le fichier est prêt")).to_be_visible()

@@ -193,3 +193,15 @@ def test_bad_dashboard_parameters_fall_back_without_error(demo: Programme, signe
         response = client.get(reverse("reporting:dashboard") + query)
         assert response.status_code == 200
     assert client.get(reverse("reporting:dataset_csv") + "?k=abc").status_code == 200
+
+
+def test_a_download_token_comes_back_as_a_cookie_and_a_forged_one_does_not(
+    demo: Programme, signed_in: SignedIn
+) -> None:
+    client = signed_in(User.objects.get(email="coordination@demo.careplus.test"))
+    url = reverse("reporting:donor_xlsx")
+    response = client.get(url, {"programme": str(demo.pk), "download_token": "abc123XYZ789"})
+    assert response.status_code == 200
+    assert response.cookies["careplus_download"].value == "abc123XYZ789"
+    forged = client.get(url, {"programme": str(demo.pk), "download_token": "x; Path=/; HttpOnly"})
+    assert "careplus_download" not in forged.cookies
