@@ -93,20 +93,10 @@ def _measure(name: str, call: Callable[[], Any], repeat: int, **extra: Any) -> d
 
 
 def _client_for(email: str) -> Any:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from django.test import Client
-
     from careplus.accounts.models import User
+    from drills.common import verified_client
 
-    user = User.objects.get(email=email)
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client
+    return verified_client(User.objects.get(email=email))
 
 
 def _long_history_case() -> Any:
