@@ -1,10 +1,13 @@
-"""Django's error views, answering JSON in the API's error shape under /api/."""
+"""Django's error views: JSON in the API's error shape under /api/, and 503 when the database is down."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -35,7 +38,25 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return defaults.permission_denied(request, exception)
 
 
+RETRY_AFTER_SECONDS = 30
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """The database is unreachable: a plain 503 asking to retry, never a stack trace."""
+    response: HttpResponse
+    if _is_api(request):
+        message = _("The service is temporarily unavailable. Try again in a minute.")
+        response = JsonResponse(error_body("unavailable", message), status=503)
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request: HttpRequest, *args: Any) -> HttpResponse:
+    """Answer an unexpected error: 503 when the database is down (connections reopen by themselves)."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return _unavailable(request)
     if _is_api(request):
         return JsonResponse(
             error_body("server_error", _("An error occurred. The technical team has been told.")), status=500
