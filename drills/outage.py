@@ -13,12 +13,11 @@ app took to serve again after the database came back (target ≤ 30 s, without r
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -35,15 +34,17 @@ def _cluster(action: str) -> None:
     subprocess.run(command, check=True, capture_output=True)  # noqa: S603  # fixed command of the local cluster
 
 
-def _get(url: str, cookie: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310  # loopback URL built here
+def _get(path: str, cookie: str) -> tuple[int, str]:
+    """GET a page of the local server; (0, error) when the server cannot be reached."""
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, response.read().decode(errors="replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        response = connection.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    except (OSError, http.client.HTTPException) as error:
         return 0, str(error)
+    finally:
+        connection.close()
 
 
 def _signed_in_cookie() -> str:
@@ -78,13 +79,13 @@ def main() -> int:
     cookie = _signed_in_cookie()
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(  # noqa: S603  # the venv's gunicorn, fixed arguments
         [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}"],
         cwd=ROOT,
         env=env,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{PORT}/dossiers/"
+    base = "/dossiers/"
     try:
         for _attempt in range(50):
             if _get(base, cookie)[0] == 200:
@@ -110,7 +111,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait()
-    print(f"Database outage drill: PostgreSQL stopped {args.down:.0f} s under requests to {base}")
+    print(f"Database outage drill: PostgreSQL stopped {args.down:.0f} s under requests to {base} on port {PORT}")
     print(f"  before: {dict(before)}")
     print(f"  while down: {dict(down)} (stack traces shown: {traces})")
     print(

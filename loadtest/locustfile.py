@@ -11,11 +11,12 @@ import itertools
 import json
 import os
 import random
+from pathlib import Path
 from typing import Any
 
 from locust import HttpUser, between, task
 
-DATA = json.loads(open(os.environ["CAREPLUS_LOAD_DATA"], encoding="utf-8").read())  # noqa: SIM115
+DATA = json.loads(Path(os.environ["CAREPLUS_LOAD_DATA"]).read_text(encoding="utf-8"))
 _USERS = itertools.cycle(DATA["users"])
 
 

@@ -29,6 +29,7 @@ class ApiView(GenericAPIView[Any]):
     throttle_classes = [TokenRateThrottle, ListRateThrottle, ExportRateThrottle]
     metadata_class = None  # OPTIONS answers 405: the OpenAPI schema describes the API
     audit_type = "api"
+    audit_reads = True  # False where the service called already records the view
     id_kwarg = ""
     is_listing = False
     is_export = False
@@ -46,7 +47,8 @@ class ApiView(GenericAPIView[Any]):
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method in SAFE_METHODS and 200 <= response.status_code < 300 and request.user.is_authenticated:
+        read = request.method in SAFE_METHODS and 200 <= response.status_code < 300
+        if self.audit_reads and read and request.user.is_authenticated:
             record_event(
                 action=AuditAction.VIEW,
                 object_type=self.audit_type,

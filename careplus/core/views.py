@@ -11,7 +11,7 @@ from careplus.access.decorators import public
 from careplus.access.fetch import require
 from careplus.access.roles import Action
 from careplus.accounts import selectors
-from careplus.returns.selectors import TASKS_PER_KIND, inbox, tasks_for
+from careplus.returns.selectors import TASKS_PER_KIND, capped, inbox, tasks_for
 
 
 @require_GET
@@ -20,7 +20,13 @@ def home(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.HOME_VIEW)
     grants = selectors.active_grants_of(user=request.user)
     tasks = tasks_for(actor=request.user, today=timezone.localdate())
-    context = {"grants": grants, "tasks": tasks, "sections": inbox(tasks), "tasks_per_kind": TASKS_PER_KIND}
+    context = {
+        "grants": grants,
+        "tasks": tasks,
+        "sections": inbox(tasks),
+        "capped": capped(tasks),
+        "tasks_per_kind": TASKS_PER_KIND,
+    }
     return render(request, "core/home.html", context)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -178,6 +179,11 @@ INBOX_SECTIONS = (
     ("handover", gettext_lazy("Handovers to acknowledge")),
     ("referral", gettext_lazy("Referrals to decide")),
 )
+
+
+def capped(tasks: list[Task], per_kind: int = TASKS_PER_KIND) -> bool:
+    """Tell whether some kind of task reached the cap, so the inbox shows only part of it."""
+    return any(count >= per_kind for count in Counter(task.kind for task in tasks).values())
 
 
 def inbox(tasks: list[Task]) -> list[tuple[str, Any, list[Task]]]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from careplus.access.roles import Role
+from careplus.accounts.models import User
 from careplus.cases.models import RiskAssessment
 from careplus.returns.models import PlanItem, Visit
 from careplus.trainings.models import Participation, TrainingSession
@@ -270,9 +272,9 @@ def test_listing_is_rate_limited() -> None:
     assert client.get("/api/v1/me/").status_code == 200  # not a listing
 
 
-def test_schema_and_docs_are_served_locally_to_signed_in_users(signed_in: object) -> None:
+def test_schema_and_docs_are_served_locally_to_signed_in_users(signed_in: Callable[[User], Client]) -> None:
     user = factories.make_user(Role.CASEWORKER)
-    client = signed_in(user)  # type: ignore[operator]
+    client = signed_in(user)
     schema = client.get("/api/v1/schema/?format=json")
     assert schema.status_code == 200
     assert schema.json()["openapi"].startswith("3.")

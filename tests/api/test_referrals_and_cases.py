@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
 from careplus.access.roles import Role
 from careplus.audit.models import AuditEvent
@@ -282,10 +283,20 @@ def test_a_restricted_case_needs_a_reason_which_is_recorded() -> None:
     assert outsider.get(f"{CASES}{case.pk}/", HTTP_X_ACCESS_REASON="curiosité pure").status_code == 404
 
 
-def test_list_reads_take_a_constant_number_of_queries(django_assert_max_num_queries: object) -> None:
+def test_list_reads_take_a_constant_number_of_queries(django_assert_max_num_queries: DjangoAssertNumQueries) -> None:
     coordinator = factories.make_user(Role.COORDINATOR)
     for index in range(12):
         factories.make_case(family_name=f"Nom{index}")
     client = api_client(coordinator)
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
+    with django_assert_max_num_queries(12):
         assert len(client.get(CASES).json()["results"]) == 12
+
+
+def test_reading_a_case_file_writes_one_view_event() -> None:
+    case = factories.make_case()
+    coordinator = factories.make_user(Role.COORDINATOR)
+    client = api_client(coordinator)
+    before = AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count()
+    assert client.get(f"{CASES}{case.pk}/").status_code == 200
+    views = AuditEvent.objects.filter(action="view", object_id=str(case.pk), actor_id=str(coordinator.pk))
+    assert views.count() - before == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from careplus.cases.choices import CaseStatus, Sex
@@ -40,7 +41,12 @@ class CaseDetailOutput(CaseOutput):
     given_names = serializers.CharField()
     family_name = serializers.CharField()
     date_of_birth = serializers.DateField(allow_null=True)
-    transitions = TransitionOption(many=True, help_text="Where the case may go next, with what is still missing.")
+    transitions = serializers.SerializerMethodField(help_text="Where the case may go next, with what is still missing.")
+
+    @extend_schema_field(TransitionOption(many=True))
+    def get_transitions(self, case: Any) -> list[dict[str, Any]]:
+        transitions: list[dict[str, Any]] = self.context.get("transitions", [])
+        return transitions
 
 
 class CaseFilter(serializers.Serializer[Any]):

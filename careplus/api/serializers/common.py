@@ -1,4 +1,4 @@
-"""Shared serializer pieces: the error shape, form-backed validation, query filters."""
+"""Shared serializer pieces: counts, form-backed validation, query filters."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from rest_framework import serializers
 from django import forms
 
 
-class ErrorSerializer(serializers.Serializer[Any]):
-    """Every error: a stable code, a translated message, and details (field errors under `fields`)."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    extra = serializers.DictField(child=serializers.JSONField())
+class CountOutput(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
 
 
 def form_errors(form: forms.Form) -> dict[str, list[str]]:

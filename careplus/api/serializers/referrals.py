@@ -109,7 +109,3 @@ class ReferralFilter(serializers.Serializer[Any]):
     programme = serializers.UUIDField(required=False)
     received_after = serializers.DateField(required=False)
     received_before = serializers.DateField(required=False)
-
-
-class CountOutput(serializers.Serializer[Any]):
-    count = serializers.IntegerField()

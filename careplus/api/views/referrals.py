@@ -18,8 +18,8 @@ from careplus.access.roles import Action
 from careplus.api.base import ApiView
 from careplus.api.concurrency import tagged
 from careplus.api.pagination import NewestFirst
-from careplus.api.serializers.common import cleaned, read_filters
-from careplus.api.serializers.referrals import CountOutput, ReferralCreateInput, ReferralFilter, ReferralOutput
+from careplus.api.serializers.common import CountOutput, cleaned, read_filters
+from careplus.api.serializers.referrals import ReferralCreateInput, ReferralFilter, ReferralOutput
 from careplus.core.errors import RuleViolation
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel

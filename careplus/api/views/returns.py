@@ -22,9 +22,16 @@ from careplus.api.serializers.returns import (
     VisitRecordInput,
 )
 from careplus.api.views.cases import IF_MATCH, REASON_HEADER, open_case
+from careplus.cases.models import Case
 from careplus.returns import selectors, services
 from careplus.returns.forms import PlanDeliverForm, PlanItemForm, VisitForm
 from careplus.returns.models import PlanItem, Visit
+
+
+def _plan_item(request: Request, case_id: str, item_id: str, action: Action) -> tuple[Case, PlanItem]:
+    """Return a case open to the user for `action` and one of its plan items (404 otherwise)."""
+    case = open_case(request, case_id, action)
+    return case, selectors.child_of(PlanItem, case, item_id)
 
 
 class PlanItemList(ApiView):
@@ -60,8 +67,7 @@ class PlanItemDetail(ApiView):
 
     @extend_schema(operation_id="plan_items_retrieve", parameters=[REASON_HEADER], responses=PlanItemOutput)
     def get(self, request: Request, case_id: str, item_id: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_VIEW)
-        item = selectors.child_of(PlanItem, case, item_id)
+        _case, item = _plan_item(request, case_id, item_id, Action.CASES_VIEW)
         return tagged(Response(PlanItemOutput(item).data), item)
 
 
@@ -74,8 +80,7 @@ class PlanItemApprove(ApiView):
     )
     def post(self, request: Request, case_id: str, item_id: str) -> Response:
         """Approve a planned item (coordinators); over the ceiling without an exception answers 409."""
-        case = open_case(request, case_id, Action.CASES_APPROVE)
-        item = selectors.child_of(PlanItem, case, item_id)
+        _case, item = _plan_item(request, case_id, item_id, Action.CASES_APPROVE)
         version = expected_version(request, item.version)
         item = services.plan_item_approve(actor=self.actor, item=item, expected_version=version)
         return tagged(Response(PlanItemOutput(item).data), item)
@@ -93,8 +98,7 @@ class PlanItemDeliver(ApiView):
     )
     def post(self, request: Request, case_id: str, item_id: str) -> Response:
         """Mark an approved item delivered with its actual cost."""
-        case = open_case(request, case_id, Action.CASES_EDIT)
-        item = selectors.child_of(PlanItem, case, item_id)
+        case, item = _plan_item(request, case_id, item_id, Action.CASES_EDIT)
         payload = PlanDeliverInput(data=request.data)
         payload.is_valid(raise_exception=True)
         values = cleaned(PlanDeliverForm(payload.validated_data, case=case))
@@ -111,8 +115,7 @@ class PlanItemCancel(ApiView):
         operation_id="plan_items_cancel", parameters=[IF_MATCH, REASON_HEADER], request=None, responses=PlanItemOutput
     )
     def post(self, request: Request, case_id: str, item_id: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_EDIT)
-        item = selectors.child_of(PlanItem, case, item_id)
+        _case, item = _plan_item(request, case_id, item_id, Action.CASES_EDIT)
         version = expected_version(request, item.version)
         item = services.plan_item_cancel(actor=self.actor, item=item, expected_version=version)
         return tagged(Response(PlanItemOutput(item).data), item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from careplus.returns.selectors import Task, inbox
+from careplus.returns.selectors import Task, capped, inbox
 
 DAY = datetime.date(2026, 11, 23)
 
@@ -24,3 +24,10 @@ def test_tasks_are_grouped_in_the_inbox_order_and_empty_groups_are_left_out() ->
     assert by_key["overdue"] == ["visit late", "late handover"]
     assert by_key["week"] == ["visit soon"]
     assert inbox([]) == []
+
+
+def test_the_inbox_says_it_is_capped_only_when_one_kind_reached_the_cap() -> None:
+    visits = [Task(due=DAY, text=f"v{i}", url="/") for i in range(3)]
+    mixed = [Task(due=DAY, text="v", url="/"), Task(due=None, text="a", url="/", kind="approval")]
+    assert capped(visits, per_kind=3)
+    assert not capped(mixed, per_kind=2)
