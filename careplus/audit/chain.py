@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,22 +56,43 @@ class Verdict:
     reason: str = ""
 
 
-def verify_rows(rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int, str] | None) -> Verdict:
-    """Check sequence, links and MACs of rows in COLUMNS order, sorted by seq."""
+class Sealer:
+    """HMAC-SHA256 with the key's inner and outer pads hashed once (RFC 2104), for verifying many events."""
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def hexdigest(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+def verify_messages(
+    rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int, str] | None
+) -> Verdict:
+    """Check sequence, links and MACs of (seq, prev_hash, hash, message) rows sorted by seq.
+
+    `message` is the event's first 13 COLUMNS joined by SEP, as `seal` joins them.
+    """
     expected_seq = 1
-    prev = GENESIS
-    digest = hmac.digest
-    for row in rows:
-        seq = int(str(row[0]))
-        if seq != expected_seq:
-            missing = expected_seq if seq > expected_seq else seq
+    prev: object = GENESIS
+    mac = Sealer(key).hexdigest
+    for seq, prev_hash, digest, message in rows:
+        if seq != expected_seq and int(str(seq)) != expected_seq:
+            found = int(str(seq))
+            missing = expected_seq if found > expected_seq else found
             return Verdict(False, expected_seq - 1, missing, "sequence gap or reorder")
-        if row[12] != prev:
-            return Verdict(False, expected_seq - 1, seq, "link to the previous event broken")
-        message = SEP.join([str(v) for v in row[:13]]).encode()
-        if digest(key, message, "sha256").hex() != row[13]:
-            return Verdict(False, expected_seq - 1, seq, "event content does not match its seal")
-        prev = str(row[13])
+        if prev_hash != prev:
+            return Verdict(False, expected_seq - 1, expected_seq, "link to the previous event broken")
+        if mac(str(message).encode()) != digest:
+            return Verdict(False, expected_seq - 1, expected_seq, "event content does not match its seal")
+        prev = digest
         expected_seq += 1
     checked = expected_seq - 1
     if head is not None and (head[0] != checked or (checked and head[1] != prev)):

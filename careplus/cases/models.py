@@ -63,7 +63,10 @@ class Case(BaseModel):
     class Meta:
         ordering = ["-opened_on", "reference"]
         indexes = [
-            models.Index(fields=["office", "status", "-opened_on"], name="case_office_status_opened"),
+            # Covers the office's list (filter, order, restriction, id for the consent check).
+            models.Index(
+                fields=["office", "status", "-opened_on", "reference", "restricted", "id"], name="case_office_list_cover"
+            ),
             models.Index(
                 fields=["programme", "opened_on", "status", "closed_on", "country_of_return", "sex", "is_minor"],
                 name="case_figures_cover",
@@ -224,6 +227,8 @@ class Consent(BaseModel):
                 fields=["case", "scope"], condition=models.Q(withdrawn_on__isnull=True), name="consent_one_active"
             )
         ]
+        # The scope check (is this consent standing?) answered from the index alone.
+        indexes = [models.Index(fields=["case", "scope", "withdrawn_on"], name="consent_standing_cover")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.scope}"

@@ -24,12 +24,18 @@ class _Echo:
         return value
 
 
-def csv_rows(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """Yield CSV lines with every cell made safe."""
+def csv_rows(header: Iterable[str], rows: Iterable[Iterable[Any]], *, batch: int = 500) -> Iterator[str]:
+    """Yield CSV text with every cell made safe, `batch` lines at a time (few, bounded chunks)."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
+    lines: list[str] = []
     for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
+        lines.append(writer.writerow([safe_cell(cell) for cell in row]))
+        if len(lines) >= batch:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
 
 
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:

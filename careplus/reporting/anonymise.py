@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import CharField, Count
+from django.db.models.functions import Cast, Substr
+
 from careplus.cases.models import Case
 from careplus.programmes.models import Programme
-from careplus.referrals.models import Referral
 
 AGE_BANDS = [
     (0, 8, "0--8"),
@@ -64,90 +66,94 @@ def _band(age: int | None, bands: list[tuple[int, int, str]]) -> str:
     return next(label for low, high, label in bands if low <= age <= high)
 
 
-def _source_rows(programme: Programme) -> Iterator[dict[str, Any]]:
-    forms = dict(
-        Referral.objects.filter(programme=programme, case__isnull=False).values_list("case_id", "forms_of_exploitation")
-    )
-    cases = Case.objects.filter(programme=programme).values_list(
-        "id", "opened_on", "sex", "birth_year", "is_minor", "nationality"
-    )
-    for case_id, opened_on, sex, birth_year, is_minor, nationality in cases.iterator(chunk_size=2000):
-        kinds = set(forms.get(case_id) or [])
-        labour = bool(kinds & {"forced_labour", "domestic_servitude", "begging", "criminality", "dignity"})
-        sexual = "sexual" in kinds
-        yield {
-            "yearOfRegistration": str(opened_on.year),
-            "Datasource": "Case Management",
-            "gender": GENDER.get(sex, "Unknown"),
-            "age": (opened_on.year - birth_year) if birth_year else None,
-            "majorityStatus": "Minor" if is_minor else "Adult",
-            "citizenship": nationality or "00",
-            "CountryOfExploitation": "FR",
-            "isForcedLabour": int(labour),
-            "isSexualExploit": int(sexual),
-            "isOtherExploit": int(
-                bool(
-                    kinds
-                    - {
-                        "forced_labour",
-                        "domestic_servitude",
-                        "begging",
-                        "criminality",
-                        "dignity",
-                        "sexual",
-                        "forced_marriage",
-                        "organ_removal",
-                        "slavery",
-                    }
-                )
-            ),
-            "isSexAndLabour": int(labour and sexual),
-            "isForcedMarriage": int("forced_marriage" in kinds),
-            "isOrganRemoval": int("organ_removal" in kinds),
-            "isSlaveryAndPractices": int("slavery" in kinds),
-            "typeOfExploitConcatenated": ";".join(sorted(kinds)),
-        }
+LABOUR = frozenset({"forced_labour", "domestic_servitude", "begging", "criminality", "dignity"})
+NAMED = LABOUR | {"sexual", "forced_marriage", "organ_removal", "slavery"}
+
+# One case as read from the database: year opened, sex, birth year, minor, nationality.
+Person = tuple[int | str, str, int | None, bool, str]
 
 
-def generalise(row: dict[str, Any], level: int) -> dict[str, Any]:
-    """Return the published row at a generalisation level (0 finest, 2 coarsest)."""
-    out = {column: row.get(column, "") for column in COLUMNS}
+def quasi_identifiers(person: Person, level: int) -> tuple[str, str, str, str]:
+    """Return the published quasi-identifiers (QUASI_IDENTIFIERS order) at a level (0 finest, 2 coarsest)."""
+    year, sex, birth_year, is_minor, nationality = int(person[0]), *person[1:]
+    age = (year - birth_year) if birth_year else None
     if level == 0:
-        out["ageBroad"] = _band(row["age"], AGE_BANDS)
+        published_year, band = str(year), _band(age, AGE_BANDS)
     elif level == 1:
-        out["ageBroad"] = _band(row["age"], COARSE_BANDS)
+        published_year, band = str(year), _band(age, COARSE_BANDS)
     else:
-        out["ageBroad"] = row["majorityStatus"]
-        out["yearOfRegistration"] = ""
-    return out
+        published_year, band = "", ("Minor" if is_minor else "Adult")
+    return published_year, GENDER.get(sex, "Unknown"), band, nationality or "00"
 
 
-def _key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[column] for column in QUASI_IDENTIFIERS)
+def exploitation_columns(forms: list[str] | None) -> list[Any]:
+    """Return the isForcedLabour … typeOfExploitConcatenated cells for a referral's forms."""
+    kinds = set(forms or [])
+    labour = bool(kinds & LABOUR)
+    sexual = "sexual" in kinds
+    return [
+        int(labour),
+        int(sexual),
+        int(bool(kinds - NAMED)),
+        int(labour and sexual),
+        int("forced_marriage" in kinds),
+        int("organ_removal" in kinds),
+        int("slavery" in kinds),
+        ";".join(sorted(kinds)),
+    ]
 
 
-def plan(programme: Programme, k: int) -> tuple[int, Counter[tuple[Any, ...]]]:
-    """Choose the first level where every group reaches k (else the coarsest); return it with its group sizes."""
-    by_level: list[Counter[tuple[Any, ...]]] = [Counter() for _level in range(LEVELS)]
-    for row in _source_rows(programme):  # one pass counts the groups of every level
+def _people(programme: Programme, *extra: str) -> Any:
+    # The year as text cut from the ISO date: plain SQL on both engines (no per-row function call).
+    year = Substr(Cast("opened_on", output_field=CharField()), 1, 4)
+    cases = Case.objects.filter(programme=programme).annotate(year=year).order_by()
+    return cases.values_list("year", "sex", "birth_year", "is_minor", "nationality", *extra)
+
+
+def plan(programme: Programme, k: int) -> tuple[int, Counter[tuple[str, ...]]]:
+    """Choose the first level where every group reaches k (else the coarsest); return it with its group sizes.
+
+    The database counts the cases per distinct person profile; the groups of each level are
+    folded from those counts, so memory depends on the number of profiles, never on the cases.
+    """
+    by_level: list[Counter[tuple[str, ...]]] = [Counter() for _level in range(LEVELS)]
+    for *person, count in _people(programme).annotate(n=Count("id")).iterator():
         for level in range(LEVELS):
-            by_level[level][_key(generalise(row, level))] += 1
+            by_level[level][quasi_identifiers(tuple(person), level)] += count
     for level, groups in enumerate(by_level):
         if all(count >= k for count in groups.values()):
             return level, groups
     return LEVELS - 1, by_level[-1]
 
 
-def export_rows(programme: Programme, k: int) -> tuple[Dataset, Iterator[list[Any]]]:
-    """Return the dataset summary and an iterator over its published rows (streamed)."""
+def export_rows(programme: Programme, k: int, *, chunk_size: int = 5000) -> tuple[Dataset, Iterator[list[Any]]]:
+    """Return the dataset summary and an iterator over its published rows (streamed, constant memory)."""
     level, groups = plan(programme, k)
     published = sum(count for count in groups.values() if count >= k)
     suppressed = sum(count for count in groups.values() if count < k)
 
     def rows() -> Iterator[list[Any]]:
-        for source in _source_rows(programme):
-            row = generalise(source, level)
-            if groups[_key(row)] >= k:
-                yield [row[column] for column in COLUMNS]
+        # Both caches are bounded by the distinct profiles and form combinations, not by the cases.
+        profiles: dict[tuple[Any, ...], list[str] | None] = {}
+        exploitation: dict[str, list[Any]] = {}
+        source = _people(programme, "referral__forms_of_exploitation")
+        for *person, forms in source.iterator(chunk_size=chunk_size):
+            key = tuple(person)
+            if key not in profiles:
+                year, gender, band, citizenship = quasi_identifiers(key, level)
+                head = (
+                    [year, "Case Management", gender, band, "Minor" if key[3] else "Adult", citizenship, "FR"]
+                    if groups[(year, gender, band, citizenship)] >= k
+                    else None
+                )
+                profiles[key] = head
+            head = profiles[key]
+            if head is None:
+                continue
+            text = ";".join(forms or [])
+            tail = exploitation.get(text)
+            if tail is None:
+                tail = exploitation[text] = exploitation_columns(forms)
+            yield head + tail
 
     return Dataset(k=k, level=level, rows=published, suppressed=suppressed), rows()

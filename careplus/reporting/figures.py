@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
+import json
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum, TextField
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from careplus.accounts.choices import OrganisationType
+from careplus.accounts.models import Organisation
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.cases.models import Case
 from careplus.programmes.models import Programme
 from careplus.referrals.choices import ExploitationForm
 from careplus.referrals.models import Referral
 from careplus.reporting import sdc
+from careplus.reporting.models import SCORE_SCALE, CaseFigure, DeliveryMonth, VisitMonth
 from careplus.reporting.periods import Period
 from careplus.returns.choices import ItemStatus, PlanCategory, VisitStatus
 from careplus.returns.models import PlanItem, Visit
@@ -43,8 +48,10 @@ class Block:
         return max(values) if values else 0
 
 
-def _labelled(counter: dict[str, int], labels: dict[str, Any]) -> list[tuple[str, int]]:
-    return [(str(labels.get(code, code) or "—"), count) for code, count in sorted(counter.items(), key=lambda i: -i[1])]
+def _labelled(counter: dict[Any, int], labels: dict[str, Any]) -> list[tuple[str, int]]:
+    """Label the counts, largest first (ties in label order), leaving out codes counted zero."""
+    rows = [(str(labels.get(code, code) or "—"), count) for code, count in counter.items() if count]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
 def _cases(programme: Programme, period: Period) -> Any:
@@ -55,25 +62,29 @@ def _cases(programme: Programme, period: Period) -> Any:
     )
 
 
-def compute(programme: Programme, period: Period) -> list[Block]:
-    """Compute every block of the dashboard for a programme and a period (exact figures)."""
+def compute(programme: Programme, period: Period, *, from_rollups: bool | None = None) -> list[Block]:
+    """Compute every block of the dashboard for a programme and a period (exact figures).
+
+    A period of whole months is read from the rollups (reporting.models), any other from the
+    source rows; both give the same figures (tested).
+    """
     referrals = Referral.objects.filter(programme=programme, received_on__range=(period.start, period.end))
-    by_org = dict(referrals.values_list("organisation__type").annotate(n=Count("id")).order_by())
-    cases = _cases(programme, period)
-    status = dict(cases.values_list("status").annotate(n=Count("id")).order_by())
-    country = dict(cases.values_list("country_of_return").annotate(n=Count("id")).order_by())
-    sex = dict(cases.values_list("sex").annotate(n=Count("id")).order_by())
-    minors = cases.filter(is_minor=True).count()
-    total_cases = cases.count()
-    forms = _forms_of_exploitation(Referral.objects.filter(case__in=cases))
-    delivered = PlanItem.objects.filter(
-        case__in=cases, status=ItemStatus.DELIVERED, delivered_on__range=(period.start, period.end)
-    )
-    amounts = delivered.values_list("category").annotate(total=Sum(Coalesce("actual_cost", "planned_amount")))
-    spent = {category: _exact(float(total), 2) for category, total in amounts.order_by()}
-    visits = Visit.objects.filter(case__in=cases, planned_on__range=(period.start, period.end))
-    visit_status = dict(visits.values_list("status").annotate(n=Count("id")).order_by())
-    scores = _average_scores(visits.filter(status=VisitStatus.DONE))
+    by_organisation = referrals.values_list("organisation_id").annotate(n=Count("*")).order_by()
+    by_org: Counter[str | None] = Counter()
+    types = dict(Organisation.objects.values_list("id", "type"))
+    for organisation_id, count in by_organisation:
+        by_org[types.get(organisation_id)] += count
+    if from_rollups is None:
+        from_rollups = covers_whole_months(period)
+    if from_rollups:
+        counts, history = _case_figures_from_rollups(programme, period), _history_from_rollups(programme, period)
+    else:
+        cases = _cases(programme, period)
+        counts, history = _case_figures(cases), _history(cases, period)
+    status, country, sex, forms = counts["status"], counts["country"], counts["sex"], counts["forms"]
+    minors = counts["age"]["minor"]
+    total_cases = sum(status.values())
+    spent, visit_status, scores = history
     trainings = training_indicators.compute(programme, start=period.start, end=period.end)
     return [
         Block(
@@ -108,7 +119,7 @@ def compute(programme: Programme, period: Period) -> list[Block]:
             _("Beneficiaries by form of exploitation"),
             total_cases,
             None,
-            _labelled(dict(forms), dict(ExploitationForm.choices)),
+            _labelled(forms, dict(ExploitationForm.choices)),
         ),
         Block(
             "spent",
@@ -155,13 +166,100 @@ def compute(programme: Programme, period: Period) -> list[Block]:
     ]
 
 
-def _forms_of_exploitation(referrals: Any) -> dict[str, int]:
-    """Count referrals per form of exploitation in one pass (a referral may name several)."""
-    text = referrals.annotate(forms_text=Cast("forms_of_exploitation", TextField()))
-    counts = text.aggregate(
-        **{code: Count("id", filter=Q(forms_text__contains=f'"{code}"')) for code in ExploitationForm.values}
+CaseCounts = dict[str, Counter[str]]
+
+
+def _case_figures(cases: Any) -> CaseCounts:
+    """Count the cases by status, country, sex, age and form of exploitation, from the source rows."""
+    counts: CaseCounts = {dimension: Counter() for dimension in ("status", "country", "sex", "age", "forms")}
+    # One pass over the cases gives every breakdown of the beneficiaries.
+    profiles = cases.values_list("status", "country_of_return", "sex", "is_minor").annotate(n=Count("*"))
+    for case_status, case_country, case_sex, is_minor, count in profiles.order_by():
+        counts["status"][case_status] += count
+        counts["country"][case_country or ""] += count
+        counts["sex"][case_sex or ""] += count
+        counts["age"]["minor" if is_minor else "adult"] += count
+    referrals = Referral.objects.filter(case__in=cases)
+    for forms, count in referrals.values_list("forms_of_exploitation").annotate(n=Count("*")).order_by():
+        for code in set(forms or []):  # a referral may name several forms
+            counts["forms"][code] += count
+    return counts
+
+
+def _case_figures_from_rollups(programme: Programme, period: Period) -> CaseCounts:
+    """The same counts read from the case rollup (whole months only)."""
+    counts: CaseCounts = {dimension: Counter() for dimension in ("status", "country", "sex", "age", "forms")}
+    rows = CaseFigure.objects.filter(**_rollup_scope(programme, period)).values_list("dimension", "value")
+    for dimension, value, count in rows.annotate(Sum("cases")).order_by():
+        if dimension == "forms":
+            for code in set(json.loads(value or "[]")):
+                counts["forms"][code] += count
+        else:
+            counts[dimension][value] += count
+    return counts
+
+
+def _rollup_scope(programme: Programme, period: Period) -> dict[str, Any]:
+    """The dashboard's case scope on the rollups: opened by the end, not closed before the start."""
+    return {
+        "programme": programme,
+        "opened_month__lte": period.end,
+        "closed_month__gte": period.start,
+        "withdrawn": False,
+    }
+
+
+History = tuple[dict[str, Decimal], dict[str, int], dict[str, Any]]
+
+
+def covers_whole_months(period: Period) -> bool:
+    """Whether the period starts on a first and ends on a last day of month (the rollups answer it)."""
+    return period.start.day == 1 and (period.end + datetime.timedelta(days=1)).day == 1
+
+
+def _history(cases: Any, period: Period) -> History:
+    """Spending, visits and scores computed from the source rows (any period)."""
+    delivered = PlanItem.objects.filter(
+        case__in=cases, status=ItemStatus.DELIVERED, delivered_on__range=(period.start, period.end)
     )
-    return {code: count for code, count in counts.items() if count}
+    amounts = delivered.values_list("category").annotate(total=Sum(Coalesce("actual_cost", "planned_amount")))
+    spent = {category: _exact(float(total), 2) for category, total in amounts.order_by()}
+    visits = Visit.objects.filter(case__in=cases, planned_on__range=(period.start, period.end))
+    fields = {name: f"score_{name}" for name in SCORE_DIMENSIONS}
+    rows = visits.values_list("status").annotate(
+        visits=Count("id"),
+        **{name: Sum(column) for name, column in fields.items()},
+        **{f"{name}_n": Count(column) for name, column in fields.items()},
+    )
+    visit_status, done = _by_status(rows.order_by(), lambda total: _exact(float(total or 0)))
+    return spent, visit_status, _average_scores(done)
+
+
+def _history_from_rollups(programme: Programme, period: Period) -> History:
+    """The same figures read from the monthly rollups (whole months only)."""
+    scope = {**_rollup_scope(programme, period), "month__range": (period.start, period.end)}
+    amounts = DeliveryMonth.objects.filter(**scope).values_list("category").annotate(Sum("items"), Sum("cents"))
+    spent = {category: Decimal(cents) / 100 for category, items, cents in amounts.order_by() if items}
+    sums = {name: Sum(name) for name in SCORE_DIMENSIONS}
+    counts = {f"{name}_n": Sum(f"{name}_n") for name in SCORE_DIMENSIONS}
+    rows = VisitMonth.objects.filter(**scope).values_list("status").annotate(visits=Sum("visits"), **sums, **counts)
+    visit_status, done = _by_status(rows.order_by(), lambda total: Decimal(total or 0) / SCORE_SCALE)
+    return spent, visit_status, _average_scores(done)
+
+
+def _by_status(rows: Any, exact: Any) -> tuple[dict[str, int], dict[str, Any]]:
+    """Split grouped visit rows into counts per status and the totals of the visits done."""
+    visit_status: dict[str, int] = {}
+    done: dict[str, Any] = {"visits": 0}
+    for status, visits, *totals in rows:
+        if visits:
+            visit_status[status] = int(visits)
+        if status == VisitStatus.DONE:
+            sums, counts = totals[: len(SCORE_DIMENSIONS)], totals[len(SCORE_DIMENSIONS) :]
+            done = {"visits": int(visits or 0)}
+            for name, total, count in zip(SCORE_DIMENSIONS, sums, counts, strict=True):
+                done[name], done[f"{name}_n"] = exact(total), int(count or 0)
+    return visit_status, done
 
 
 def _trainings_by_city(programme: Programme, period: Period) -> dict[str, int]:
@@ -179,18 +277,14 @@ def _exact(total: float | None, places: int = 4) -> Decimal:
     return Decimal(str(round(total or 0.0, places)))
 
 
-def _average_scores(visits: Any) -> dict[str, Any]:
-    """Average each score over the visits done, summed in the database from a covering index."""
-    fields = {name: f"score_{name}" for name in SCORE_DIMENSIONS}
-    sums = {name: Sum(column) for name, column in fields.items()}
-    counts = {f"{name}_n": Count(column) for name, column in fields.items()}
-    totals = visits.aggregate(visits=Count("id"), **sums, **counts)  # recorded visits all carry scores
+def _average_scores(totals: dict[str, Any]) -> dict[str, Any]:
+    """Average each score over the visits done, from the exact sums and counts of their scores."""
     rows = []
     for name, label in zip(
         SCORE_DIMENSIONS, (_("Economic"), _("Social"), _("Psychosocial"), _("Composite")), strict=True
     ):
-        count = totals[f"{name}_n"]
-        mean = (_exact(float(totals[name] or 0)) / count).quantize(TWO, ROUND_HALF_UP) if count else None
+        count = totals.get(f"{name}_n", 0)
+        mean = (totals[name] / count).quantize(TWO, ROUND_HALF_UP) if count else None
         rows.append((str(label), mean))
     return {"count": totals["visits"], "rows": rows}
 

@@ -99,12 +99,16 @@ def database_config(url: str | None) -> dict[str, Any]:
     config: dict[str, Any] = dict(dj_database_url.parse(url or _sqlite_default(), conn_max_age=0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL for concurrent readers, FULL so a committed record survives a crash,
-        # IMMEDIATE so writers queue instead of failing on lock upgrade.
+        # IMMEDIATE so writers queue instead of failing on lock upgrade. The connection is kept
+        # between requests (a file open costs nothing to keep) so its page cache stays warm, and
+        # pages are read through a memory map.
+        config["CONN_MAX_AGE"] = 600
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 5,
             "init_command": (
                 "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA busy_timeout=5000;PRAGMA foreign_keys=ON;"
+                "PRAGMA mmap_size=268435456;PRAGMA cache_size=-32000;"
             ),
         }
     else:

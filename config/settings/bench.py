@@ -6,3 +6,7 @@ from config.settings.dev import *
 
 DEBUG = False
 LOGGING["loggers"] = {"django.request": {"level": "ERROR"}}  # expected 404/412 answers are not news
+
+# The bench adds one page: the layout with nothing in it, the floor of the page timings.
+ROOT_URLCONF = "bench.urls"
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from careplus.audit import chain
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event, verify_chain
@@ -113,4 +114,16 @@ def test_the_application_cannot_update_or_delete_events() -> None:
 def test_control_characters_cannot_forge_the_serialisation() -> None:
     event = record_event(action=AuditAction.LOGIN_FAILED, actor=None, actor_label="a\x1fb\nc")
     assert event.actor_label == "abc"
+    assert verify_chain().ok
+
+
+@pytest.mark.parametrize("key", [b"", b"short key", b"k" * 64, b"a much longer key " * 8])
+def test_the_verifier_seals_exactly_as_the_writer(key: bytes) -> None:
+    message = chain.SEP.join(["1", "1700000000", "é", "x" * 300]).encode()
+    assert chain.Sealer(key).hexdigest(message) == chain.seal(["1", "1700000000", "é", "x" * 300], key)
+
+
+def test_events_with_accented_text_verify_from_the_database() -> None:
+    record_event(action=AuditAction.LOGIN_FAILED, actor=None, actor_label="zoé.ñandú@exemple.test")
+    record_event(action=AuditAction.VIEW, actor=None, object_type="cases.case", object_id="dossier-été")
     assert verify_chain().ok

@@ -154,6 +154,32 @@ def test_dataset_is_k_anonymous_on_its_quasi_identifiers(k: int) -> None:
     assert all(count >= k for count in groups.values())
 
 
+def test_dataset_rows_carry_each_case_in_two_queries_whatever_the_number_of_cases(
+    django_assert_max_num_queries: Callable[..., Any],
+) -> None:
+    call_command("generate_synthetic", cases=120, seed=3, verbosity=0)
+    programme = Programme.objects.get(name="Programme synthétique")
+    cases = Case.objects.filter(programme=programme).select_related("referral")
+    with django_assert_max_num_queries(2):
+        summary, rows = anonymise.export_rows(programme, 2)
+        published = list(rows)
+    assert summary.rows == len(published)
+    assert summary.rows + summary.suppressed == cases.count()
+    expected: Counter[tuple[Any, ...]] = Counter()
+    for case in cases:
+        key = anonymise.quasi_identifiers(
+            (case.opened_on.year, case.sex, case.birth_year, case.is_minor, case.nationality), summary.level
+        )
+        forms = case.referral.forms_of_exploitation if hasattr(case, "referral") else []
+        expected[(*key, *anonymise.exploitation_columns(forms))] += 1
+    positions = [anonymise.COLUMNS.index(c) for c in anonymise.QUASI_IDENTIFIERS]
+    flags = list(range(anonymise.COLUMNS.index("isForcedLabour"), len(anonymise.COLUMNS)))
+    got = Counter(tuple(row[i] for i in positions + flags) for row in published)
+    assert got, summary
+    assert all(expected[key] == count for key, count in got.items())
+    assert sum(got.values()) == summary.rows
+
+
 def test_dataset_download_has_no_personal_data(demo: Programme, signed_in: SignedIn) -> None:
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
     response = signed_in(coordinator).get(reverse("reporting:dataset_csv") + "?k=2")

@@ -1,0 +1,31 @@
+"""Recompute the monthly rollups of the dashboard from their source rows, or check them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+
+from careplus.reporting import rollups
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the monthly rollups (visits, delivered assistance) from their source rows; "
+        "with --check, only compare and exit 1 if any differs."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--check", action="store_true", help="compare without changing anything")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["check"]:
+            with transaction.atomic():
+                rollups.rebuild(connection)
+        differences = rollups.differences(connection)
+        report = ", ".join(f"{table}: {count} key(s) differ" for table, count in differences.items())
+        if any(differences.values()):
+            raise CommandError(f"Monthly rollups out of step with their source rows ({report}).")
+        verb = "checked" if options["check"] else "rebuilt"
+        self.stdout.write(f"Monthly rollups {verb}: in step with their source rows.")
