@@ -73,9 +73,7 @@ class Sealer:
         return outer.hexdigest()
 
 
-def verify_messages(
-    rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int, str] | None
-) -> Verdict:
+def verify_messages(rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int, str] | None) -> Verdict:
     """Check sequence, links and MACs of (seq, prev_hash, hash, message) rows sorted by seq.
 
     `message` is the event's first 13 COLUMNS joined by SEP, as `seal` joins them.

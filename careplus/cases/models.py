@@ -65,7 +65,8 @@ class Case(BaseModel):
         indexes = [
             # Covers the office's list (filter, order, restriction, id for the consent check).
             models.Index(
-                fields=["office", "status", "-opened_on", "reference", "restricted", "id"], name="case_office_list_cover"
+                fields=["office", "status", "-opened_on", "reference", "restricted", "id"],
+                name="case_office_list_cover",
             ),
             models.Index(
                 fields=["programme", "opened_on", "status", "closed_on", "country_of_return", "sex", "is_minor"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -154,11 +155,27 @@ def section_record(case: Case, model: type[Any]) -> Any:
     return record
 
 
+def _reverse_name(model: type[Any]) -> str:
+    """The name a case reaches its one-to-one section record by (e.g. risk_assessment)."""
+    field = model._meta.get_field("case")
+    if not isinstance(field, models.OneToOneField):
+        raise TypeError(f"{model.__name__}.case is not one-to-one")
+    return field.related_query_name()
+
+
 def case_sections(case: Case) -> dict[str, Any]:
-    """Return each section's record by slug (one query per section, whatever the history)."""
+    """Return each section's record by slug (one query for all of them, whatever the history)."""
     from careplus.cases.sections import SECTIONS
 
-    return {slug: section_record(case, spec.model) for slug, spec in SECTIONS.items()}
+    names = {slug: _reverse_name(spec.model) for slug, spec in SECTIONS.items()}
+    loaded = Case.objects.filter(pk=case.pk).select_related(*names.values()).get()
+    records = {}
+    for slug, name in names.items():
+        record = _one(loaded, name)
+        if record is not None:
+            record.case = case
+        records[slug] = record
+    return records
 
 
 def consents(case: Case) -> list[Consent]:

@@ -154,6 +154,8 @@ CAREPLUS_BASE_URL = env_str("CAREPLUS_BASE_URL") or "http://127.0.0.1:8000"
 
 # Disclosure control: smallest count shown in a breakdown; k of the anonymised dataset (CTDC uses 11).
 CAREPLUS_SDC_K = int(env_str("CAREPLUS_SDC_K") or 5)
+# Closed case files are anonymised this many days after closure (manage.py anonymise_expired).
+CAREPLUS_RETENTION_DAYS = int(env_str("CAREPLUS_RETENTION_DAYS") or 5 * 365)
 CAREPLUS_DATASET_K = int(env_str("CAREPLUS_DATASET_K") or 11)
 
 # Programme facts used before the programme models exist.
