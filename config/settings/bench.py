@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from config.settings.dev import *
+from config.settings.env import BASE_DIR
 
 DEBUG = False
 LOGGING["loggers"] = {"django.request": {"level": "ERROR"}}  # expected 404/412 answers are not news
