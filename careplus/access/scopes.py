@@ -45,6 +45,15 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
     return cases.filter(Q(restricted=False) | Exists(named))
 
 
+def case_in_scope(actor: Any, case_field: str = "case_id") -> Exists:
+    """A filter keeping the rows whose case the actor may open, checked row by row.
+
+    For the short, ordered lists of the inbox: the database walks the rows in order and stops at
+    the first ones in scope, instead of first listing every case of the actor's offices.
+    """
+    return Exists(cases_visible_to(actor).filter(pk=OuterRef(case_field)))
+
+
 def partner_organisations(actor: Any) -> set[Any]:
     """Return the ids of the organisations the actor refers for."""
     return {g.organisation_id for g in grants_of(actor) if g.role == Role.PARTNER and g.organisation_id}

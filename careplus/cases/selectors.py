@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from careplus.access.scopes import cases_visible_to
+from careplus.access.scopes import case_in_scope, cases_visible_to
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.cases.choices import ConsentScope
@@ -127,10 +127,9 @@ def timeline(case: Case, *, everything: bool = False) -> Timeline:
 
 def pending_handovers(*, actor: Any) -> QuerySet[Handover]:
     """Return the handovers to the actor's offices not yet acknowledged (their tasks)."""
-    cases = cases_visible_to(actor)
+    office_in_scope = Exists(cases_visible_to(actor).filter(office_id=OuterRef("office_id")))
     return (
-        Handover.objects.filter(case__in=cases, acknowledged_at__isnull=True)
-        .filter(Q(office_id__in=cases.values("office_id")))
+        Handover.objects.filter(case_in_scope(actor), office_in_scope, acknowledged_at__isnull=True)
         .select_related("case", "office")
         .order_by("due_on")
     )

@@ -85,7 +85,7 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
     minors = counts["age"]["minor"]
     total_cases = sum(status.values())
     spent, visit_status, scores = history
-    trainings = training_indicators.compute(programme, start=period.start, end=period.end)
+    trainings = training_indicators.summary(programme, start=period.start, end=period.end)
     return [
         Block(
             "referrals",
@@ -153,7 +153,7 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
             _("Trainings held, by city"),
             trainings.sessions_held,
             programme.target_trainings,
-            _labelled(_trainings_by_city(programme, period), {}),
+            _labelled(trainings.by_city, {}),
         ),
         Block(
             "professionals",
@@ -260,13 +260,6 @@ def _by_status(rows: Any, exact: Any) -> tuple[dict[str, int], dict[str, Any]]:
             for name, total, count in zip(SCORE_DIMENSIONS, sums, counts, strict=True):
                 done[name], done[f"{name}_n"] = exact(total), int(count or 0)
     return visit_status, done
-
-
-def _trainings_by_city(programme: Programme, period: Period) -> dict[str, int]:
-    from careplus.trainings.models import TrainingSession
-
-    held = TrainingSession.objects.filter(programme=programme, status="held", held_on__range=(period.start, period.end))
-    return dict(held.values_list("city").annotate(n=Count("id")).order_by())
 
 
 SCORE_DIMENSIONS = ("economic", "social", "psychosocial", "composite")

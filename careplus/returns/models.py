@@ -153,6 +153,8 @@ class Visit(BaseModel):
                 ],
                 name="visit_case_status_cover",
             ),
+            # The inbox: planned visits in date order, walked until enough of them are in scope.
+            models.Index(fields=["status", "planned_on", "id"], name="visit_due_order"),
         ]
         verbose_name = _("follow-up visit")
         verbose_name_plural = _("follow-up visits")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.access.scopes import cases_visible_to, referrals_visible_to
+from careplus.access.scopes import case_in_scope, referrals_visible_to
 from careplus.cases.models import Case
 from careplus.cases.selectors import case_child, pending_handovers
 from careplus.core import instruments
@@ -103,9 +103,9 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
     """
     if not can(actor, Action.CASES_VIEW):
         return []
-    cases = cases_visible_to(actor)
+    in_scope = case_in_scope(actor)
     horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
-    visits_due = Visit.objects.filter(case__in=cases, status=VisitStatus.PLANNED, planned_on__lte=horizon)
+    visits_due = Visit.objects.filter(in_scope, status=VisitStatus.PLANNED, planned_on__lte=horizon)
     tasks = [
         Task(
             due=visit.planned_on,
@@ -117,7 +117,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
     ]
     if can(actor, Action.CASES_APPROVE):
         awaiting = (
-            PlanItem.objects.filter(case__in=cases, status=ItemStatus.PLANNED)
+            PlanItem.objects.filter(in_scope, status=ItemStatus.PLANNED)
             .select_related("case")
             .order_by("created_at")[:per_kind]
         )
@@ -153,7 +153,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
             for referral in pending
         )
     alerts = (
-        FollowUpAlert.objects.filter(case__in=cases, resolved_at__isnull=True)
+        FollowUpAlert.objects.filter(in_scope, resolved_at__isnull=True)
         .select_related("case")
         .order_by("created_at")[:per_kind]
     )

@@ -56,6 +56,31 @@ def satisfaction(participations: QuerySet[Participation]) -> Decimal | None:
     return None if average is None else Decimal(str(average)).quantize(TWO, rounding=ROUND_HALF_UP)
 
 
+@dataclass(frozen=True)
+class TrainingSummary:
+    sessions_held: int
+    professionals_trained: int
+    by_organisation_type: dict[str, int]
+    by_city: dict[str, int]
+
+
+def summary(
+    programme: Programme, *, start: datetime.date | None = None, end: datetime.date | None = None
+) -> TrainingSummary:
+    """The counts the programme dashboard shows (two queries): sessions by city, people by type."""
+    sessions = _sessions(programme, start, end)
+    by_city = dict(sessions.values_list("city").annotate(n=Count("*")).order_by())
+    present = Participation.objects.filter(session__in=sessions, present=True)
+    trained = Professional.objects.filter(participations__in=present)
+    by_type = dict(trained.values_list("organisation_type").annotate(n=Count("id", distinct=True)).order_by())
+    return TrainingSummary(
+        sessions_held=sum(by_city.values()),
+        professionals_trained=sum(by_type.values()),
+        by_organisation_type=by_type,
+        by_city=by_city,
+    )
+
+
 def compute(
     programme: Programme, *, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> TrainingIndicators:
