@@ -1,8 +1,10 @@
-"""Load mix on loopback: 70 % reads, 20 % edits, 10 % searches, by caseworkers of four offices.
+"""Load mix on loopback: 70 % reads, 20 % edits, 10 % searches, by caseworkers of four offices
+and a coordinator (one user in five).
 
-Reads: the case list and case pages in the user's scope; edits: a plan item added through the
-API; searches: a case number. Every few requests a user asks for a case of another office: it
-must answer 404, and no page may contain that case's id (an authorisation leak).
+Caseworkers read the case list and case pages in their scope, add a plan item through the API
+and search a case number; every few requests they ask for a case of another office: it must
+answer 404, and no page may contain that case's id (an authorisation leak). The coordinator
+reads every office's files, the referrals, the dashboard, and searches.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ _USERS = itertools.cycle(DATA["users"])
 
 
 class Caseworker(HttpUser):
+    weight = 4
     wait_time = between(0.2, 1.0)
 
     def on_start(self) -> None:
@@ -77,3 +80,34 @@ class Caseworker(HttpUser):
                 r.success()
             else:
                 r.failure(f"out-of-scope case answered {r.status_code}")
+
+
+class Coordinator(HttpUser):
+    weight = 1  # against 4 caseworkers
+    wait_time = between(0.5, 2.0)
+
+    def on_start(self) -> None:
+        self.me = DATA["coordinator"]
+        self.client.cookies.update(self.me["cookie"])
+
+    @task(30)
+    def case_list(self) -> None:
+        self.client.get(f"/dossiers/?page={random.randint(1, 200)}", name="/dossiers/?page (coordinator)")
+
+    @task(30)
+    def case_detail(self) -> None:
+        case = random.choice(self.me["cases"])
+        self.client.get(f"/dossiers/{case}/", name="/dossiers/[id]/ (coordinator)")
+
+    @task(15)
+    def referrals(self) -> None:
+        self.client.get("/orientations/", name="/orientations/")
+
+    @task(15)
+    def dashboard(self) -> None:
+        period = random.choice(["all", "2024-S1", "2025-S2", "2026-03"])
+        self.client.get(f"/tableau-de-bord/?programme={self.me['programme']}&period={period}", name="/tableau-de-bord/")
+
+    @task(10)
+    def search(self) -> None:
+        self.client.get(f"/recherche/?q={random.choice(self.me['references'])}", name="/recherche/ (coordinator)")

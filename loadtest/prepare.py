@@ -2,9 +2,9 @@
 
     .venv/bin/python -m loadtest.prepare OUT.json
 
-Writes, for each synthetic office's caseworker and for the coordinator, a session cookie that
-passed both factors, a personal API token, a sample of case ids in their scope and one case id
-outside it (to check that no response leaks it).
+Writes, for each synthetic office's caseworker, a session cookie that passed both factors, a
+personal API token, a sample of case ids in their scope and one case id outside it (to check
+that no response leaks it); and for the coordinator, a session, the programme and case ids.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def main(out: Path, cases: int) -> None:
     from careplus.accounts import services as account_services
     from careplus.accounts.models import User
     from careplus.cases.models import Case
+    from careplus.programmes.models import Programme
     from drills.common import verified_client
 
     users: list[dict[str, Any]] = []
@@ -48,8 +49,18 @@ def main(out: Path, cases: int) -> None:
                 "outside": str(outside),
             }
         )
-    out.write_text(json.dumps({"users": users}, indent=2))
-    print(f"Prepared {len(users)} users in {out}")
+    coordinator = User.objects.get(email="coordination@synthetique.test")
+    client = verified_client(coordinator)
+    programme = Programme.objects.get(name="Programme synthétique")
+    everyone = {
+        "email": coordinator.email,
+        "cookie": {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value},
+        "programme": str(programme.pk),
+        "cases": [str(pk) for pk in Case.objects.order_by("?").values_list("pk", flat=True)[:300]],
+        "references": list(Case.objects.order_by("?").values_list("reference", flat=True)[:100]),
+    }
+    out.write_text(json.dumps({"users": users, "coordinator": everyone}, indent=2))
+    print(f"Prepared {len(users)} caseworkers and a coordinator in {out}")
 
 
 if __name__ == "__main__":

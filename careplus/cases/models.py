@@ -68,6 +68,9 @@ class Case(BaseModel):
                 fields=["office", "status", "-opened_on", "reference", "restricted", "id"],
                 name="case_office_list_cover",
             ),
+            # Everyone's list (coordinators), whole or by status, in its order.
+            models.Index(fields=["-opened_on", "reference", "restricted"], name="case_list_order"),
+            models.Index(fields=["status", "-opened_on", "reference", "restricted"], name="case_status_list_order"),
             models.Index(
                 fields=["programme", "opened_on", "status", "closed_on", "country_of_return", "sex", "is_minor"],
                 name="case_figures_cover",

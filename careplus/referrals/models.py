@@ -75,6 +75,10 @@ class Referral(BaseModel):
         indexes = [
             models.Index(fields=["programme", "received_on", "organisation"], name="referral_figures_cover"),
             models.Index(fields=["case", "forms_of_exploitation"], name="referral_case_forms"),
+            # The referral list in its order: everyone's, by status, an organisation's.
+            models.Index(fields=["-received_on", "-reference"], name="referral_list_order"),
+            models.Index(fields=["status", "-received_on", "-reference"], name="referral_status_order"),
+            models.Index(fields=["organisation", "-received_on", "-reference"], name="referral_partner_order"),
         ]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
