@@ -68,6 +68,7 @@ bench: $(STAMP)
 drills: $(STAMP)
 	$(PY) -m drills.conflicts --pairs 1000
 	$(PY) -m drills.kill9 --rounds 25
+	$(PY) -m drills.backup --cases 2000
 
 loadtest: $(STAMP)
 	$(PY) -m bench.run --cases 100000 --repeat 3

@@ -1,4 +1,4 @@
-"""Recompute the monthly rollups of the dashboard from their source rows, or check them."""
+"""Recompute the rollups of the dashboard from their source rows, or check them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from careplus.reporting import rollups
 
 class Command(BaseCommand):
     help = (
-        "Recompute the monthly rollups (visits, delivered assistance) from their source rows; "
+        "Recompute the dashboard's rollups (cases, visits, delivered assistance) from their source rows; "
         "with --check, only compare and exit 1 if any differs."
     )
 
@@ -26,6 +26,6 @@ class Command(BaseCommand):
         differences = rollups.differences(connection)
         report = ", ".join(f"{table}: {count} key(s) differ" for table, count in differences.items())
         if any(differences.values()):
-            raise CommandError(f"Monthly rollups out of step with their source rows ({report}).")
+            raise CommandError(f"Rollups out of step with their source rows ({report}).")
         verb = "checked" if options["check"] else "rebuilt"
-        self.stdout.write(f"Monthly rollups {verb}: in step with their source rows.")
+        self.stdout.write(f"Rollups {verb}: in step with their source rows.")
