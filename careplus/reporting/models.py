@@ -41,7 +41,7 @@ class CaseFigure(_CaseScope):
     """Cases counted by one attribute (dimension: status, country, sex, age, forms of exploitation)."""
 
     dimension = models.CharField(max_length=10)
-    value = models.CharField(max_length=200)
+    value = models.TextField()  # a form-of-exploitation list can be long; never cut
     cases = models.IntegerField(default=0)
 
     class Meta:

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('closed_month', models.DateField()),
                 ('withdrawn', models.BooleanField()),
                 ('dimension', models.CharField(max_length=10)),
-                ('value', models.CharField(max_length=200)),
+                ('value', models.TextField()),
                 ('cases', models.IntegerField(default=0)),
                 ('programme', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.programme')),
             ],
