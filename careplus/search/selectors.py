@@ -18,6 +18,7 @@ from careplus.referrals.models import Referral
 
 REFERENCE = re.compile(r"^\s*(CARE|ORI)-\d{4}-\d{3,4}\s*$", re.IGNORECASE)
 LIMIT = 50
+NAME_MATCHES = 1000
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,22 @@ def search(*, actor: Any, query: str) -> Results:
     if not (can(actor, Action.CASES_VIEW) or can(actor, Action.REFERRALS_READ_PERSON)):
         return Results([], [], by_name=True)  # partners search their references only
     indexes = name_search_indexes(query)
-    found_cases = list(cases.filter(name_index__in=indexes)[:LIMIT])
+    # Each list's own order: cases newest opened first (then by number), referrals newest first.
+    found_cases = _by_name(cases, indexes, key=lambda case: (-case.opened_on.toordinal(), case.reference))
     found_referrals = (
-        list(referrals.filter(name_index__in=indexes)[:LIMIT]) if can(actor, Action.REFERRALS_READ_PERSON) else []
+        _by_name(referrals, indexes, key=lambda referral: (referral.received_on, referral.reference), reverse=True)
+        if can(actor, Action.REFERRALS_READ_PERSON)
+        else []
     )
     return Results(found_cases, found_referrals, by_name=True)
+
+
+def _by_name(queryset: Any, indexes: set[str], *, key: Any, reverse: bool = False) -> list[Any]:
+    """The rows whose name matches, in the list's order, at most LIMIT.
+
+    The matches are taken through the name index and ordered here: asking the database for the
+    first rows in the list's order lets it walk the whole list when it expects many namesakes.
+    A name is shared by few people; past NAME_MATCHES of them, the rest are not listed.
+    """
+    matches = list(queryset.filter(name_index__in=indexes).order_by()[:NAME_MATCHES])
+    return sorted(matches, key=key, reverse=reverse)[:LIMIT]

@@ -73,3 +73,18 @@ def test_coordinator_inbox_lists_referrals_to_decide(signed_in: Callable[[User],
     referral = factories.make_referral()
     home = signed_in(factories.make_user(Role.COORDINATOR)).get("/").content.decode()
     assert f"Orientation {referral.reference} à décider" in home
+
+
+def test_namesakes_are_listed_newest_first_and_at_most_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime
+
+    from careplus.cases.models import Case
+    from careplus.search import selectors
+
+    monkeypatch.setattr(selectors, "LIMIT", 3)
+    coordinator = factories.make_user(Role.COORDINATOR)
+    cases = [factories.make_case(family_name="Tamang", given_names="Maya") for _index in range(4)]
+    for days, case in zip((30, 10, 20, 40), cases, strict=True):
+        Case.objects.filter(pk=case.pk).update(opened_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=days))
+    found = search(actor=coordinator, query="maya tamang").cases
+    assert [case.pk for case in found] == [cases[3].pk, cases[0].pk, cases[2].pk]
