@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -120,16 +121,12 @@ def _checksums(port: int, database: str = "careplus", *, audit_upto: int = 0) ->
         where = f" WHERE seq <= {int(audit_upto)}" if audit_upto and table == "audit_auditevent" else ""
         (count, digest), *_rest = _sql(
             port,
-            f"SELECT COUNT(*), md5(COALESCE(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) "  # noqa: S608
+            f"SELECT COUNT(*), md5(COALESCE(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) "  # noqa: S608 - names from pg_tables, quoted
             f'FROM "{table}" t{where}',
             database,
         )
         sums[table] = (int(count), digest)
     return sums
-
-
-def _compare(expected: dict[str, tuple[int, str]], found: dict[str, tuple[int, str]]) -> list[str]:
-    return [table for table in expected if found.get(table) != expected[table]]
 
 
 def _cases(port: int, database: str = "careplus") -> int:
@@ -148,7 +145,122 @@ def _prepare() -> tuple[Path, Path]:
     return WORK / "source", archive
 
 
-def main() -> int:  # noqa: PLR0912, PLR0915 - one drill, read top to bottom
+Sums = dict[str, tuple[int, str]]
+
+
+@dataclass
+class Drill:
+    archive: Path
+    figures: dict[str, Any] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def compare(self, what: str, expected: Sums, found: Sums) -> int:
+        """Count the tables matching; name the others as a failure."""
+        mismatched = [table for table in expected if found.get(table) != expected[table]]
+        if mismatched:
+            self.failures.append(f"tables differing {what}: {', '.join(mismatched)}")
+        return len(expected) - len(mismatched)
+
+
+def _seconds(call: Any) -> float:
+    started = time.monotonic()
+    call()
+    return round(time.monotonic() - started, 1)
+
+
+def _source(drill: Drill, source: Path, cases: int, more: int) -> tuple[Sums, str, int, Sums, Path]:
+    """Build the source, take and check the base backup, write around T; return what T and the dump hold."""
+    _as_postgres(_bin("initdb"), "-D", str(source), "-U", "postgres", "-A", "trust", "--encoding", "UTF8")
+    archive_command = f"'test ! -f {drill.archive}/%f && cp %p {drill.archive}/%f'"
+    _start_cluster(
+        source, SOURCE_PORT, {"wal_level": "replica", "archive_mode": "on", "archive_command": archive_command}
+    )
+    _sql(SOURCE_PORT, "CREATE DATABASE careplus", "postgres")
+    _manage(_url(SOURCE_PORT), "migrate", "--noinput", "-v0")
+    _manage(_url(SOURCE_PORT), "generate_synthetic", "--cases", str(cases), "-v0")
+    _as_postgres(
+        _bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(SOURCE_PORT), "-U", "postgres", "-D", str(WORK / "base"),
+        "-X", "stream", "-c", "fast",
+    )  # fmt: skip
+    _as_postgres(_bin("pg_verifybackup"), str(WORK / "base"))
+    drill.figures["pg_verifybackup"] = "ok"
+    _manage(_url(SOURCE_PORT), "generate_synthetic", "--cases", str(more), "--seed", "1", "-v0")
+    at_t = _checksums(SOURCE_PORT)
+    target = _sql(SOURCE_PORT, "SELECT clock_timestamp()")[0][0]
+    cases_at_t = _cases(SOURCE_PORT)
+    time.sleep(2)
+    _manage(_url(SOURCE_PORT), "generate_synthetic", "--cases", str(more), "--seed", "2", "-v0")
+    segment = _sql(SOURCE_PORT, "SELECT pg_walfile_name(pg_switch_wal())")[0][0]
+    deadline = time.monotonic() + 60
+    while not (drill.archive / segment).exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    dump = WORK / "careplus.cpbak"
+    _manage(_url(SOURCE_PORT), "backup", str(dump))
+    final = _checksums(SOURCE_PORT)  # the backup's own audit event is in the dump
+    return at_t, target, cases_at_t, final, dump
+
+
+def _point_in_time(drill: Drill, restored: Path, target: str, at_t: Sums, cases_at_t: int) -> None:
+    """Replay the base backup from the archive up to T in a fresh cluster, then compare with T."""
+    shutil.copytree(WORK / "base", restored)
+    if os.geteuid() == 0:
+        for path in [restored, *restored.rglob("*")]:
+            shutil.chown(path, "postgres", "postgres")
+    restored.chmod(0o700)
+    (restored / "recovery.signal").touch()
+    recovery = {
+        "archive_mode": "off",
+        "restore_command": f"'cp {drill.archive}/%f %p'",
+        "recovery_target_time": f"'{target}'",
+        "recovery_target_action": "'promote'",
+    }
+
+    def recover() -> None:
+        _start_cluster(restored, RESTORE_PORT, recovery)
+        deadline = time.monotonic() + 600
+        while _sql(RESTORE_PORT, "SELECT pg_is_in_recovery()", "postgres")[0][0] == "t":
+            if time.monotonic() > deadline:
+                raise SystemExit("point-in-time recovery did not finish within 10 minutes")
+            time.sleep(0.5)
+
+    figures = drill.figures
+    figures["pitr_seconds"] = _seconds(recover)
+    figures["tables_checked"] = len(at_t)
+    figures["tables_matching_at_t"] = drill.compare("from their state at T", at_t, _checksums(RESTORE_PORT))
+    figures["cases_at_t"] = cases_at_t
+    figures["cases_after_pitr"] = _cases(RESTORE_PORT)
+    figures["cases_written_after_t_present"] = max(0, figures["cases_after_pitr"] - cases_at_t)
+    figures["cases_before_t_missing"] = max(0, cases_at_t - figures["cases_after_pitr"])
+    if figures["cases_written_after_t_present"] or figures["cases_before_t_missing"]:
+        drill.failures.append("the recovered database is not the state at T")
+    figures["audit_after_pitr"] = _manage(_url(RESTORE_PORT), "verify_audit").strip()
+    figures["rollups_after_pitr"] = _manage(_url(RESTORE_PORT), "rebuild_figures", "--check").strip()
+
+
+def _restore(drill: Drill, dump: Path, final: Sums) -> None:
+    """The encrypted dump restored into an empty database: the RTO."""
+    url = _url(RESTORE_PORT, "careplus_restored")
+    _sql(RESTORE_PORT, "CREATE DATABASE careplus_restored", "postgres")
+    drill.figures["rto_seconds"] = _seconds(lambda: _manage(url, "restore", str(dump)))
+    events = final["audit_auditevent"][0]
+    expected = {table: sums for table, sums in final.items() if table != "audit_audithead"}
+    found = _checksums(RESTORE_PORT, "careplus_restored", audit_upto=events)
+    matching = drill.compare("after the dump's restore", expected, found)
+    drill.figures["tables_matching_dump"] = f"{matching} of {len(expected)} (audit log compared up to event {events})"
+    drill.figures["audit_after_restore"] = _manage(url, "verify_audit").strip()
+
+
+def _large(drill: Drill, source_url: str) -> None:
+    """Back up the database at source_url and restore it into the drill cluster, timed."""
+    large, url = WORK / "large.cpbak", _url(RESTORE_PORT, "careplus_large")
+    drill.figures["large_backup_seconds"] = _seconds(lambda: _manage(source_url, "backup", str(large)))
+    _sql(RESTORE_PORT, "CREATE DATABASE careplus_large", "postgres")
+    drill.figures["large_rto_seconds"] = _seconds(lambda: _manage(url, "restore", str(large)))
+    drill.figures["large_cases"] = _cases(RESTORE_PORT, "careplus_large")
+    drill.figures["large_audit"] = _manage(url, "verify_audit").strip()
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--more", type=int, default=100, help="cases written before and after T")
@@ -157,121 +269,24 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one drill, read top to bottom
     args = parser.parse_args()
     source, archive = _prepare()
     restored = WORK / "restored"
-    figures: dict[str, Any] = {}
-    failures: list[str] = []
+    drill = Drill(archive)
     try:
-        _as_postgres(_bin("initdb"), "-D", str(source), "-U", "postgres", "-A", "trust", "--encoding", "UTF8")
-        _start_cluster(
-            source,
-            SOURCE_PORT,
-            {
-                "wal_level": "replica",
-                "archive_mode": "on",
-                "archive_command": f"'test ! -f {archive}/%f && cp %p {archive}/%f'",
-            },
-        )
-        _sql(SOURCE_PORT, "CREATE DATABASE careplus", "postgres")
-        _manage(_url(SOURCE_PORT), "migrate", "--noinput", "-v0")
-        _manage(_url(SOURCE_PORT), "generate_synthetic", "--cases", str(args.cases), "-v0")
-
-        base = WORK / "base"
-        _as_postgres(
-            _bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(SOURCE_PORT), "-U", "postgres", "-D", str(base),
-            "-X", "stream", "-c", "fast",
-        )  # fmt: skip
-        _as_postgres(_bin("pg_verifybackup"), str(base))
-        figures["pg_verifybackup"] = "ok"
-
-        _manage(_url(SOURCE_PORT), "generate_synthetic", "--cases", str(args.more), "--seed", "1", "-v0")
-        at_t = _checksums(SOURCE_PORT)
-        target = _sql(SOURCE_PORT, "SELECT clock_timestamp()")[0][0]
-        cases_at_t = _cases(SOURCE_PORT)
-        time.sleep(2)
-        _manage(_url(SOURCE_PORT), "generate_synthetic", "--cases", str(args.more), "--seed", "2", "-v0")
-        segment = _sql(SOURCE_PORT, "SELECT pg_walfile_name(pg_switch_wal())")[0][0]
-        deadline = time.monotonic() + 60
-        while not (archive / segment).exists() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        dump = WORK / "careplus.cpbak"
-        _manage(_url(SOURCE_PORT), "backup", str(dump))
-        final = _checksums(SOURCE_PORT)  # the backup's own audit event is in the dump
-
-        # Point-in-time recovery of the base backup into a fresh cluster.
-        shutil.copytree(base, restored)
-        if os.geteuid() == 0:
-            for path in [restored, *restored.rglob("*")]:
-                shutil.chown(path, "postgres", "postgres")
-        restored.chmod(0o700)
-        (restored / "recovery.signal").touch()
-        started = time.monotonic()
-        _start_cluster(
-            restored,
-            RESTORE_PORT,
-            {
-                "archive_mode": "off",
-                "restore_command": f"'cp {archive}/%f %p'",
-                "recovery_target_time": f"'{target}'",
-                "recovery_target_action": "'promote'",
-            },
-        )
-        while _sql(RESTORE_PORT, "SELECT pg_is_in_recovery()", "postgres")[0][0] == "t":
-            if time.monotonic() - started > 600:
-                raise SystemExit("point-in-time recovery did not finish within 10 minutes")
-            time.sleep(0.5)
-        figures["pitr_seconds"] = round(time.monotonic() - started, 1)
-        recovered = _checksums(RESTORE_PORT)
-        mismatched = _compare(at_t, recovered)
-        figures["tables_checked"] = len(at_t)
-        figures["tables_matching_at_t"] = len(at_t) - len(mismatched)
-        figures["cases_at_t"] = cases_at_t
-        figures["cases_after_pitr"] = _cases(RESTORE_PORT)
-        figures["cases_written_after_t_present"] = max(0, figures["cases_after_pitr"] - cases_at_t)
-        figures["cases_before_t_missing"] = max(0, cases_at_t - figures["cases_after_pitr"])
-        if mismatched:
-            failures.append(f"tables differing from their state at T: {', '.join(mismatched)}")
-        figures["audit_after_pitr"] = _manage(_url(RESTORE_PORT), "verify_audit").strip()
-        figures["rollups_after_pitr"] = _manage(_url(RESTORE_PORT), "rebuild_figures", "--check").strip()
-
-        # The encrypted dump restored into an empty database: the RTO.
-        _sql(RESTORE_PORT, "CREATE DATABASE careplus_restored", "postgres")
-        started = time.monotonic()
-        _manage(_url(RESTORE_PORT, "careplus_restored"), "restore", str(dump))
-        figures["rto_seconds"] = round(time.monotonic() - started, 1)
-        events = final["audit_auditevent"][0]
-        expected = {table: sums for table, sums in final.items() if table != "audit_audithead"}
-        mismatched = _compare(expected, _checksums(RESTORE_PORT, "careplus_restored", audit_upto=events))
-        figures["tables_matching_dump"] = (
-            f"{len(expected) - len(mismatched)} of {len(expected)} (audit log compared up to event {events})"
-        )
-        if mismatched:
-            failures.append(f"tables differing after the dump's restore: {', '.join(mismatched)}")
-        figures["audit_after_restore"] = _manage(_url(RESTORE_PORT, "careplus_restored"), "verify_audit").strip()
-
+        at_t, target, cases_at_t, final, dump = _source(drill, source, args.cases, args.more)
+        _point_in_time(drill, restored, target, at_t, cases_at_t)
+        _restore(drill, dump, final)
         if args.rto_from:
-            large = WORK / "large.cpbak"
-            started = time.monotonic()
-            _manage(args.rto_from, "backup", str(large))
-            figures["large_backup_seconds"] = round(time.monotonic() - started, 1)
-            _sql(RESTORE_PORT, "CREATE DATABASE careplus_large", "postgres")
-            started = time.monotonic()
-            _manage(_url(RESTORE_PORT, "careplus_large"), "restore", str(large))
-            figures["large_rto_seconds"] = round(time.monotonic() - started, 1)
-            figures["large_cases"] = _cases(RESTORE_PORT, "careplus_large")
-            figures["large_audit"] = _manage(_url(RESTORE_PORT, "careplus_large"), "verify_audit").strip()
+            _large(drill, args.rto_from)
     finally:
         if not args.keep:
             _stop_cluster(restored)
             _stop_cluster(source)
             shutil.rmtree(WORK, ignore_errors=True)
-
-    width = max(len(name) for name in figures)
-    for name, value in figures.items():
+    width = max(len(name) for name in drill.figures)
+    for name, value in drill.figures.items():
         print(f"{name:<{width}}  {value}")
-    if figures.get("cases_written_after_t_present") or figures.get("cases_before_t_missing"):
-        failures.append("the recovered database is not the state at T")
-    for failure in failures:
+    for failure in drill.failures:
         print(f"FAILED: {failure}")
-    return 1 if failures else 0
+    return 1 if drill.failures else 0
 
 
 if __name__ == "__main__":

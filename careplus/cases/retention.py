@@ -18,6 +18,10 @@ from django.utils import timezone
 from careplus.cases import services
 from careplus.cases.choices import CaseStatus
 from careplus.cases.models import Case, LegalSituation
+from careplus.core.errors import RuleViolation
+
+# No file is anonymised within a year of its closure, whatever is configured or typed.
+MINIMUM_DAYS = 365
 
 
 @dataclass
@@ -30,6 +34,9 @@ class RetentionRun:
 def cutoff(today: datetime.date | None = None, days: int | None = None) -> datetime.date:
     """The last day a file may have been closed on and still be kept."""
     period: int = settings.CAREPLUS_RETENTION_DAYS if days is None else days
+    if period < MINIMUM_DAYS:
+        # A mistyped period would erase files closed yesterday: refused before anything is read.
+        raise RuleViolation(f"A retention period of {period} days is refused: it must be at least {MINIMUM_DAYS} days.")
     return (today or timezone.localdate()) - datetime.timedelta(days=period)
 
 

@@ -37,6 +37,13 @@ class _CaseScope(models.Model):
         abstract = True
 
 
+def _key(name: str, *parts: str) -> list[models.BaseConstraint]:
+    """The rollup's key: the case scope, then what is counted (the triggers upsert on it)."""
+    return [
+        models.UniqueConstraint(fields=["programme", "opened_month", "closed_month", "withdrawn", *parts], name=name)
+    ]
+
+
 class CaseFigure(_CaseScope):
     """Cases counted by one attribute (dimension: status, country, sex, age, forms of exploitation)."""
 
@@ -45,12 +52,7 @@ class CaseFigure(_CaseScope):
     cases = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["programme", "opened_month", "closed_month", "withdrawn", "dimension", "value"],
-                name="casefigure_key",
-            )
-        ]
+        constraints = _key("casefigure_key", "dimension", "value")
 
     def __str__(self) -> str:
         return f"{self.dimension}={self.value}: {self.cases}"
@@ -72,12 +74,7 @@ class VisitMonth(_CaseScope):
     composite_n = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["programme", "opened_month", "closed_month", "withdrawn", "month", "status"],
-                name="visitmonth_key",
-            )
-        ]
+        constraints = _key("visitmonth_key", "month", "status")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.status}: {self.visits}"
@@ -92,12 +89,7 @@ class DeliveryMonth(_CaseScope):
     cents = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["programme", "opened_month", "closed_month", "withdrawn", "month", "category"],
-                name="deliverymonth_key",
-            )
-        ]
+        constraints = _key("deliverymonth_key", "month", "category")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.category}: {self.cents / 100:.2f}"

@@ -85,10 +85,11 @@ def compute(
     programme: Programme, *, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> TrainingIndicators:
     """Sessions held against target, unique professionals trained, breakdowns, gain, satisfaction."""
+    counts = summary(programme, start=start, end=end)
     sessions = _sessions(programme, start, end)
     present = Participation.objects.filter(session__in=sessions, present=True)
     trained = Professional.objects.filter(participations__in=present).distinct()
-    by_type = dict(trained.values_list("organisation_type").annotate(n=Count("id", distinct=True)).order_by())
+    # Here by city means the professionals trained there (the dashboard's counts the sessions).
     by_city = dict(present.values_list("session__city").annotate(n=Count("professional", distinct=True)).order_by())
     organisations = {name.lower() for name in trained.values_list("organisation", flat=True)}
     referrals = Referral.objects.filter(programme=programme).annotate(org=Lower("organisation__name"))
@@ -97,10 +98,10 @@ def compute(
     if first_training is not None:
         from_trained = referrals.filter(org__in=organisations, received_on__gte=first_training).count()
     return TrainingIndicators(
-        sessions_held=sessions.count(),
+        sessions_held=counts.sessions_held,
         target_sessions=programme.target_trainings,
-        professionals_trained=trained.count(),
-        by_organisation_type=by_type,
+        professionals_trained=counts.professionals_trained,
+        by_organisation_type=counts.by_organisation_type,
         by_city=by_city,
         knowledge_gain=knowledge_gain(present),
         satisfaction=satisfaction(present),

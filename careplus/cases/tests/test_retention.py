@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from careplus.audit.choices import AuditAction
@@ -79,3 +79,12 @@ def test_the_dry_run_lists_without_erasing_and_a_second_run_finds_nothing() -> N
     out = io.StringIO()
     call_command("anonymise_expired", stdout=out)
     assert "0 anonymised" in out.getvalue()
+
+
+@pytest.mark.parametrize("days", ["30", "-1"])
+def test_a_period_under_a_year_is_refused_and_nothing_is_erased(days: str) -> None:
+    case = _closed(3000)
+    with pytest.raises(CommandError, match="at least 365 days"):
+        call_command("anonymise_expired", "--days", days, stdout=io.StringIO())
+    assert Case.objects.get(pk=case.pk).erased_at is None
+    assert not AuditEvent.objects.filter(action=AuditAction.ERASE).exists()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from careplus.cases import retention
+from careplus.core.errors import RuleViolation
 
 
 class Command(BaseCommand):
@@ -20,7 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None, help="retention period (default: the setting)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        run = retention.anonymise_expired(days=options["days"], dry_run=options["dry_run"])
+        try:
+            run = retention.anonymise_expired(days=options["days"], dry_run=options["dry_run"])
+        except RuleViolation as refused:
+            raise CommandError(str(refused)) from refused
         verb = "would be anonymised" if options["dry_run"] else "anonymised"
         self.stdout.write(
             f"Files closed before {run.cutoff:%d/%m/%Y}: {len(run.anonymised)} {verb}, "
