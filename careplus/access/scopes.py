@@ -10,8 +10,7 @@ from careplus.access.policy import can, grants_of
 from careplus.access.roles import Action, Role
 from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
-from careplus.cases.choices import ConsentScope
-from careplus.cases.models import Case, Consent
+from careplus.cases.models import Case
 from careplus.referrals.models import Referral
 from careplus.trainings.models import TrainingSession
 
@@ -27,7 +26,8 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
     """Return the cases the actor may open.
 
     Coordinators see every case; a caseworker sees the cases handed over to their office while
-    the person's consent to share with that office stands. A restricted case is seen only by
+    the person's consent to share with that office stands (`shared_with_office`, which the
+    database keeps equal to the consents: cases/sharing.py). A restricted case is seen only by
     its named users.
     """
     if not can(actor, Action.CASES_VIEW):
@@ -37,10 +37,7 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
         cases = Case.objects.all()
     else:
         offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
-        sharing = Consent.objects.filter(
-            case=OuterRef("pk"), scope=ConsentScope.SHARE_RETURN_OFFICE, withdrawn_on__isnull=True
-        )
-        cases = Case.objects.filter(office_id__in=offices).filter(Exists(sharing))
+        cases = Case.objects.filter(office_id__in=offices, shared_with_office=True)
     named = Case.restricted_users.through.objects.filter(case_id=OuterRef("pk"), user_id=actor.pk)
     return cases.filter(Q(restricted=False) | Exists(named))
 

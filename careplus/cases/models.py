@@ -59,14 +59,28 @@ class Case(BaseModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     restricted = models.BooleanField(_("restricted"), default=False)
     restricted_users = models.ManyToManyField(User, blank=True, related_name="+", verbose_name=_("named users"))
+    # Kept by the database equal to "the consent to share with the return office stands"
+    # (cases/sharing.py): the caseworker's scope read from the list's index.
+    shared_with_office = models.BooleanField(
+        _("sharing with the return office consented"), default=False, editable=False
+    )
 
     class Meta:
         ordering = ["-opened_on", "reference"]
         indexes = [
-            # Covers the office's list (filter, order, restriction, id for the consent check).
+            # An office's list as a caseworker sees it (the shared files), whole or by status,
+            # counted and ordered from the index alone. Partial, because a boolean filter is no
+            # term SQLite seeks on; the flag and the id are repeated so that the index covers
+            # the filter and the restriction check.
             models.Index(
-                fields=["office", "status", "-opened_on", "reference", "restricted", "id"],
-                name="case_office_list_cover",
+                fields=["office", "-opened_on", "reference", "restricted", "shared_with_office", "id"],
+                name="case_office_list",
+                condition=models.Q(shared_with_office=True),
+            ),
+            models.Index(
+                fields=["office", "status", "-opened_on", "reference", "restricted", "shared_with_office", "id"],
+                name="case_office_status_list",
+                condition=models.Q(shared_with_office=True),
             ),
             # Everyone's list (coordinators), whole or by status, in its order.
             models.Index(fields=["-opened_on", "reference", "restricted"], name="case_list_order"),

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,8 +43,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in CaseStatus.values:
         status = ""
-    cases = selectors.case_list(actor=request.user, status=status)
-    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    page = selectors.case_list_page(actor=request.user, status=status, number=request.GET.get("page"))
     return render(request, "cases/case_list.html", {"page": page, "statuses": CaseStatus.choices, "status": status})
 
 

@@ -176,6 +176,10 @@ class FollowUpAlert(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("follow-up alert")
+        # The inbox walks the open alerts oldest first and keeps those in scope.
+        indexes = [
+            models.Index(fields=["created_at"], name="alert_open_order", condition=models.Q(resolved_at__isnull=True))
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} alert {self.item}"

@@ -36,6 +36,25 @@ def test_list_masks_names_and_detail_shows_them(coordinator: User, signed_in: Si
     assert "Sita Maya" in detail
 
 
+def test_list_rows_show_each_column_escaped_and_an_empty_list_says_so(coordinator: User, signed_in: SignedIn) -> None:
+    client = signed_in(coordinator)
+    assert "Aucun dossier." in client.get(reverse("cases:case_list")).content.decode()
+    office = factories.make_office("NPL")
+    office.name = "<b>Katmandou</b>"
+    office.save()
+    case = factories.make_case(office=office, given_names="Élise", family_name="<script>x</script>")
+    listing = client.get(reverse("cases:case_list")).content.decode()
+    detail_url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
+    assert f'<a href="{detail_url}">{case.reference}</a>' in listing
+    assert "É. &lt;." in listing  # the initials only, escaped
+    assert "&lt;b&gt;Katmandou&lt;/b&gt; (NPL)" in listing
+    assert "<b>" not in listing
+    assert "<script>x" not in listing
+    assert '<span class="badge">Ouvert</span>' in listing
+    assert f"<td>{case.opened_on:%d/%m/%Y}</td>" in listing
+    assert "Aucun dossier." not in listing
+
+
 def test_caseworkers_see_only_their_office(signed_in: SignedIn) -> None:
     nepal, cameroon = factories.make_office("NPL"), factories.make_office("CMR", country="CM")
     mine = factories.make_case(office=nepal)

@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
         ("reporting", "0001_rollups"),
         ("returns", "0006_visit_covering_index"),
         ("cases", "0007_case_list_covering_indexes"),
+        ("referrals", "0005_list_order_indexes"),  # triggers name its table: built after its rebuilds
     ]
 
     operations = [migrations.RunPython(install, uninstall)]

@@ -1,0 +1,53 @@
+"""The rows of the case list, written in Python.
+
+A page of the list is 25 rows of six cells; through the template engine they cost more than
+the whole page layout around them. Written here, as Django's admin writes its change-list
+rows (`items_for_result`), with the same escaping (`format_html`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.dateformat import format as format_date
+from django.utils.formats import get_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from careplus.core.templatetags.ui import masked
+
+register = template.Library()
+
+_PLACEHOLDER = uuid.UUID(int=0)
+
+
+@register.simple_tag
+def case_rows(cases: Iterable[Any], empty: str) -> SafeString:
+    """Render one <tr> per case (names masked), or one row saying `empty`."""
+    # One URL reversed for the page, the case id put in its place for each row.
+    template_url = reverse("cases:case_detail", kwargs={"case_id": _PLACEHOLDER})
+    short_date = get_format("SHORT_DATE_FORMAT")  # the active language's, looked up once
+    rows = [
+        (
+            template_url.replace(str(_PLACEHOLDER), str(case.pk)),
+            case.reference,
+            f"{masked(case.given_names)} {masked(case.family_name)}",
+            case.get_status_display(),
+            case.country_of_return or "—",
+            case.office or "—",
+            format_date(case.opened_on, short_date),
+        )
+        for case in cases
+    ]
+    if not rows:
+        return format_html('<tr><td colspan="6">{}</td></tr>', empty)
+    return format_html_join(
+        "\n",
+        '<tr><td><a href="{}">{}</a></td><td>{}</td><td><span class="badge">{}</span></td>'
+        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        rows,
+    )
