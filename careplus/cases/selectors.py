@@ -58,7 +58,7 @@ def case_list_page(*, actor: Any, status: str = "", number: Any = 1, per_page: i
     page: Page[Any] = Paginator(ids_in_order, per_page).get_page(number)
     ids = list(page.object_list)
     rows = Case.objects.filter(pk__in=ids).select_related("office", "data_key").only(*LIST_COLUMNS).in_bulk()
-    page.object_list = [rows[pk] for pk in ids]
+    page.object_list = [rows[pk] for pk in ids if pk in rows]  # a file deleted in between is left out
     return page
 
 

@@ -78,7 +78,12 @@ class Referral(BaseModel):
             # The referral list in its order: everyone's, by status, an organisation's.
             models.Index(fields=["-received_on", "-reference"], name="referral_list_order"),
             models.Index(fields=["status", "-received_on", "-reference"], name="referral_status_order"),
-            models.Index(fields=["organisation", "-received_on", "-reference"], name="referral_partner_order"),
+            # The programme is repeated so that the dashboard's count per organisation is covered
+            # here too: with planner statistics (ANALYZE) SQLite skip-scans this index for it,
+            # and without the programme it read 100,000 rows from the table (about 100 ms).
+            models.Index(
+                fields=["organisation", "-received_on", "-reference", "programme"], name="referral_partner_order"
+            ),
         ]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")

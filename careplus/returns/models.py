@@ -97,6 +97,8 @@ class PlanItem(BaseModel):
             ),
             models.CheckConstraint(condition=Q(status__in=ItemStatus.values), name="planitem_status_valid"),
         ]
+        # The inbox walks the items awaiting approval oldest first and keeps those in scope.
+        indexes = [models.Index(fields=["status", "created_at"], name="planitem_status_order")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.category}"

@@ -1,0 +1,39 @@
+"""Every database trigger the application relies on is present after the migrations.
+
+On SQLite a migration that adds or alters a column rebuilds the table and drops the triggers
+on it without a word: the dashboard's rollups would drift, and a stale case could keep a
+withdrawn sharing consent's scope. This test fails instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from django.db import connection
+
+from careplus.cases import sharing
+from careplus.reporting import rollups
+
+pytestmark = pytest.mark.django_db
+
+
+def _expected() -> set[str]:
+    statements = rollups.install_sql(connection.vendor) + sharing.install_sql(connection.vendor)
+    return {match.group(1) for s in statements if (match := re.match(r"CREATE TRIGGER (\w+)", s))}
+
+
+def _installed() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_rollup_and_sharing_triggers_are_installed() -> None:
+    expected = _expected()
+    assert len(expected) >= 20
+    assert expected - _installed() == set()
