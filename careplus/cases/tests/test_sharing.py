@@ -8,10 +8,13 @@ write that tries to set the flag, is checked against the consents themselves.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import pytest
 
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
 from careplus.access.roles import Role
 from careplus.access.scopes import cases_visible_to
@@ -20,6 +23,7 @@ from careplus.cases import services, sharing
 from careplus.cases.choices import ConsentScope
 from careplus.cases.models import Case, Consent
 from tests import factories
+from tests.api.helpers import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +132,24 @@ def test_differences_finds_a_wrong_flag_and_rebuild_repairs_it() -> None:
     with connection.cursor() as cursor:
         for statement in sharing.install_sql(vendor):
             cursor.execute(statement)
+
+
+def test_a_withdrawal_through_the_page_takes_the_file_out_of_the_office_list_page_and_api(
+    coordinator: User, signed_in: Callable[[User], Client]
+) -> None:
+    office = factories.make_office("KTM")
+    caseworker = factories.make_user(Role.CASEWORKER, office=office)
+    case = factories.make_case(office=office)
+    worker, api = signed_in(caseworker), api_client(caseworker)
+    detail = reverse("cases:case_detail", kwargs={"case_id": case.pk})
+    assert case.reference in worker.get(reverse("cases:case_list")).content.decode()
+    assert [row["reference"] for row in api.get(reverse("api:case_list")).json()["results"]] == [case.reference]
+
+    consent = Consent.objects.get(case=case, scope=SHARE)
+    url = reverse("cases:consent_withdraw", kwargs={"case_id": case.pk, "consent_id": consent.pk})
+    assert signed_in(coordinator).post(url).status_code == 302
+
+    assert case.reference not in worker.get(reverse("cases:case_list")).content.decode()
+    assert worker.get(detail).status_code == 404
+    assert api.get(reverse("api:case_list")).json()["results"] == []
+    assert api.get(reverse("api:case_detail", kwargs={"case_id": case.pk})).status_code == 404
