@@ -18,6 +18,7 @@ from django.utils.formats import get_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from careplus.cases.choices import CaseStatus
 from careplus.core.templatetags.ui import masked
 
 register = template.Library()
@@ -31,12 +32,14 @@ def case_rows(cases: Iterable[Any], empty: str) -> SafeString:
     # One URL reversed for the page, the case id put in its place for each row.
     template_url = reverse("cases:case_detail", kwargs={"case_id": _PLACEHOLDER})
     short_date = get_format("SHORT_DATE_FORMAT")  # the active language's, looked up once
+    # Translated once per page (get_status_display translates every choice for every row).
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
     rows = [
         (
             template_url.replace(str(_PLACEHOLDER), str(case.pk)),
             case.reference,
             f"{masked(case.given_names)} {masked(case.family_name)}",
-            case.get_status_display(),
+            statuses.get(case.status, case.status),
             case.country_of_return or "—",
             case.office or "—",
             format_date(case.opened_on, short_date),
