@@ -35,5 +35,7 @@ def _installed() -> set[str]:
 
 def test_the_rollup_and_sharing_triggers_are_installed() -> None:
     expected = _expected()
-    assert len(expected) >= 20
+    # Each rollup and the sharing flag has its triggers on this engine (names differ by engine).
+    for prefix in [rollup.name for rollup in rollups.ROLLUPS] + ["case_sharing"]:
+        assert any(name.startswith(prefix) for name in expected), prefix
     assert expected - _installed() == set()
