@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from careplus.access.scopes import case_in_scope, cases_visible_to
@@ -20,6 +21,7 @@ from careplus.cases.models import (
     CaseEvent,
     Consent,
     Handover,
+    Opportunity,
 )
 from careplus.cases.workflow import CaseFacts
 from careplus.returns.models import Departure, Visit
@@ -80,53 +82,98 @@ def _one(case: Case, name: str) -> Any:
         return None
 
 
-def case_facts(case: Case) -> CaseFacts:
-    """Gather what the workflow guards need (a fixed number of queries)."""
-    annotated = (
-        Case.objects.filter(pk=case.pk)
-        .select_related(
-            "risk_assessment",
-            "needs_assessment",
-            "skills_assessment",
-            "legal_situation",
-            "family_assessment",
-            "best_interests",
-            "coordination_plan",
-        )
-        .annotate(opportunity_count=Count("opportunities", distinct=True))
-        .get()
-    )
+def _section_names() -> dict[str, str]:
+    from careplus.cases.sections import SECTIONS
+
+    return {slug: _reverse_name(spec.model) for slug, spec in SECTIONS.items()}
+
+
+# What the workflow facts and the summary's table of sections read (the rest stays in the database).
+SUMMARY_FIELDS = {
+    "": ("status", "status_before_suspension", "is_minor", "office", "planned_departure_on"),
+    "risk_assessment": ("overall", "approved_at"),
+    "legal_situation": ("next_hearing_on",),
+    "best_interests": ("return_in_best_interests", "author", "approved_by", "approved_at"),
+}
+
+
+def _with_sections(case: Case, *, summary: bool) -> Case:
+    """The case again with every section record and who last saved it (one query).
+
+    For the summary, only the columns the facts and the table of sections show are read.
+    """
+    names = _section_names().values()
+    cases = Case.objects.filter(pk=case.pk).select_related(*names, *(f"{name}__updated_by" for name in names))
+    if summary:
+        fields = list(SUMMARY_FIELDS[""])
+        for name in names:
+            fields += [f"{name}__updated_at", f"{name}__updated_by__full_name"]
+            fields += [f"{name}__{field}" for field in SUMMARY_FIELDS.get(name, ())]
+        cases = cases.only(*fields)
+    opportunities = Opportunity.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("*"))
+    loaded: Case = cases.annotate(opportunity_count=Coalesce(Subquery(opportunities.values("n")), 0)).get()
+    return loaded
+
+
+def _facts(case: Case, loaded: Case) -> CaseFacts:
     consents = frozenset(Consent.objects.filter(case=case, withdrawn_on__isnull=True).values_list("scope", flat=True))
-    departure = Departure.objects.filter(case=case).first()
+    departure = Departure.objects.filter(case=case).only("actual_departure_on", "arrival_on", "wish_reconfirmed_on")
+    left = departure.first()
     pending = tuple(
         Visit.objects.filter(case=case, status="planned").order_by("planned_on").values_list("planned_on", flat=True)
     )
-    risk = _one(annotated, "risk_assessment")
-    bid: BestInterestsDetermination | None = _one(annotated, "best_interests")
-    legal = _one(annotated, "legal_situation")
+    risk = _one(loaded, "risk_assessment")
+    bid: BestInterestsDetermination | None = _one(loaded, "best_interests")
+    legal = _one(loaded, "legal_situation")
     return CaseFacts(
-        status=annotated.status,
-        status_before_suspension=annotated.status_before_suspension,
-        is_minor=annotated.is_minor,
-        office_assigned=annotated.office_id is not None,
-        planned_departure_on=annotated.planned_departure_on,
+        status=loaded.status,
+        status_before_suspension=loaded.status_before_suspension,
+        is_minor=loaded.is_minor,
+        office_assigned=loaded.office_id is not None,
+        planned_departure_on=loaded.planned_departure_on,
         consents=consents,
         risk_overall=risk.overall if risk else None,
         risk_approved=bool(risk and risk.approved_at),
-        needs_done=_one(annotated, "needs_assessment") is not None,
-        skills_done=_one(annotated, "skills_assessment") is not None,
-        opportunities=annotated.opportunity_count,
+        needs_done=_one(loaded, "needs_assessment") is not None,
+        skills_done=_one(loaded, "skills_assessment") is not None,
+        opportunities=loaded.opportunity_count,  # type: ignore[attr-defined]
         next_hearing_on=legal.next_hearing_on if legal else None,
-        family_assessment_done=_one(annotated, "family_assessment") is not None,
+        family_assessment_done=_one(loaded, "family_assessment") is not None,
         bid_done=bid is not None,
         bid_in_favour=bool(bid and bid.return_in_best_interests),
         bid_approved_by_other=bool(bid and bid.approved_by_id and bid.approved_by_id != bid.author_id),
-        coordination_plan_done=_one(annotated, "coordination_plan") is not None,
-        actual_departure_on=departure.actual_departure_on if departure else None,
-        arrival_on=departure.arrival_on if departure else None,
-        wish_reconfirmed_on=departure.wish_reconfirmed_on if departure else None,
+        coordination_plan_done=_one(loaded, "coordination_plan") is not None,
+        actual_departure_on=left.actual_departure_on if left else None,
+        arrival_on=left.arrival_on if left else None,
+        wish_reconfirmed_on=left.wish_reconfirmed_on if left else None,
         pending_visits=pending,
     )
+
+
+def _sections(case: Case, loaded: Case) -> dict[str, Any]:
+    records = {}
+    for slug, name in _section_names().items():
+        record = _one(loaded, name)
+        if record is not None:
+            record.case = case
+        records[slug] = record
+    return records
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """Gather what the workflow guards need (a fixed number of queries)."""
+    return _facts(case, _with_sections(case, summary=True))
+
+
+def case_sections(case: Case) -> dict[str, Any]:
+    """Return each section's record by slug (one query for all of them, whatever the history)."""
+    return _sections(case, _with_sections(case, summary=False))
+
+
+def case_summary(case: Case) -> tuple[CaseFacts, dict[str, Any]]:
+    """The workflow facts and the section records of the case file's summary, from one read of the case."""
+    loaded = _with_sections(case, summary=True)
+    return _facts(case, loaded), _sections(case, loaded)
 
 
 TIMELINE_RECENT = 50
@@ -190,21 +237,6 @@ def _reverse_name(model: type[Any]) -> str:
     if not isinstance(field, models.OneToOneField):
         raise TypeError(f"{model.__name__}.case is not one-to-one")
     return field.related_query_name()
-
-
-def case_sections(case: Case) -> dict[str, Any]:
-    """Return each section's record by slug (one query for all of them, whatever the history)."""
-    from careplus.cases.sections import SECTIONS
-
-    names = {slug: _reverse_name(spec.model) for slug, spec in SECTIONS.items()}
-    loaded = Case.objects.filter(pk=case.pk).select_related(*names.values()).get()
-    records = {}
-    for slug, name in names.items():
-        record = _one(loaded, name)
-        if record is not None:
-            record.case = case
-        records[slug] = record
-    return records
 
 
 def consents(case: Case) -> list[Consent]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -9,14 +11,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplus.access.fetch import acting_user, get_case_for, require
 from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.cases import selectors, services, workflow
-from careplus.cases.choices import NEED_CATEGORIES, RISK_FACTORS, CaseStatus, Priority, Rating
+from careplus.cases.choices import CaseStatus, Rating
 from careplus.cases.events import describe
 from careplus.cases.forms import (
     AttachmentForm,
@@ -47,17 +51,119 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_list.html", {"page": page, "statuses": CaseStatus.choices, "status": status})
 
 
-def _redirect_to(case: Case, anchor: str = "") -> HttpResponse:
+def _redirect_to(case: Case, tab: str = "", anchor: str = "") -> HttpResponse:
     response = redirect("cases:case_detail", case_id=case.pk)
+    if tab:
+        response["Location"] += f"?onglet={tab}"
     if anchor:
         response["Location"] += f"#{anchor}"
     return response
 
 
+def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
+    user = request.user
+    facts, records = selectors.case_summary(case)
+    return {
+        "transitions": [
+            {
+                "target": target,
+                "label": CaseStatus(target).label,
+                "missing": workflow.missing_requirements(facts, target),
+                "needs_reason": workflow.needs_reason(facts, target),
+            }
+            for target in workflow.allowed_targets(facts)
+        ],
+        "sections": [
+            {"slug": slug, "label": section.label, "record": records.get(slug), "editable": can(user, section.action)}
+            for slug, section in SECTIONS.items()
+            if (not section.minor_only or case.is_minor) and (slug != "juridique" or can(user, Action.CASES_LEGAL))
+        ],
+        "rating_labels": dict(Rating.choices),
+        "closure_reasons": ClosureReason.choices,
+    }
+
+
+def _opportunities(request: HttpRequest, case: Case) -> dict[str, Any]:
+    return {
+        "opportunities": selectors.opportunities(case),
+        "opportunity_form": OpportunityForm(initial={"verified_on": timezone.localdate()}),
+    }
+
+
+def _consents(request: HttpRequest, case: Case) -> dict[str, Any]:
+    return {
+        "consents": selectors.consents(case),
+        "handovers": selectors.handovers(case),
+        "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
+        "handover_form": HandoverForm(initial={"version": case.version, "office": case.office_id}),
+        "can_acknowledge": can(request.user, Action.HANDOVER_ACKNOWLEDGE),
+    }
+
+
+def _notes(request: HttpRequest, case: Case) -> dict[str, Any]:
+    return {"notes": selectors.notes(case), "note_form": NoteForm()}
+
+
+def _documents(request: HttpRequest, case: Case) -> dict[str, Any]:
+    return {"attachments": selectors.attachments(case), "attachment_form": AttachmentForm()}
+
+
+def _history(request: HttpRequest, case: Case) -> dict[str, Any]:
+    history = selectors.timeline(case, everything=request.GET.get("historique") == "complet")
+    return {
+        "timeline": [(event, describe(event.kind, event.params)) for event in history.events],
+        "timeline_hidden": history.hidden,
+    }
+
+
+def _access(request: HttpRequest, case: Case) -> dict[str, Any]:
+    user = request.user
+    context: dict[str, Any] = {
+        "viewers": selectors.case_viewers(case=case) if can(user, Action.CASE_VIEWERS) else None,
+    }
+    if can(user, Action.CASES_MANAGE):
+        users = selectors.restricted_users(case)
+        context["restriction_form"] = RestrictionForm(
+            initial={"restricted": case.restricted, "users": users, "version": case.version}
+        )
+    return context
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A part of the case file shown on its own (each one is a view of the file, audited)."""
+
+    label: Promise
+    context: Callable[[HttpRequest, Case], dict[str, Any]]
+    visible: Callable[[Any], bool] = lambda user: True
+
+
+TABS: dict[str, Tab] = {
+    "synthese": Tab(gettext_lazy("Summary"), _summary),
+    "opportunites": Tab(gettext_lazy("Opportunities"), _opportunities),
+    "consentements": Tab(gettext_lazy("Consents and office"), _consents),
+    "notes": Tab(gettext_lazy("Notes"), _notes),
+    "documents": Tab(gettext_lazy("Documents"), _documents),
+    "historique": Tab(gettext_lazy("History"), _history),
+    "acces": Tab(
+        gettext_lazy("Access"), _access, lambda user: can(user, Action.CASES_MANAGE) or can(user, Action.CASE_VIEWERS)
+    ),
+}
+
+
+def _tab_of(request: HttpRequest) -> str:
+    slug = request.GET.get("onglet", "synthese")
+    tab = TABS.get(slug)
+    if tab is None or not tab.visible(request.user):
+        raise Http404
+    return slug
+
+
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
-    """Show a case file; a restricted case first asks why it is opened. Every view is audited."""
+    """Show a part of a case file; a restricted case first asks why it is opened. Every view is audited."""
     case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
+    tab = _tab_of(request)
     user = acting_user(request)
     reason = ""
     if case.restricted:
@@ -67,68 +173,31 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
             return render(request, "cases/restricted_reason.html", {"case": case, "form": form}, status=status)
         reason = form.cleaned_data["reason"]
     elif request.method == "POST":
-        return _redirect_to(case)
+        return _redirect_to(case, "" if tab == "synthese" else tab)
     services.case_view_record(actor=user, case=case, reason=reason)
-    return render(request, "cases/case_detail.html", _detail_context(request, case))
+    return render(request, "cases/case_detail.html", _detail_context(request, case, tab))
 
 
-def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: Any) -> dict[str, Any]:
     user = request.user
-    facts = selectors.case_facts(case)
-    history = selectors.timeline(case, everything=request.GET.get("historique") == "complet")
-    transitions = [
-        {
-            "target": target,
-            "label": CaseStatus(target).label,
-            "missing": workflow.missing_requirements(facts, target),
-            "needs_reason": workflow.needs_reason(facts, target),
-        }
-        for target in workflow.allowed_targets(facts)
-    ]
-    sections = selectors.case_sections(case)
     context: dict[str, Any] = {
         "case": case,
-        "facts": facts,
-        "transitions": transitions,
-        "sections": [
-            {"slug": slug, "label": section.label, "record": sections.get(slug), "editable": can(user, section.action)}
-            for slug, section in SECTIONS.items()
-            if (not section.minor_only or case.is_minor) and (slug != "juridique" or can(user, Action.CASES_LEGAL))
-        ],
-        "risk_labels": dict(RISK_FACTORS),
-        "need_labels": dict(NEED_CATEGORIES),
-        "rating_labels": dict(Rating.choices),
-        "priority_labels": dict(Priority.choices),
-        "consents": selectors.consents(case),
-        "opportunities": selectors.opportunities(case),
-        "handovers": selectors.handovers(case),
-        "notes": selectors.notes(case),
-        "attachments": selectors.attachments(case),
-        "timeline": [(event, describe(event.kind, event.params)) for event in history.events],
-        "timeline_hidden": history.hidden,
-        "viewers": selectors.case_viewers(case=case) if can(user, Action.CASE_VIEWERS) else None,
+        "tab": tab,
+        "tab_template": f"cases/tabs/{tab}.html",
+        "tabs": [(slug, item.label) for slug, item in TABS.items() if item.visible(user)],
         "can_edit": can(user, Action.CASES_EDIT),
         "can_manage": can(user, Action.CASES_MANAGE),
         "can_approve": can(user, Action.CASES_APPROVE),
-        "can_acknowledge": can(user, Action.HANDOVER_ACKNOWLEDGE),
-        "opportunity_form": OpportunityForm(initial={"verified_on": timezone.localdate()}),
-        "consent_form": ConsentForm(initial={"given_on": timezone.localdate()}),
-        "handover_form": HandoverForm(initial={"version": case.version, "office": case.office_id}),
-        "note_form": NoteForm(),
-        "attachment_form": AttachmentForm(),
-        "closure_reasons": ClosureReason.choices,
-        "restriction_form": RestrictionForm(
-            initial={"restricted": case.restricted, "users": selectors.restricted_users(case), "version": case.version}
-        ),
+        **TABS[tab].context(request, case),
     }
-    context.update(extra)
+    context.update(forms)
     return context
 
 
-def _refused(request: HttpRequest, case: Case, message: str, **forms: Any) -> HttpResponse:
-    """Show the case page again with the error, changing nothing (status 400)."""
+def _refused(request: HttpRequest, case: Case, message: str, tab: str = "synthese", **forms: Any) -> HttpResponse:
+    """Show the part of the case file again with the error, changing nothing (status 400)."""
     messages.error(request, message)
-    return render(request, "cases/case_detail.html", _detail_context(request, case, **forms), status=400)
+    return render(request, "cases/case_detail.html", _detail_context(request, case, tab, **forms), status=400)
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,7 +225,7 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
             form.add_error(None, str(error.message))
         else:
             messages.success(request, _("%(section)s saved.") % {"section": spec.label})
-            return _redirect_to(case, section)
+            return _redirect_to(case, anchor=section)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "cases/section_form.html", {"case": case, "form": form, "spec": spec, "slug": section}, status=status
@@ -259,7 +328,9 @@ def opportunity_add(request: HttpRequest, case_id: str) -> HttpResponse:
     case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
     form = OpportunityForm(request.POST)
     if not form.is_valid():
-        return _refused(request, case, _("The opportunity was not added: check the form."), opportunity_form=form)
+        return _refused(
+            request, case, _("The opportunity was not added: check the form."), "opportunites", opportunity_form=form
+        )
     services.opportunity_add(actor=acting_user(request), case=case, **form.cleaned_data)
     messages.success(request, _("Reintegration opportunity added."))
     return _redirect_to(case, "opportunites")
@@ -270,11 +341,13 @@ def consent_add(request: HttpRequest, case_id: str) -> HttpResponse:
     case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
     form = ConsentForm(request.POST)
     if not form.is_valid():
-        return _refused(request, case, _("The consent was not recorded: check the form."), consent_form=form)
+        return _refused(
+            request, case, _("The consent was not recorded: check the form."), "consentements", consent_form=form
+        )
     try:
         services.consent_record(actor=acting_user(request), case=case, **form.cleaned_data)
     except DomainError as error:
-        return _refused(request, case, str(error.message), consent_form=form)
+        return _refused(request, case, str(error.message), "consentements", consent_form=form)
     messages.success(request, _("Consent recorded."))
     return _redirect_to(case, "consentements")
 
@@ -286,7 +359,7 @@ def consent_withdraw(request: HttpRequest, case_id: str, consent_id: str) -> Htt
     try:
         services.consent_withdraw(actor=acting_user(request), consent=consent, withdrawn_on=timezone.localdate())
     except DomainError as error:
-        return _refused(request, case, str(error.message))
+        return _refused(request, case, str(error.message), "consentements")
     messages.success(request, _("Withdrawal of the consent recorded."))
     return _redirect_to(case, "consentements")
 
@@ -296,7 +369,9 @@ def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
     case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
     form = HandoverForm(request.POST)
     if not form.is_valid():
-        return _refused(request, case, _("Choose an office in a country of return."), handover_form=form)
+        return _refused(
+            request, case, _("Choose an office in a country of return."), "consentements", handover_form=form
+        )
     try:
         services.handover_send(
             actor=acting_user(request),
@@ -305,9 +380,9 @@ def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except DomainError as error:
-        return _refused(request, case, str(error.message), handover_form=form)
+        return _refused(request, case, str(error.message), "consentements", handover_form=form)
     messages.success(request, _("Case handed over; the office must acknowledge it."))
-    return _redirect_to(case, "bureaux")
+    return _redirect_to(case, "consentements", "bureaux")
 
 
 @require_POST
@@ -317,9 +392,9 @@ def handover_acknowledge(request: HttpRequest, case_id: str, handover_id: str) -
     try:
         services.handover_acknowledge(actor=acting_user(request), handover=handover)
     except DomainError as error:
-        return _refused(request, case, str(error.message))
+        return _refused(request, case, str(error.message), "consentements")
     messages.success(request, _("Handover acknowledged."))
-    return _redirect_to(case, "bureaux")
+    return _redirect_to(case, "consentements", "bureaux")
 
 
 @require_POST
@@ -327,7 +402,7 @@ def note_add(request: HttpRequest, case_id: str) -> HttpResponse:
     case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _refused(request, case, _("The note was not added: check the form."), note_form=form)
+        return _refused(request, case, _("The note was not added: check the form."), "notes", note_form=form)
     services.note_add(actor=acting_user(request), case=case, body=form.cleaned_data["body"])
     messages.success(request, _("Note added."))
     return _redirect_to(case, "notes")
@@ -353,7 +428,7 @@ def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
             )
             messages.success(request, _("Document added."))
             return _redirect_to(case, "documents")
-    return _refused(request, case, _("The document was not added: check the form."), attachment_form=form)
+    return _refused(request, case, _("The document was not added: check the form."), "documents", attachment_form=form)
 
 
 @require_GET
@@ -374,7 +449,9 @@ def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
     case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
     form = RestrictionForm(request.POST)
     if not form.is_valid():
-        return _refused(request, case, _("The restriction was not changed: check the form."), restriction_form=form)
+        return _refused(
+            request, case, _("The restriction was not changed: check the form."), "acces", restriction_form=form
+        )
     try:
         services.restriction_set(
             actor=acting_user(request),
@@ -384,6 +461,6 @@ def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except StaleObject as error:
-        return _refused(request, case, str(error.message), restriction_form=form)
+        return _refused(request, case, str(error.message), "acces", restriction_form=form)
     messages.success(request, _("Access restriction saved."))
-    return _redirect_to(case)
+    return _redirect_to(case, "acces")

@@ -135,7 +135,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
             due=handover.due_on,
             text=_("Handover of %(reference)s to %(office)s to acknowledge")
             % {"reference": handover.case.reference, "office": handover.office.name},
-            url=reverse("cases:case_detail", kwargs={"case_id": handover.case_id}) + "#bureaux",
+            url=reverse("cases:case_detail", kwargs={"case_id": handover.case_id}) + "?onglet=consentements#bureaux",
             overdue=handover.due_on < today,
             kind="handover",
         )

@@ -31,11 +31,16 @@ def test_views_are_visible_to_coordinator_and_dpo(
     expect(page.get_by_role("cell", name="S. G.")).to_be_visible()
     page.get_by_role("link", name=case.reference).click()
     expect(page.get_by_text("Gurung")).to_be_visible()
+    expect(page.get_by_role("link", name="Accès", exact=True)).to_have_count(0)
     expect(page.get_by_text("Qui a consulté ce dossier")).to_have_count(0)
 
     page = new_page()
     sign_in(page, base, coordinator)
     page.goto(f"{base}/dossiers/{case.pk}/")
+    assert serious_accessibility_violations(page) == []
+    page.screenshot(path=str(artifacts / "case-summary.png"), full_page=True)
+    page.get_by_role("link", name="Accès", exact=True).click()
+    expect(page.locator(".tabs [aria-current=page]")).to_have_text("Accès")
     viewers = page.get_by_role("region", name="Qui a consulté ce dossier").or_(
         page.locator("section", has_text="Qui a consulté ce dossier")
     )

@@ -110,6 +110,7 @@ def test_a_minors_whole_journey(new_page: Callable[[], Page], live_server: objec
     expect(c.get_by_role("heading", level=1)).to_contain_text(case.reference)
 
     # 3. Consents, then the handover to the Tunisia office.
+    c.get_by_role("link", name="Consentements et bureau", exact=True).click()
     for scope in ("share_return_office", "guardian"):  # data processing came with the referral
         c.get_by_text("Enregistrer un consentement").click()
         c.locator("#id_scope").select_option(scope)
@@ -118,6 +119,7 @@ def test_a_minors_whole_journey(new_page: Callable[[], Page], live_server: objec
     c.locator("#id_office").select_option(str(tunis.pk))
     c.get_by_role("button", name="Transférer").click()
     expect(c.locator(".message--success")).to_be_visible()
+    c.get_by_role("link", name="Synthèse", exact=True).click()
     c.get_by_role("button", name="Passer à « Avant le départ »").click()
     expect(c.locator(".page-head .badge").first).to_have_text("Avant le départ")
     journey.step(c, "handed-over")
@@ -159,7 +161,7 @@ def test_a_minors_whole_journey(new_page: Callable[[], Page], live_server: objec
     w.get_by_role("button", name="Enregistrer").click()
     expect(w.locator(".message--success")).to_be_visible()
 
-    c.goto(f"{base}/dossiers/{case.pk}/")
+    c.goto(f"{base}/dossiers/{case.pk}/?onglet=opportunites")
     c.get_by_text("Ajouter une opportunité").click()
     c.get_by_label("Type").select_option("training")
     c.get_by_label("Opportunité (qui, quoi, où)").fill("Collège de Sfax, inscription confirmée")

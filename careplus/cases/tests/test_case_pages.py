@@ -15,6 +15,8 @@ from django.urls import reverse
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
+from careplus.audit.choices import AuditAction
+from careplus.audit.models import AuditEvent
 from careplus.cases import services
 from careplus.cases.models import CaseEvent
 from tests import factories
@@ -73,11 +75,56 @@ def test_coordinator_sees_who_viewed_the_file(coordinator: User, signed_in: Sign
     case = factories.make_case(office=office)
     worker = factories.make_user(Role.CASEWORKER, office=office, email="sita.worker@example.test")
     url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
-    worker_page = signed_in(worker).get(url).content.decode()
-    assert "Qui a consulté ce dossier" not in worker_page
-    page = signed_in(coordinator).get(url).content.decode()
+    worker_client = signed_in(worker)
+    assert worker_client.get(url).status_code == 200
+    assert "?onglet=acces" not in worker_client.get(url).content.decode()
+    assert worker_client.get(url, {"onglet": "acces"}).status_code == 404
+    coordinator_client = signed_in(coordinator)
+    assert "?onglet=acces" in coordinator_client.get(url).content.decode()
+    page = coordinator_client.get(url, {"onglet": "acces"}).content.decode()
     assert "Qui a consulté ce dossier" in page
     assert "sita.worker@example.test" in page
+
+
+TAB_CONTENTS = {
+    "synthese": ("Étapes suivantes", "Bénéficiaire", "Évaluations et plans"),
+    "opportunites": ("Opportunités de réinsertion", "Ajouter une opportunité"),
+    "consentements": ("Enregistrer un consentement", "Bureau du pays de retour"),
+    "notes": ("Aucune note.", "Ajouter la note"),
+    "documents": ("Aucun document.", "Ajouter le document"),
+    "historique": ("Chronologie",),
+    "acces": ("Restreindre ce dossier à des personnes désignées", "Qui a consulté ce dossier"),
+}
+
+
+def test_each_part_of_the_file_is_its_own_page_and_each_view_is_audited(coordinator: User, signed_in: SignedIn) -> None:
+    case = factories.make_case(family_name="Gurung")
+    client = signed_in(coordinator)
+    url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
+    views = AuditEvent.objects.filter(object_id=str(case.pk), action=AuditAction.VIEW)
+    for tab, texts in TAB_CONTENTS.items():
+        page = client.get(url, {"onglet": tab}).content.decode()
+        assert f'aria-current="page">{TAB_LABELS[tab]}</a>' in page, tab
+        assert f"Dossier {case.reference}" in page  # the header and its badges stay on every part
+        assert ("Gurung" in page) == (tab == "synthese")  # the name only where the person's details are
+        for text in texts:
+            assert text in page, (tab, text)
+        others = [other for other in TAB_CONTENTS if other != tab]
+        assert not any(TAB_CONTENTS[other][0] in page for other in others), tab
+    assert views.count() == len(TAB_CONTENTS)
+    assert client.get(url, {"onglet": "inconnu"}).status_code == 404
+    assert views.count() == len(TAB_CONTENTS)
+
+
+TAB_LABELS = {
+    "synthese": "Synthèse",
+    "opportunites": "Opportunités",
+    "consentements": "Consentements et bureau",
+    "notes": "Notes",
+    "documents": "Documents",
+    "historique": "Historique",
+    "acces": "Accès",
+}
 
 
 def test_erased_case_reads_as_erased_everywhere(coordinator: User, signed_in: SignedIn) -> None:
@@ -107,6 +154,7 @@ def test_detail_and_list_query_counts_do_not_grow_with_history(
     def grow(times: int) -> None:
         for index in range(times):
             client.get(url)
+            CaseEvent.objects.create(case=case, kind="section_saved", params={"label": f"Étape {index}"})
             services.note_add(actor=coordinator, case=case, body=f"Note {index}")
             services.opportunity_add(
                 actor=coordinator,
@@ -125,13 +173,17 @@ def test_detail_and_list_query_counts_do_not_grow_with_history(
             factories.make_case()
 
     grow(2)
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(url).status_code == 200
-    baseline = len(small.captured_queries)
-    assert baseline < 60
+    baselines = {}
+    for tab in TAB_CONTENTS:
+        with CaptureQueriesContext(connection) as small:
+            assert client.get(url, {"onglet": tab}).status_code == 200
+        baselines[tab] = len(small.captured_queries)
+    assert baselines["synthese"] <= 14
+    assert max(baselines.values()) < 30
     grow(15)
-    with django_assert_max_num_queries(baseline):
-        assert client.get(url).status_code == 200
+    for tab, baseline in baselines.items():
+        with django_assert_max_num_queries(baseline):
+            assert client.get(url, {"onglet": tab}).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("cases:case_list")).status_code == 200
 
@@ -145,10 +197,12 @@ def test_a_long_history_shows_the_recent_events_and_offers_the_whole_of_it(
     )
     client = signed_in(coordinator)
     url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
-    page = client.get(url).content.decode()
+    assert "Étape " not in client.get(url).content.decode()  # the history has its own page
+    page = client.get(url, {"onglet": "historique"}).content.decode()
     assert page.count("Étape ") == 50
     assert "Étape 119" in page
     assert "Étape 69" not in page
     assert "71 événements plus anciens ne sont pas affichés" in page
-    everything = client.get(url, {"historique": "complet"}).content.decode()
+    assert "?onglet=historique&amp;historique=complet" in page
+    everything = client.get(url, {"onglet": "historique", "historique": "complet"}).content.decode()
     assert everything.count("Étape ") == 120
