@@ -147,9 +147,11 @@ def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.d
 def case_view_record(*, actor: User, case: Case, reason: str = "") -> None:
     """Record that the actor opened the case file (with the reason, for a restricted case)."""
     if case.restricted:
-        view = RestrictedView(case=case, user=actor)
-        view.reason = reason
-        view.save()
+        with transaction.atomic():
+            # The row gets its id first: the encrypted reason is bound to it.
+            view = RestrictedView.objects.create(case=case, user=actor)
+            view.reason = reason
+            view.save(update_fields=["reason"])
     record_event(action=AuditAction.VIEW, obj=case, actor=actor, fields=["reason"] if reason else ())
 
 

@@ -171,6 +171,10 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic o
             return bytes(state.sealed)
         if isinstance(state, Sealed):
             return bytes(state)
+        if model_instance.pk is None:
+            # The value is bound to its row's primary key: one given by the database on insert
+            # would not be known yet, and the value could never be opened again.
+            raise ValueError(f"{type(model_instance).__name__}.{self.name} is encrypted before its row has an id.")
         sealed = Sealed(self.seal(model_instance, state.value))
         model_instance.__dict__[self.attname] = _Opened(sealed, state.value)
         return bytes(sealed)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.cases import services
-from careplus.cases.models import CaseAttachment, CaseNote, Opportunity, RiskAssessment
+from careplus.cases.models import CaseAttachment, CaseNote, Opportunity, RestrictedView, RiskAssessment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +170,15 @@ def test_restricted_case_asks_for_a_reason_at_each_view(coordinator: User, signe
     page = client.post(url, {"reason": "Préparation de l'audience"}).content.decode()
     assert "Gurung" in page
     assert "Pourquoi ouvrez-vous" in client.get(url).content.decode()
+    # Each part of the file is a view of it: the reason is asked again and kept with that view.
+    services.note_add(actor=coordinator, case=case, body="Audience le 12 mars")
+    notes = client.get(url, {"onglet": "notes"}).content.decode()
+    assert "Pourquoi ouvrez-vous" in notes
+    assert "Audience le 12 mars" not in notes
+    opened = client.post(f"{url}?onglet=notes", {"reason": "Relire les notes avant l'appel"})
+    assert "Audience le 12 mars" in opened.content.decode()
+    reasons = [view.reason for view in RestrictedView.objects.filter(case=case).order_by("at")]
+    assert reasons == ["Préparation de l'audience", "Relire les notes avant l'appel"]
 
 
 def test_caseworker_acknowledges_the_handover(signed_in: SignedIn) -> None:

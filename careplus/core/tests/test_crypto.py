@@ -10,12 +10,12 @@ import uuid
 
 import pytest
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.test import override_settings
 
 from careplus.cases import services as case_services
-from careplus.cases.models import Case, CaseAttachment
+from careplus.cases.models import Case, CaseAttachment, RestrictedView
 from careplus.core import crypto
 from careplus.core.fields import ERASED
 from careplus.core.keys import rotate_data_keys
@@ -78,6 +78,25 @@ def test_ciphertext_moved_to_another_row_or_column_fails_to_decrypt() -> None:
     )
     with pytest.raises(crypto.DecryptionError):
         _ = moved.given_names
+
+
+def test_a_value_is_never_sealed_before_its_row_has_an_id_and_restricted_view_reasons_read_back() -> None:
+    case = factories.make_case()
+    unsaved = RestrictedView(case=case, user=factories.make_user())
+    unsaved.reason = "Préparer l'audience"
+    with pytest.raises(ValueError, match="before its row has an id"), transaction.atomic():
+        unsaved.save()
+    assert not RestrictedView.objects.exists()
+    case_services.case_view_record(actor=unsaved.user, case=case, reason="Préparer l'audience")
+    case.restricted = True
+    case_services.case_view_record(actor=unsaved.user, case=case, reason="Préparer l'audience")
+    stored = RestrictedView.objects.get()
+    assert stored.reason == "Préparer l'audience"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reason FROM cases_restrictedview WHERE id = %s", [stored.pk])
+        raw = bytes(cursor.fetchone()[0])
+    assert b"audience" not in raw
+    assert crypto.ciphertext_key_id(raw) == case.data_key_id
 
 
 def test_a_hundred_thousand_encryptions_never_repeat_a_nonce() -> None:
