@@ -194,6 +194,7 @@ def _pages(repeat: int) -> list[dict[str, Any]]:
     for name, url in (
         ("case_list", "/dossiers/?status=returned&page=40"),
         ("case_detail", f"/dossiers/{case.pk}/"),
+        ("case_history", f"/dossiers/{case.pk}/?onglet=historique"),
         ("task_list", "/"),
     ):
         row = _measure(name, functools.partial(_get, caseworker, url), repeat)

@@ -42,10 +42,19 @@ class Caseworker(HttpUser):
         ) as r:
             self._leak_check(r)
 
-    @task(35)
+    @task(25)
     def case_detail(self) -> None:
         case = random.choice(self.me["cases"])
         with self.client.get(f"/dossiers/{case}/", name="/dossiers/[id]/", catch_response=True) as r:
+            self._leak_check(r)
+
+    @task(10)
+    def case_part(self) -> None:
+        case = random.choice(self.me["cases"])
+        part = random.choice(("historique", "notes", "consentements"))
+        with self.client.get(
+            f"/dossiers/{case}/?onglet={part}", name="/dossiers/[id]/?onglet", catch_response=True
+        ) as r:
             self._leak_check(r)
 
     @task(20)

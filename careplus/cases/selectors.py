@@ -7,8 +7,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from careplus.access.scopes import case_in_scope, cases_visible_to
@@ -16,7 +15,6 @@ from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.cases.choices import ConsentScope
 from careplus.cases.models import (
-    BestInterestsDetermination,
     Case,
     CaseEvent,
     Consent,
@@ -24,7 +22,7 @@ from careplus.cases.models import (
     Opportunity,
 )
 from careplus.cases.workflow import CaseFacts
-from careplus.returns.models import Departure, Visit
+from careplus.returns.models import Visit
 
 
 def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
@@ -88,92 +86,110 @@ def _section_names() -> dict[str, str]:
     return {slug: _reverse_name(spec.model) for slug, spec in SECTIONS.items()}
 
 
-# What the workflow facts and the summary's table of sections read (the rest stays in the database).
-SUMMARY_FIELDS = {
-    "": ("status", "status_before_suspension", "is_minor", "office", "planned_departure_on"),
+@dataclass(frozen=True)
+class SectionState:
+    """What the summary shows of a section record: when and by whom it was last saved, and its approval."""
+
+    updated_at: Any
+    updated_by_name: str
+    overall: str = ""
+    approved_at: Any = None
+
+
+# Per section, the columns the workflow facts read besides when and by whom it was saved.
+_FACT_COLUMNS = {
     "risk_assessment": ("overall", "approved_at"),
     "legal_situation": ("next_hearing_on",),
-    "best_interests": ("return_in_best_interests", "author", "approved_by", "approved_at"),
+    "best_interests": ("return_in_best_interests", "author_id", "approved_by_id", "approved_at"),
 }
+_CASE_COLUMNS = ("status", "status_before_suspension", "is_minor", "office_id", "planned_departure_on")
+_DEPARTURE_COLUMNS = ("actual_departure_on", "arrival_on", "wish_reconfirmed_on")
 
 
-def _with_sections(case: Case, *, summary: bool) -> Case:
-    """The case again with every section record and who last saved it (one query).
-
-    For the summary, only the columns the facts and the table of sections show are read.
-    """
-    names = _section_names().values()
-    cases = Case.objects.filter(pk=case.pk).select_related(*names, *(f"{name}__updated_by" for name in names))
-    if summary:
-        fields = list(SUMMARY_FIELDS[""])
-        for name in names:
-            fields += [f"{name}__updated_at", f"{name}__updated_by__full_name"]
-            fields += [f"{name}__{field}" for field in SUMMARY_FIELDS.get(name, ())]
-        cases = cases.only(*fields)
-    opportunities = Opportunity.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("*"))
-    loaded: Case = cases.annotate(opportunity_count=Coalesce(Subquery(opportunities.values("n")), 0)).get()
-    return loaded
+def _summary_row(case: Case) -> dict[str, Any]:
+    """Everything the facts and the summary read: the case's status, each section's state and the
+    departure in one row (no record built), and the number of opportunities."""
+    columns = [*_CASE_COLUMNS, *(f"departure__{name}" for name in _DEPARTURE_COLUMNS)]
+    for name in _section_names().values():
+        columns += [f"{name}__id", f"{name}__updated_at", f"{name}__updated_by__full_name"]
+        columns += [f"{name}__{column}" for column in _FACT_COLUMNS.get(name, ())]
+    row: dict[str, Any] = Case.objects.filter(pk=case.pk).values(*columns).get()
+    # A query of its own: as a subquery of the row above it would cost more to build than to run.
+    row["opportunity_count"] = Opportunity.objects.filter(case=case).count()
+    return row
 
 
-def _facts(case: Case, loaded: Case) -> CaseFacts:
+def _facts(case: Case, row: dict[str, Any]) -> CaseFacts:
     consents = frozenset(Consent.objects.filter(case=case, withdrawn_on__isnull=True).values_list("scope", flat=True))
-    departure = Departure.objects.filter(case=case).only("actual_departure_on", "arrival_on", "wish_reconfirmed_on")
-    left = departure.first()
     pending = tuple(
         Visit.objects.filter(case=case, status="planned").order_by("planned_on").values_list("planned_on", flat=True)
     )
-    risk = _one(loaded, "risk_assessment")
-    bid: BestInterestsDetermination | None = _one(loaded, "best_interests")
-    legal = _one(loaded, "legal_situation")
+
+    def done(name: str) -> bool:
+        return row[f"{name}__id"] is not None
+
+    bid_author, bid_approver = row["best_interests__author_id"], row["best_interests__approved_by_id"]
     return CaseFacts(
-        status=loaded.status,
-        status_before_suspension=loaded.status_before_suspension,
-        is_minor=loaded.is_minor,
-        office_assigned=loaded.office_id is not None,
-        planned_departure_on=loaded.planned_departure_on,
+        status=row["status"],
+        status_before_suspension=row["status_before_suspension"],
+        is_minor=row["is_minor"],
+        office_assigned=row["office_id"] is not None,
+        planned_departure_on=row["planned_departure_on"],
         consents=consents,
-        risk_overall=risk.overall if risk else None,
-        risk_approved=bool(risk and risk.approved_at),
-        needs_done=_one(loaded, "needs_assessment") is not None,
-        skills_done=_one(loaded, "skills_assessment") is not None,
-        opportunities=loaded.opportunity_count,  # type: ignore[attr-defined]
-        next_hearing_on=legal.next_hearing_on if legal else None,
-        family_assessment_done=_one(loaded, "family_assessment") is not None,
-        bid_done=bid is not None,
-        bid_in_favour=bool(bid and bid.return_in_best_interests),
-        bid_approved_by_other=bool(bid and bid.approved_by_id and bid.approved_by_id != bid.author_id),
-        coordination_plan_done=_one(loaded, "coordination_plan") is not None,
-        actual_departure_on=left.actual_departure_on if left else None,
-        arrival_on=left.arrival_on if left else None,
-        wish_reconfirmed_on=left.wish_reconfirmed_on if left else None,
+        risk_overall=row["risk_assessment__overall"],
+        risk_approved=row["risk_assessment__approved_at"] is not None,
+        needs_done=done("needs_assessment"),
+        skills_done=done("skills_assessment"),
+        opportunities=row["opportunity_count"],
+        next_hearing_on=row["legal_situation__next_hearing_on"],
+        family_assessment_done=done("family_assessment"),
+        bid_done=done("best_interests"),
+        bid_in_favour=bool(row["best_interests__return_in_best_interests"]),
+        bid_approved_by_other=bool(bid_approver and bid_approver != bid_author),
+        coordination_plan_done=done("coordination_plan"),
+        actual_departure_on=row["departure__actual_departure_on"],
+        arrival_on=row["departure__arrival_on"],
+        wish_reconfirmed_on=row["departure__wish_reconfirmed_on"],
         pending_visits=pending,
     )
 
 
-def _sections(case: Case, loaded: Case) -> dict[str, Any]:
+def _states(row: dict[str, Any]) -> dict[str, SectionState | None]:
+    return {
+        slug: SectionState(
+            updated_at=row[f"{name}__updated_at"],
+            updated_by_name=row[f"{name}__updated_by__full_name"],
+            overall=row.get(f"{name}__overall") or "",
+            approved_at=row.get(f"{name}__approved_at"),
+        )
+        if row[f"{name}__id"] is not None
+        else None
+        for slug, name in _section_names().items()
+    }
+
+
+def case_facts(case: Case) -> CaseFacts:
+    """Gather what the workflow guards need (a fixed number of queries)."""
+    return _facts(case, _summary_row(case))
+
+
+def case_summary(case: Case) -> tuple[CaseFacts, dict[str, SectionState | None]]:
+    """The workflow facts and the state of each section, for the case file's summary (four queries)."""
+    row = _summary_row(case)
+    return _facts(case, row), _states(row)
+
+
+def case_sections(case: Case) -> dict[str, Any]:
+    """Return each section's record by slug (one query for all of them, whatever the history)."""
+    names = _section_names()
+    loaded = Case.objects.filter(pk=case.pk).select_related(*names.values()).get()
     records = {}
-    for slug, name in _section_names().items():
+    for slug, name in names.items():
         record = _one(loaded, name)
         if record is not None:
             record.case = case
         records[slug] = record
     return records
-
-
-def case_facts(case: Case) -> CaseFacts:
-    """Gather what the workflow guards need (a fixed number of queries)."""
-    return _facts(case, _with_sections(case, summary=True))
-
-
-def case_sections(case: Case) -> dict[str, Any]:
-    """Return each section's record by slug (one query for all of them, whatever the history)."""
-    return _sections(case, _with_sections(case, summary=False))
-
-
-def case_summary(case: Case) -> tuple[CaseFacts, dict[str, Any]]:
-    """The workflow facts and the section records of the case file's summary, from one read of the case."""
-    loaded = _with_sections(case, summary=True)
-    return _facts(case, loaded), _sections(case, loaded)
 
 
 TIMELINE_RECENT = 50

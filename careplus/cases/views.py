@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -180,11 +181,16 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: Any) -> dict[str, Any]:
     user = request.user
+    page = reverse("cases:case_detail", kwargs={"case_id": case.pk})
     context: dict[str, Any] = {
         "case": case,
         "tab": tab,
         "tab_template": f"cases/tabs/{tab}.html",
-        "tabs": [(slug, item.label) for slug, item in TABS.items() if item.visible(user)],
+        "tabs": [
+            (slug, item.label, page if slug == "synthese" else f"{page}?onglet={slug}")
+            for slug, item in TABS.items()
+            if item.visible(user)
+        ],
         "can_edit": can(user, Action.CASES_EDIT),
         "can_manage": can(user, Action.CASES_MANAGE),
         "can_approve": can(user, Action.CASES_APPROVE),
