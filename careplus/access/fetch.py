@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.access.scopes import cases_visible_to, referrals_visible_to, trainings_visible_to, users_visible_to
+from careplus.access.scopes import case_visible_to, referrals_visible_to, trainings_visible_to, users_visible_to
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
@@ -66,8 +66,15 @@ def get_user_for(actor: Any, user_id: UUID | str, *, action: Action) -> User:
 
 def get_case_for(actor: Any, case_id: UUID | str, *, action: Action) -> Case:
     """Return a case the actor may act on (with its office and data key), or raise 404."""
-    queryset = cases_visible_to(actor).select_related("office", "data_key")
-    case: Case = _fetch(actor, queryset, case_id, action, Case)
+    label = Case._meta.label_lower
+    if not can(actor, action):
+        raise deny(action=action, object_type=label, object_id=case_id)
+    try:
+        case = case_visible_to(actor, case_id, related=("office", "data_key"))
+    except (ValidationError, ValueError) as malformed:
+        raise deny(action=action, object_type=label, object_id=case_id) from malformed
+    if case is None:
+        raise deny(action=action, object_type=label, object_id=case_id)
     return case
 
 

@@ -22,6 +22,21 @@ def users_visible_to(actor: Any) -> QuerySet[User]:
     return User.objects.none()
 
 
+def _cases_by_office(actor: Any) -> QuerySet[Case]:
+    """The cases the actor's roles reach, before the restriction to named users."""
+    if not can(actor, Action.CASES_VIEW):
+        return Case.objects.none()
+    grants = grants_of(actor)
+    if any(grant.role == Role.COORDINATOR for grant in grants):
+        return Case.objects.all()
+    offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
+    return Case.objects.filter(office_id__in=offices, shared_with_office=True)
+
+
+def _named(actor: Any) -> QuerySet[Any]:
+    return Case.restricted_users.through.objects.filter(user_id=actor.pk)
+
+
 def cases_visible_to(actor: Any) -> QuerySet[Case]:
     """Return the cases the actor may open.
 
@@ -30,16 +45,21 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
     database keeps equal to the consents: cases/sharing.py). A restricted case is seen only by
     its named users.
     """
-    if not can(actor, Action.CASES_VIEW):
-        return Case.objects.none()
-    grants = grants_of(actor)
-    if any(grant.role == Role.COORDINATOR for grant in grants):
-        cases = Case.objects.all()
-    else:
-        offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
-        cases = Case.objects.filter(office_id__in=offices, shared_with_office=True)
-    named = Case.restricted_users.through.objects.filter(case_id=OuterRef("pk"), user_id=actor.pk)
-    return cases.filter(Q(restricted=False) | Exists(named))
+    named = _named(actor).filter(case_id=OuterRef("pk"))
+    return _cases_by_office(actor).filter(Q(restricted=False) | Exists(named))
+
+
+def case_visible_to(actor: Any, pk: Any, *, related: tuple[str, ...] = ()) -> Case | None:
+    """Return the case of this id if `cases_visible_to` holds it, else None.
+
+    The same rule read for one case: its row within the actor's offices first, then, only for a
+    restricted case, whether the actor is one of its named users (a second query that the
+    files of everyday work, not restricted, never need).
+    """
+    case = next(iter(_cases_by_office(actor).select_related(*related).filter(pk=pk).order_by()[:1]), None)
+    if case is not None and case.restricted and not _named(actor).filter(case_id=case.pk).exists():
+        return None
+    return case
 
 
 def case_in_scope(actor: Any, case_field: str = "case_id") -> Exists:
