@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from careplus.access.fetch import acting_user, get_case_for, require
+from careplus.access.fetch import acting_user, deny, get_case_for, require
 from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.cases import selectors, services, workflow
@@ -152,11 +152,13 @@ TABS: dict[str, Tab] = {
 }
 
 
-def _tab_of(request: HttpRequest) -> str:
+def _tab_of(request: HttpRequest, case: Case) -> str:
     slug = request.GET.get("onglet", "synthese")
     tab = TABS.get(slug)
-    if tab is None or not tab.visible(request.user):
+    if tab is None:
         raise Http404
+    if not tab.visible(request.user):
+        raise deny(action=Action.CASE_VIEWERS, object_type=Case._meta.label_lower, object_id=case.pk)
     return slug
 
 
@@ -164,7 +166,7 @@ def _tab_of(request: HttpRequest) -> str:
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     """Show a part of a case file; a restricted case first asks why it is opened. Every view is audited."""
     case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
-    tab = _tab_of(request)
+    tab = _tab_of(request, case)
     user = acting_user(request)
     reason = ""
     if case.restricted:

@@ -78,7 +78,9 @@ def test_coordinator_sees_who_viewed_the_file(coordinator: User, signed_in: Sign
     worker_client = signed_in(worker)
     assert worker_client.get(url).status_code == 200
     assert "?onglet=acces" not in worker_client.get(url).content.decode()
+    denials = AuditEvent.objects.filter(object_id=str(case.pk), action=AuditAction.DENIED)
     assert worker_client.get(url, {"onglet": "acces"}).status_code == 404
+    assert denials.filter(actor_id=str(worker.pk)).count() == 1  # the refusal is in the audit log
     coordinator_client = signed_in(coordinator)
     assert "?onglet=acces" in coordinator_client.get(url).content.decode()
     page = coordinator_client.get(url, {"onglet": "acces"}).content.decode()
