@@ -11,14 +11,14 @@ from pytest_django import DjangoAssertNumQueries
 
 from careplus.access.roles import Role
 from careplus.access.scopes import case_visible_to, cases_visible_to
-from careplus.accounts.models import User
+from careplus.accounts.models import Office, User
 from careplus.cases.models import Case
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def _files(home: object, other: object, named: User) -> list[Case]:
+def _files(home: Office, other: Office, named: User) -> list[Case]:
     """Every kind of file: own office or another, shared or not, restricted (to `named`) or not."""
     cases = []
     for office, shared, restricted in itertools.product((home, other, None), (True, False), (False, True)):
