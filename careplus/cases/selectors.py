@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -13,6 +13,7 @@ from django.http import Http404
 from careplus.access.scopes import case_in_scope, cases_visible_to
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
+from careplus.cases import workflow
 from careplus.cases.choices import ConsentScope
 from careplus.cases.models import (
     Case,
@@ -21,7 +22,7 @@ from careplus.cases.models import (
     Handover,
     Opportunity,
 )
-from careplus.cases.workflow import CaseFacts
+from careplus.cases.workflow import ALL_READS, CaseFacts
 from careplus.returns.models import Visit
 
 
@@ -107,40 +108,36 @@ _DEPARTURE_COLUMNS = ("actual_departure_on", "arrival_on", "wish_reconfirmed_on"
 
 
 def _summary_row(case: Case) -> dict[str, Any]:
-    """Everything the facts and the summary read: the case's status, each section's state and the
-    departure in one row (no record built), and the number of opportunities."""
+    """What the facts and the summary read of the case's row, each section's state and the
+    departure: one row, no record built."""
     columns = [*_CASE_COLUMNS, *(f"departure__{name}" for name in _DEPARTURE_COLUMNS)]
     for name in _section_names().values():
         columns += [f"{name}__id", f"{name}__updated_at", f"{name}__updated_by__full_name"]
         columns += [f"{name}__{column}" for column in _FACT_COLUMNS.get(name, ())]
     row: dict[str, Any] = Case.objects.filter(pk=case.pk).values(*columns).get()
-    # A query of its own: as a subquery of the row above it would cost more to build than to run.
-    row["opportunity_count"] = Opportunity.objects.filter(case=case).count()
     return row
 
 
-def _facts(case: Case, row: dict[str, Any]) -> CaseFacts:
-    consents = frozenset(Consent.objects.filter(case=case, withdrawn_on__isnull=True).values_list("scope", flat=True))
-    pending = tuple(
-        Visit.objects.filter(case=case, status="planned").order_by("planned_on").values_list("planned_on", flat=True)
-    )
+def _facts(case: Case, row: dict[str, Any], reads: frozenset[str] | None = None) -> CaseFacts:
+    """The workflow facts: those of the row, then those of other tables that `reads` names (all by
+    default). The others keep their empty values, which only targets not offered would look at."""
 
     def done(name: str) -> bool:
         return row[f"{name}__id"] is not None
 
     bid_author, bid_approver = row["best_interests__author_id"], row["best_interests__approved_by_id"]
-    return CaseFacts(
+    facts = CaseFacts(
         status=row["status"],
         status_before_suspension=row["status_before_suspension"],
         is_minor=row["is_minor"],
         office_assigned=row["office_id"] is not None,
         planned_departure_on=row["planned_departure_on"],
-        consents=consents,
+        consents=frozenset(),
         risk_overall=row["risk_assessment__overall"],
         risk_approved=row["risk_assessment__approved_at"] is not None,
         needs_done=done("needs_assessment"),
         skills_done=done("skills_assessment"),
-        opportunities=row["opportunity_count"],
+        opportunities=0,
         next_hearing_on=row["legal_situation__next_hearing_on"],
         family_assessment_done=done("family_assessment"),
         bid_done=done("best_interests"),
@@ -150,8 +147,18 @@ def _facts(case: Case, row: dict[str, Any]) -> CaseFacts:
         actual_departure_on=row["departure__actual_departure_on"],
         arrival_on=row["departure__arrival_on"],
         wish_reconfirmed_on=row["departure__wish_reconfirmed_on"],
-        pending_visits=pending,
     )
+    wanted = ALL_READS if reads is None else reads
+    beyond: dict[str, Any] = {}
+    if "consents" in wanted:
+        active = Consent.objects.filter(case=case, withdrawn_on__isnull=True)
+        beyond["consents"] = frozenset(active.values_list("scope", flat=True))
+    if "opportunities" in wanted:
+        beyond["opportunities"] = Opportunity.objects.filter(case=case).count()
+    if "pending_visits" in wanted:
+        planned = Visit.objects.filter(case=case, status="planned").order_by("planned_on")
+        beyond["pending_visits"] = tuple(planned.values_list("planned_on", flat=True))
+    return replace(facts, **beyond)
 
 
 def _states(row: dict[str, Any]) -> dict[str, SectionState | None]:
@@ -174,9 +181,11 @@ def case_facts(case: Case) -> CaseFacts:
 
 
 def case_summary(case: Case) -> tuple[CaseFacts, dict[str, SectionState | None]]:
-    """The workflow facts and the state of each section, for the case file's summary (four queries)."""
+    """The workflow facts and the state of each section, for the case file's summary: the case's
+    row, then only what the guards of the targets offered from its status look at."""
     row = _summary_row(case)
-    return _facts(case, row), _states(row)
+    offered = workflow.reads_for(_facts(case, row, reads=frozenset()))
+    return _facts(case, row, reads=offered), _states(row)
 
 
 def case_sections(case: Case) -> dict[str, Any]:

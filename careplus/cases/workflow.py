@@ -64,6 +64,21 @@ class CaseFacts:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+# The facts that come from other tables than the case's own row, by the target statuses whose
+# guards look at them: the case's summary reads only those of the targets it offers.
+READ_BEYOND_THE_ROW: dict[str, frozenset[str]] = {
+    CaseStatus.PRE_DEPARTURE: frozenset({"consents"}),
+    CaseStatus.READY_TO_DEPART: frozenset({"consents", "opportunities"}),
+    CaseStatus.CLOSED: frozenset({"pending_visits"}),
+}
+ALL_READS = frozenset({"consents", "opportunities", "pending_visits"})
+
+
+def reads_for(facts: CaseFacts) -> frozenset[str]:
+    """The facts beyond the case's row that the guards of the case's possible targets need."""
+    return frozenset().union(*(READ_BEYOND_THE_ROW.get(target, frozenset()) for target in allowed_targets(facts)))
+
+
 def allowed_targets(facts: CaseFacts) -> list[str]:
     """Return the statuses the case may move to from its current status."""
     if facts.status == CaseStatus.SUSPENDED:
