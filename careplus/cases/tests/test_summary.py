@@ -30,9 +30,7 @@ def test_the_summary_checklist_equals_the_full_one_in_every_status(coordinator: 
     assert Visit.objects.filter(case=returned, status="planned").exists()
     minor = factories.make_case(is_minor=True)
     services.consent_record(actor=coordinator, case=minor, scope=ConsentScope.GUARDIAN, given_on=DAY)
-    services.opportunity_add(
-        actor=coordinator, case=minor, kind="training", description="Formation", verified_on=DAY
-    )
+    services.opportunity_add(actor=coordinator, case=minor, kind="training", description="Formation", verified_on=DAY)
     statuses = [s for s in CaseStatus.values if s != CaseStatus.SUSPENDED]
     compared = 0
     for case, status, before in itertools.product(
@@ -49,7 +47,8 @@ def test_the_summary_checklist_equals_the_full_one_in_every_status(coordinator: 
     # Not vacuous: some checklists name a consent, an opportunity or a planned visit.
     Case.objects.filter(pk=returned.pk).update(status=CaseStatus.RETURNED, status_before_suspension="")
     closing = _checklists(selectors.case_summary(returned)[0])[CaseStatus.CLOSED]
-    assert closing and all("visite" in item for item in closing)
+    assert closing
+    assert all("visite" in item for item in closing)
 
 
 def test_a_returned_file_summary_reads_its_row_and_its_planned_visits_only(
