@@ -119,6 +119,8 @@ def test_bad_input_gets_a_field_message_and_changes_nothing(
     response = signed_in(coordinator).post(reverse(f"cases:{url_name}", kwargs={"case_id": case.pk}), data)
     assert response.status_code == 400
     assert message in response.content.decode()
+    part = {"opportunity_add": "Opportunités", "consent_add": "Consentements et bureau", "note_add": "Notes"}[url_name]
+    assert f'aria-current="page">{part}</a>' in response.content.decode()  # the form is shown again on its part
     assert not Opportunity.objects.filter(case=case).exists()
     assert not CaseNote.objects.filter(case=case).exists()
     assert not case.consents.exists()
