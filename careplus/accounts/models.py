@@ -30,7 +30,12 @@ class Office(BaseModel):
         verbose_name_plural = _("offices")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return self.label(self.name, self.code)
+
+    @staticmethod
+    def label(name: str, code: str) -> str:
+        """How an office is named on screen (also from its bare columns, in lists)."""
+        return f"{name} ({code})"
 
 
 class Organisation(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import models
@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from careplus.access.scopes import case_in_scope, cases_visible_to
+from careplus.accounts.models import Office
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.cases import workflow
@@ -23,6 +24,8 @@ from careplus.cases.models import (
     Opportunity,
 )
 from careplus.cases.workflow import ALL_READS, CaseFacts
+from careplus.core.fields import EncryptedField
+from careplus.core.models import DataKey
 from careplus.returns.models import Visit
 
 
@@ -34,16 +37,32 @@ def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
     return cases
 
 
-# What a row of the case list shows (and the data key that opens the masked names).
-LIST_COLUMNS = (
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """What a row of the case list shows (the names in clear; the list masks them)."""
+
+    pk: Any
+    reference: str
+    status: str
+    country_of_return: str
+    office: str
+    opened_on: Any
+    given_names: Any
+    family_name: Any
+
+
+# The columns a row is read from: its own, its office's, and the data key that opens the names.
+_LIST_COLUMNS = (
+    "pk",
     "reference",
     "status",
     "country_of_return",
     "opened_on",
-    "given_names",
-    "family_name",
     "office__name",
     "office__code",
+    "given_names",
+    "family_name",
+    "data_key_id",
     "data_key__master_key_id",
     "data_key__wrapped",
 )
@@ -53,14 +72,35 @@ def case_list_page(*, actor: Any, status: str = "", number: Any = 1, per_page: i
     """One page of the case list, with only the columns a row shows.
 
     The page's ids are read from the list's index alone (an office's list is counted, ordered
-    and skipped through without touching the table); then the rows of those ids are read.
+    and skipped through without touching the table); then the rows of those ids, as bare
+    columns (25 rows do not need 75 model instances), their names opened with their file's key.
     """
     ids_in_order = case_list(actor=actor, status=status).values_list("pk", flat=True)
     page: Page[Any] = Paginator(ids_in_order, per_page).get_page(number)
     # One query: the page's ids as a subquery (read from the index), then their rows in the same order.
-    rows = Case.objects.filter(pk__in=page.object_list).select_related("office", "data_key").only(*LIST_COLUMNS)
-    page.object_list = list(rows)
+    rows = Case.objects.filter(pk__in=page.object_list).values_list(*_LIST_COLUMNS)
+    page.object_list = [_case_row(row) for row in rows]
     return page
+
+
+_GIVEN_NAMES = cast(EncryptedField, Case._meta.get_field("given_names"))
+_FAMILY_NAME = cast(EncryptedField, Case._meta.get_field("family_name"))
+
+
+def _case_row(row: tuple[Any, ...]) -> CaseRow:
+    pk, reference, status, country, opened_on, office_name, office_code, given_names, family_name, *key = row
+    key_id, master_key_id, wrapped = key
+    data_key = DataKey(id=key_id, master_key_id=master_key_id, wrapped=wrapped)
+    return CaseRow(
+        pk=pk,
+        reference=reference,
+        status=status,
+        country_of_return=country,
+        office=Office.label(office_name, office_code) if office_name is not None else "",
+        opened_on=opened_on,
+        given_names=_GIVEN_NAMES.open_column(pk, given_names, data_key),
+        family_name=_FAMILY_NAME.open_column(pk, family_name, data_key),
+    )
 
 
 def case_viewers(*, case: Case, limit: int = 50) -> QuerySet[AuditEvent]:

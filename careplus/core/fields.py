@@ -148,11 +148,28 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic o
         return crypto.value_aad(instance._meta.db_table, self.column, instance.pk)
 
     def open(self, instance: models.Model, sealed: bytes) -> Any:
-        data_key = resolve_data_key(instance, self.key_field)
+        return self._open(sealed, resolve_data_key(instance, self.key_field), self.aad(instance))
+
+    def open_column(self, pk: Any, sealed: bytes | None, data_key: Any) -> Any:
+        """Open a value read as a bare column (`values()`), as the attribute would read it.
+
+        For lists that read a few columns of many rows without building their model instances:
+        `pk` is the row's primary key (the value is bound to it), `data_key` the DataKey that
+        `key_field` leads to. None stays None; an erased value or a destroyed key reads as ERASED.
+        """
+        if sealed is None:
+            return None
+        if sealed == TOMBSTONE:
+            return ERASED
+        try:
+            return self._open(sealed, data_key, crypto.value_aad(self.model._meta.db_table, self.column, pk))
+        except crypto.KeyDestroyed:
+            return ERASED
+
+    def _open(self, sealed: bytes, data_key: Any, aad: bytes) -> Any:
         if crypto.ciphertext_key_id(sealed) != data_key.pk:
             raise crypto.DecryptionError("This value was written under another data key.")
-        key = data_key.material()
-        return self.from_bytes(crypto.decrypt(sealed, key=key, aad=self.aad(instance)))
+        return self.from_bytes(crypto.decrypt(sealed, key=data_key.material(), aad=aad))
 
     def seal(self, instance: models.Model, value: Any) -> bytes:
         data_key = resolve_data_key(instance, self.key_field)

@@ -136,6 +136,7 @@ def test_erased_case_reads_as_erased_everywhere(coordinator: User, signed_in: Si
     detail = client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
     assert listing.status_code == detail.status_code == 200
     assert "[effacé]" in detail.content.decode()
+    assert "[effacé] [effacé]" in listing.content.decode()
     assert factories.CANARY not in detail.content.decode() + listing.content.decode()
 
 

@@ -7,6 +7,7 @@ import datetime
 import os
 import secrets
 import uuid
+from typing import Any, cast
 
 import pytest
 
@@ -17,7 +18,7 @@ from django.test import override_settings
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, CaseAttachment, RestrictedView
 from careplus.core import crypto
-from careplus.core.fields import ERASED
+from careplus.core.fields import ERASED, EncryptedField
 from careplus.core.keys import rotate_data_keys
 from careplus.core.models import DataKey
 from tests import factories
@@ -78,6 +79,36 @@ def test_ciphertext_moved_to_another_row_or_column_fails_to_decrypt() -> None:
     )
     with pytest.raises(crypto.DecryptionError):
         _ = moved.given_names
+
+
+def test_a_value_read_as_a_bare_column_opens_as_its_attribute_does() -> None:
+    """Lists read names with values(); they open as the model attribute would, or not at all."""
+    given_names = cast(EncryptedField, Case._meta.get_field("given_names"))
+    family_name = cast(EncryptedField, Case._meta.get_field("family_name"))
+    kept = factories.make_case(family_name="Gurung", given_names="Sita")
+    erased = case_services.case_erase(actor=None, case=factories.make_case(family_name=factories.CANARY))
+    other = factories.make_case()
+    rows: dict[Any, tuple[Any, Any, DataKey]] = {
+        pk: (gn, fn, DataKey(id=key_id, master_key_id=master, wrapped=wrapped))
+        for pk, gn, fn, key_id, master, wrapped in Case.objects.values_list(
+            "pk", "given_names", "family_name", "data_key_id", "data_key__master_key_id", "data_key__wrapped"
+        )
+    }
+    gn, fn, key = rows[kept.pk]
+    assert family_name.open_column(kept.pk, fn, key) == "Gurung" == _fresh(kept).family_name
+    assert given_names.open_column(kept.pk, gn, key) == "Sita"
+    assert given_names.open_column(kept.pk, None, key) is None
+    destroyed = DataKey(id=key.pk, master_key_id=key.master_key_id, wrapped=None)
+    assert family_name.open_column(kept.pk, fn, destroyed) is ERASED
+    gn, fn, key = rows[erased.pk]
+    assert family_name.open_column(erased.pk, fn, key) is ERASED
+    # A value moved to another row, or opened with another file's key, does not open.
+    with pytest.raises(crypto.DecryptionError):
+        family_name.open_column(other.pk, rows[kept.pk][1], rows[other.pk][2])
+    with pytest.raises(crypto.DecryptionError):
+        family_name.open_column(kept.pk, rows[kept.pk][1], rows[other.pk][2])
+    with pytest.raises(crypto.DecryptionError):
+        given_names.open_column(kept.pk, rows[kept.pk][1], rows[kept.pk][2])
 
 
 def test_a_value_is_never_sealed_before_its_row_has_an_id_and_restricted_view_reasons_read_back() -> None:
