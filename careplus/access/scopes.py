@@ -45,8 +45,7 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
     database keeps equal to the consents: cases/sharing.py). A restricted case is seen only by
     its named users.
     """
-    named = _named(actor).filter(case_id=OuterRef("pk"))
-    return _cases_by_office(actor).filter(Q(restricted=False) | Exists(named))
+    return _cases_by_office(actor).filter(Q(restricted=False) | Q(pk__in=_named(actor).values("case_id")))
 
 
 def case_visible_to(actor: Any, pk: Any, *, related: tuple[str, ...] = ()) -> Case | None:

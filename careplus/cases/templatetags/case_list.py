@@ -2,21 +2,22 @@
 
 A page of the list is 25 rows of six cells; through the template engine they cost more than
 the whole page layout around them. Written here, as Django's admin writes its change-list
-rows (`items_for_result`), with the same escaping (`format_html`).
+rows (`items_for_result`), every cell escaped.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from html import escape
 from typing import Any
 
 from django import template
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from careplus.cases.choices import CaseStatus
 from careplus.core.templatetags.ui import masked
@@ -48,9 +49,16 @@ def case_rows(cases: Iterable[Any], empty: str) -> SafeString:
     ]
     if not rows:
         return format_html('<tr><td colspan="6">{}</td></tr>', empty)
-    return format_html_join(
-        "\n",
-        '<tr><td><a href="{}">{}</a></td><td>{}</td><td><span class="badge">{}</span></td>'
-        "<td>{}</td><td>{}</td><td>{}</td></tr>",
-        rows,
-    )
+    # Each cell escaped as format_html escapes it (Django's escape is html.escape), without the
+    # lazy-string checks that format_html makes around each of the page's 175 cells.
+    return mark_safe("\n".join(_ROW.format(*map(_escaped, row)) for row in rows))  # noqa: S308
+
+
+_ROW = (
+    '<tr><td><a href="{}">{}</a></td><td>{}</td><td><span class="badge">{}</span></td>'
+    "<td>{}</td><td>{}</td><td>{}</td></tr>"
+)
+
+
+def _escaped(cell: object) -> str:
+    return escape(str(cell))
