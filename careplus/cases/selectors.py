@@ -89,8 +89,20 @@ _FAMILY_NAME = cast(EncryptedField, Case._meta.get_field("family_name"))
 
 
 def _case_row(row: tuple[Any, ...]) -> CaseRow:
-    pk, reference, status, country, opened_on, office_name, office_code, given_names, family_name, *key = row
-    key_id, master_key_id, wrapped = key
+    (
+        pk,
+        reference,
+        status,
+        country,
+        opened_on,
+        office_name,
+        office_code,
+        given_names,
+        family_name,
+        key_id,
+        master_key_id,
+        wrapped,
+    ) = row  # the order of _LIST_COLUMNS
     data_key = DataKey(id=key_id, master_key_id=master_key_id, wrapped=wrapped)
     return CaseRow(
         pk=pk,
