@@ -70,7 +70,7 @@ def main() -> int:
     from careplus.trainings.models import TrainingSession
 
     trainer = User.objects.create_user(email="drill-trainer@example.test", password=None, full_name="Drill")
-    account_services.role_grant(actor=trainer, user=trainer, role=Role.TRAINER)
+    account_services.role_grant_system(user=trainer, role=Role.TRAINER)
     programme = Programme.objects.create(
         name="Drill",
         funder="Fictif",

@@ -62,7 +62,7 @@ def _signed_in_cookie() -> str:
     user = User.objects.filter(email="outage@example.test").first()
     if user is None:
         user = User.objects.create_user(email="outage@example.test", password=None, full_name="Drill")
-        account_services.role_grant(actor=user, user=user, role=Role.CASEWORKER, office=office)
+        account_services.role_grant_system(user=user, role=Role.CASEWORKER, office=office)
     client = verified_client(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 

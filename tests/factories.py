@@ -61,7 +61,6 @@ def make_user(
     office: Office | None = None,
     organisation: Organisation | None = None,
     with_totp: bool = True,
-    granted_by: User | None = None,
 ) -> User:
     """Create an active user with a password, an authenticator and optionally a role."""
     email = email or f"user{next(_counter)}@example.test"
@@ -71,7 +70,7 @@ def make_user(
             office = make_office()
         if role == Role.PARTNER and organisation is None:
             organisation = make_organisation()
-        services.role_grant(actor=granted_by or user, user=user, role=role, office=office, organisation=organisation)
+        services.role_grant_system(user=user, role=role, office=office, organisation=organisation)
     if with_totp:
         TOTPDevice.objects.create(user=user, name=services.TOTP_DEVICE_NAME, confirmed=True)
     return user

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,4 +121,74 @@ def test_canary_is_absent_from_storage_backups_and_logs(tmp_path: Path, caplog: 
     else:
         assert connection.vendor == "postgresql"
         _postgres_branch(tmp_path)
+    assert CANARY not in caplog.text
+
+
+class _Lines(logging.Handler):
+    """Keep every formatted log line (the dev server's access log does not reach caplog)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def _http(url: str, *, cookies: dict[str, str], data: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Send a request as a browser would (cookies, form body); return status, final URL and body."""
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, method="POST" if data is not None else "GET")
+    request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _sep, rest = header.partition("=")
+                cookies[name.strip()] = rest.split(";")[0]
+            return response.status, response.url, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, url, error.read().decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_p16_a_searched_name_reaches_no_url_and_no_log_line(live_server: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Search by a name through the real dev server with its access log on: the name is in no log line."""
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIRequestHandler
+    from django.test import Client
+
+    from careplus.access.roles import Role
+
+    case = factories.make_case(family_name=f"{CANARY}-family", given_names=f"{CANARY}-given")
+    coordinator = factories.make_user(Role.COORDINATOR)
+    client = Client()
+    factories.sign_in(client, coordinator)
+    cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+    live_server.thread.httpd.RequestHandlerClass = WSGIRequestHandler  # the access log of `runserver`
+    lines = _Lines()
+    loggers = [logging.getLogger(name) for name in ("django.server", "django.request", "django")]
+    for logger in loggers:
+        logger.addHandler(lines)
+    caplog.set_level(logging.DEBUG)
+    try:
+        base = f"{live_server.url}/recherche/"
+        status, _url, page = _http(base, cookies=cookies)
+        assert status == 200
+        form = re.search(r'<form method="post" action="/recherche/"[^>]*role="search"', page)
+        assert form is not None, "the search form is sent by POST to a URL without the query"
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token is not None
+        name = f"{CANARY}-given {CANARY}-family"
+        status, url, results = _http(base, cookies=cookies, data={"q": name, "csrfmiddlewaretoken": token.group(1)})
+        assert status == 200
+        assert case.reference in results
+        assert CANARY not in url
+        forged, _url, _page = _http(base, cookies=cookies, data={"q": name})  # no CSRF token: refused
+        assert forged == 403
+    finally:
+        for logger in loggers:
+            logger.removeHandler(lines)
+    assert any("POST /recherche/" in line for line in lines.lines), lines.lines  # the access log was read
+    assert any("CSRF" in line for line in lines.lines), lines.lines  # so was Django's request log
+    assert not [line for line in lines.lines if CANARY in line]
     assert CANARY not in caplog.text

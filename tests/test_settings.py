@@ -52,8 +52,16 @@ def test_production_refuses_to_start_without_each_secret(missing: str) -> None:
     assert lines == [f"CARE+ refuses to start: environment variable {missing} is missing."]
 
 
+MAIL_ENV = {
+    "EMAIL_HOST": "smtp.example.org",
+    "EMAIL_HOST_USER": "careplus",
+    "EMAIL_HOST_PASSWORD": "relay-password",
+    "DEFAULT_FROM_EMAIL": "careplus@example.org",
+}
+
+
 def test_production_passes_the_deploy_check() -> None:
-    env = {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    env = {**PRODUCTION_ENV, **MAIL_ENV, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -136,3 +144,39 @@ def test_static_assets_are_served_by_the_app_without_cdn() -> None:
     assert "http://" not in page
     response = Client().get("/static/vendor/htmx-2.0.8.min.js")
     assert response.status_code == 200
+
+
+def test_p08_deploy_check_warns_without_the_mail_relay_and_production_reads_it() -> None:
+    env = {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "careplus.W001" in result.stdout + result.stderr
+    env.update(MAIL_ENV, EMAIL_PORT="2525", EMAIL_USE_TLS="1")
+    shown = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL, s.EMAIL_BACKEND)",
+        env=env,
+    )
+    assert shown.stdout.strip().splitlines()[-1].split() == [
+        "smtp.example.org",
+        "2525",
+        "careplus",
+        "True",
+        "careplus@example.org",
+        "careplus.core.mail.OutboxBackend",
+    ]
+
+
+def test_p10_production_accepts_a_master_key_file_instead_of_the_keys(tmp_path: Path) -> None:
+    key_file = tmp_path / "master_keys"
+    key_file.write_text(PRODUCTION_ENV["CAREPLUS_MASTER_KEYS"])
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CAREPLUS_MASTER_KEYS"}
+    env.update(MAIL_ENV, DJANGO_SETTINGS_MODULE="config.settings.production", CAREPLUS_MASTER_KEY_FILE=str(key_file))
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    env["CAREPLUS_MASTER_KEY_FILE"] = str(tmp_path / "absent")
+    refused = run_manage("check", env=env)
+    assert refused.returncode != 0
+    assert "master key file" in refused.stderr

@@ -78,6 +78,21 @@ def get_case_for(actor: Any, case_id: UUID | str, *, action: Action) -> Case:
     return case
 
 
+def get_child_of_case(queryset: QuerySet[Any], pk: UUID | str | int, case: Case) -> Any:
+    """Return a record of the case (documents, consents, visits...) by id, or record the refusal and raise 404.
+
+    The queryset holds only this case's records: an id of another case's record is refused like a
+    missing one, and the attempt is written to the audit log.
+    """
+    label = queryset.model._meta.label_lower
+    try:
+        item = queryset.get(pk=pk)
+    except (ObjectDoesNotExist, ValidationError, ValueError) as missing:
+        raise deny(action=Action.CASES_VIEW, object_type=label, object_id=pk) from missing
+    item.case = case
+    return item
+
+
 def get_referral_for(actor: Any, referral_id: UUID | str, *, action: Action) -> Referral:
     """Return a referral the actor may act on, or raise 404."""
     queryset = referrals_visible_to(actor).select_related("data_key", "programme", "organisation", "case")

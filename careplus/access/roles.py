@@ -72,3 +72,35 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 # Roles whose grant is bound to an office or an organisation.
 ROLE_NEEDS_OFFICE = frozenset({Role.CASEWORKER})
 ROLE_NEEDS_ORGANISATION = frozenset({Role.PARTNER})
+
+# Actions that open a person's case file (or the person data of a referral).
+CASE_FILE_ACTIONS = frozenset(
+    {
+        Action.CASES_VIEW,
+        Action.CASE_VIEWERS,
+        Action.CASES_EDIT,
+        Action.CASES_MANAGE,
+        Action.CASES_APPROVE,
+        Action.CASES_LEGAL,
+        Action.HANDOVER_ACKNOWLEDGE,
+        Action.REFERRALS_READ_PERSON,
+    }
+)
+
+# Roles that oversee the programme: an account holding one never also holds a role that opens
+# case files (separation of duties, product.md "Security and data protection").
+OVERSIGHT_ROLES = frozenset({Role.DPO, Role.AUDITOR})
+
+
+def opens_case_files(role: Role) -> bool:
+    """Tell whether the role, by the table above, lets its holder read case files."""
+    return bool(ROLE_ACTIONS[role] & CASE_FILE_ACTIONS)
+
+
+def duties_conflict(held: frozenset[Role] | set[Role], role: Role) -> bool:
+    """Tell whether adding `role` to the roles `held` would break the separation of duties."""
+    if role in OVERSIGHT_ROLES:
+        return any(opens_case_files(other) for other in held)
+    if opens_case_files(role):
+        return bool(held & OVERSIGHT_ROLES)
+    return False

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "careplus.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from careplus.accounts import totp
+
+        totp.install()

@@ -72,6 +72,14 @@ class RoleGrantForm(forms.Form):
         required=False,
         help_text=_("Required for a partner."),
     )
+    # Checked by the service, which asks for it on every grant (step-up).
+    code = forms.CharField(
+        label=_("Authenticator code"),
+        max_length=16,
+        required=False,
+        help_text=_("Granting a role asks for your second factor again."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
 
 
 class VersionForm(forms.Form):
@@ -95,5 +103,15 @@ class ApiTokenForm(forms.Form):
         min_length=6,
         max_length=16,
         help_text=_("Creating a token asks for your second factor again."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
+class RecoveryCodesForm(forms.Form):
+    code = forms.CharField(
+        label=_("Authenticator code"),
+        max_length=16,
+        required=False,
+        help_text=_("New recovery codes ask for your second factor again."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )

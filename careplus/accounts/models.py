@@ -163,8 +163,12 @@ class RoleGrant(models.Model):
 
 
 class UserSession(AbstractBaseSession):
-    """A server-side session that knows its user, so all of a user's sessions can end at once."""
+    """A server-side session that knows its user, so all of a user's sessions can end at once.
 
+    `session_key` holds the SHA-256 of the cookie's key, never the key (accounts/sessions.py).
+    """
+
+    session_key = models.CharField(_("session key digest"), max_length=64, primary_key=True)
     user_id = models.UUIDField(null=True, db_index=True)
 
     class Meta:

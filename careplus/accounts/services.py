@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -23,7 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from careplus.access.policy import forget_grants
-from careplus.access.roles import ROLE_NEEDS_OFFICE, ROLE_NEEDS_ORGANISATION, Role
+from careplus.access.roles import ROLE_NEEDS_OFFICE, ROLE_NEEDS_ORGANISATION, Role, duties_conflict
 from careplus.accounts.models import (
     ApiToken,
     Office,
@@ -35,6 +37,7 @@ from careplus.accounts.models import (
 )
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
+from careplus.core.crypto import blind_index
 from careplus.core.errors import RuleViolation, StaleObject
 
 RECOVERY_DEVICE_NAME = "recovery"
@@ -81,7 +84,72 @@ def invitation_send(*, user: User) -> None:
     send_mail(subject, body, None, [user.email])
 
 
-@transaction.atomic
+class RoleChangeRefused(RuleViolation):
+    """A role grant or revocation broke an access rule; the refusal is in the audit log."""
+
+    code = "role_change_refused"
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message, extra={"rule": rule})
+        self.rule = rule
+
+
+class StepUpFailed(RuleViolation):
+    """The second factor, asked again before a sensitive change, was missing or wrong."""
+
+    code = "step_up_failed"
+
+
+def _step_up(*, user: User, code: str | None) -> None:
+    """Verify a fresh second-factor code (recorded and throttled by `second_factor_verify`).
+
+    Call it outside the transaction of the change it guards: a failure must stay recorded, and
+    the device's failure counter (which slows guessing down) must not be rolled back.
+    """
+    if not code or not code.strip():
+        raise StepUpFailed(_("Enter the code of your authenticator app (or a recovery code) to confirm."))
+    if second_factor_verify(user=user, token=code) is None:
+        raise StepUpFailed(_("This code is not valid. Check the time on your phone and try again."))
+
+
+def _role_scope(
+    role: Role, office: Office | None, organisation: Organisation | None
+) -> tuple[Office | None, Organisation | None]:
+    if role in ROLE_NEEDS_OFFICE and office is None:
+        raise RuleViolation(_("A caseworker must be bound to an office."))
+    if role in ROLE_NEEDS_ORGANISATION and organisation is None:
+        raise RuleViolation(_("A partner must be bound to an organisation."))
+    return (office if role in ROLE_NEEDS_OFFICE else None, organisation if role in ROLE_NEEDS_ORGANISATION else None)
+
+
+def _grant_rules(*, user: User, role: Role, office: Office | None, organisation: Organisation | None) -> None:
+    """The rules on the account that receives a role, whoever grants it."""
+    if not user.is_active:
+        raise RuleViolation(_("A deactivated account cannot receive a role."))
+    active = RoleGrant.objects.filter(user=user, revoked_at__isnull=True)
+    if active.filter(role=role, office=office, organisation=organisation).exists():
+        raise RuleViolation(_("This user already holds this role with this scope."))
+    held = {Role(value) for value in active.values_list("role", flat=True)}
+    if duties_conflict(held, role):
+        raise RoleChangeRefused(
+            _(
+                "Separation of duties: an account with the data protection officer or auditor role "
+                "never also holds a role that opens case files."
+            ),
+            rule="separation_of_duties",
+        )
+
+
+def _refuse_role_change(*, action: AuditAction, actor: User, user: User, role: str, rule: str) -> None:
+    record_event(
+        action=action,
+        obj=user,
+        actor=actor,
+        outcome=AuditOutcome.DENIED,
+        fields=[f"role:{role}", f"refused:{rule}"],
+    )
+
+
 def role_grant(
     *,
     actor: User,
@@ -89,40 +157,84 @@ def role_grant(
     role: str,
     office: Office | None = None,
     organisation: Organisation | None = None,
+    code: str | None = None,
 ) -> RoleGrant:
-    """Grant a role, bound to an office or organisation where the role needs one."""
+    """A person grants a role: never on their own account, and after giving their second factor again.
+
+    Refusals by an access rule (own account, separation of duties, step-up) are audited.
+    """
     role_value = Role(role)
-    if role_value in ROLE_NEEDS_OFFICE and office is None:
-        raise RuleViolation(_("A caseworker must be bound to an office."))
-    if role_value in ROLE_NEEDS_ORGANISATION and organisation is None:
-        raise RuleViolation(_("A partner must be bound to an organisation."))
-    if role_value not in ROLE_NEEDS_OFFICE:
-        office = None
-    if role_value not in ROLE_NEEDS_ORGANISATION:
-        organisation = None
-    if not user.is_active:
-        raise RuleViolation(_("A deactivated account cannot receive a role."))
+    try:
+        if user.pk == actor.pk:
+            raise RoleChangeRefused(_("No one can grant a role on their own account."), rule="own_account")
+        office, organisation = _role_scope(role_value, office, organisation)
+        _grant_rules(user=user, role=role_value, office=office, organisation=organisation)
+    except RoleChangeRefused as refusal:
+        _refuse_role_change(action=AuditAction.ROLE_GRANT, actor=actor, user=user, role=role_value, rule=refusal.rule)
+        raise
+    try:
+        _step_up(user=actor, code=code)
+    except StepUpFailed:
+        _refuse_role_change(action=AuditAction.ROLE_GRANT, actor=actor, user=user, role=role_value, rule="step_up")
+        raise
+    try:
+        return _grant_create(granted_by=actor, user=user, role=role_value, office=office, organisation=organisation)
+    except RoleChangeRefused as refusal:
+        _refuse_role_change(action=AuditAction.ROLE_GRANT, actor=actor, user=user, role=role_value, rule=refusal.rule)
+        raise
+
+
+def role_grant_system(
+    *, user: User, role: str, office: Office | None = None, organisation: Organisation | None = None
+) -> RoleGrant:
+    """Grant a role with no person acting: set-up, demo and synthetic data, test fixtures.
+
+    There is no one to ask a second factor of, but the separation of duties still holds.
+    """
+    role_value = Role(role)
+    office, organisation = _role_scope(role_value, office, organisation)
+    _grant_rules(user=user, role=role_value, office=office, organisation=organisation)
+    return _grant_create(granted_by=None, user=user, role=role_value, office=office, organisation=organisation)
+
+
+@transaction.atomic
+def _grant_create(
+    *, granted_by: User | None, user: User, role: Role, office: Office | None, organisation: Organisation | None
+) -> RoleGrant:
+    # Lock the account, then check its roles again: two grants at once cannot both pass the
+    # separation of duties.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    _grant_rules(user=user, role=role, office=office, organisation=organisation)
     try:
         with transaction.atomic():
             grant = RoleGrant.objects.create(
-                user=user,
-                role=role_value,
-                office=office,
-                organisation=organisation,
-                granted_by=actor,
+                user=user, role=role, office=office, organisation=organisation, granted_by=granted_by
             )
     except IntegrityError as duplicate:
         raise RuleViolation(_("This user already holds this role with this scope.")) from duplicate
     _bump_version(user, None)
     forget_grants(user)
-    record_event(action=AuditAction.ROLE_GRANT, obj=user, actor=actor, fields=[f"role:{role_value}"])
+    record_event(action=AuditAction.ROLE_GRANT, obj=user, actor=granted_by, fields=[f"role:{role}"])
     return grant
 
 
-@transaction.atomic
 def role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
-    """Revoke an active grant; the last active data protection officer cannot be removed."""
-    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    """Revoke an active grant; end the holder's sessions and revoke their API tokens.
+
+    No one revokes a role on their own account; the last active data protection officer cannot
+    be removed.
+    """
+    if grant.user_id == actor.pk:
+        _refuse_role_change(
+            action=AuditAction.ROLE_REVOKE, actor=actor, user=grant.user, role=grant.role, rule="own_account"
+        )
+        raise RoleChangeRefused(_("No one can revoke a role on their own account."), rule="own_account")
+    return _role_revoke(actor=actor, grant=grant)
+
+
+@transaction.atomic
+def _role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
+    grant = RoleGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     if grant.revoked_at is not None:
         raise RuleViolation(_("This role was already revoked."))
     if grant.role == Role.DPO and _active_dpo_count(excluding_grant=grant) == 0:
@@ -133,6 +245,8 @@ def role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
     _bump_version(grant.user, None)
     forget_grants(grant.user)
     record_event(action=AuditAction.ROLE_REVOKE, obj=grant.user, actor=actor, fields=[f"role:{grant.role}"])
+    sessions_end_for(user=grant.user)
+    api_tokens_revoke_all(user=grant.user, actor=actor)
     return grant
 
 
@@ -145,7 +259,7 @@ def _active_dpo_count(*, excluding_grant: RoleGrant | None = None) -> int:
 
 @transaction.atomic
 def user_deactivate(*, actor: User, user: User, expected_version: int) -> User:
-    """Deactivate an account and end all of its sessions at once."""
+    """Deactivate an account, end all of its sessions and revoke its API tokens at once."""
     if user.pk == actor.pk:
         raise RuleViolation(_("You cannot deactivate your own account."))
     if not user.is_active:
@@ -155,6 +269,7 @@ def user_deactivate(*, actor: User, user: User, expected_version: int) -> User:
     user.refresh_from_db()
     sessions_end_for(user=user)
     record_event(action=AuditAction.CHANGE, obj=user, actor=actor, fields=["is_active"])
+    api_tokens_revoke_all(user=user, actor=actor)
     return user
 
 
@@ -172,12 +287,52 @@ def user_reactivate(*, actor: User, user: User, expected_version: int) -> User:
 
 @transaction.atomic
 def second_factor_reset(*, actor: User, user: User, expected_version: int) -> None:
-    """Remove a user's second factor after identity proofing; they enrol again at next login."""
+    """Remove a user's second factor after identity proofing; they enrol again at next login.
+
+    Their sessions end and their API tokens are revoked.
+    """
     _bump_version(user, expected_version)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     sessions_end_for(user=user)
     record_event(action=AuditAction.CHANGE, obj=user, actor=actor, fields=["second_factor"])
+    api_tokens_revoke_all(user=user, actor=actor)
+
+
+@transaction.atomic
+def password_changed(*, user: User, by_reset: bool = False) -> int:
+    """After the user set a new password: audit it and revoke their API tokens.
+
+    Django already ends the user's other sessions (their session hash no longer matches). After
+    a reset by e-mail, no session of the user may remain at all. Returns how many tokens were revoked.
+    """
+    if by_reset:
+        sessions_end_for(user=user)
+    record_event(
+        action=AuditAction.CHANGE,
+        obj=user,
+        actor=user,
+        fields=["password", "password_reset"] if by_reset else ["password"],
+    )
+    return api_tokens_revoke_all(user=user, actor=user)
+
+
+PASSWORD_RESET_OBJECT = "accounts.passwordresetrequest"
+
+
+def password_reset_requested(*, email: str) -> None:
+    """Audit a password-reset request without storing the address, nor whether it is known.
+
+    The event's object id is a keyed hash of the normalised address: the DPO can tell that the
+    same address was asked for again (and find the events of a given address by computing it),
+    but the log does not hold the address nor say whether an account exists.
+    """
+    record_event(
+        action=AuditAction.CREATE,
+        object_type=PASSWORD_RESET_OBJECT,
+        object_id=blind_index(normalise_email(email), purpose="password-reset-request"),
+        actor=None,
+    )
 
 
 def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
@@ -213,15 +368,49 @@ def _recovery_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
+# Recovery codes are stored as a keyed hash in django-otp's StaticToken.token (16 characters):
+# HMAC-SHA256 under the index key, with its own purpose label, cut to 96 bits, URL-safe base64.
+# A code has about 50 bits of entropy: a plain hash could be reversed offline from a copy of the
+# database, a keyed one cannot without the key, which never lives in the database. django-otp's
+# StaticDevice still gives single use (the matching row is deleted) and throttling.
+# The migration accounts/0003_recovery_codes_hashed converts the codes stored in clear; it
+# copies this function, which must not change without a migration of the stored digests.
+RECOVERY_CODE_PURPOSE = b"careplus.recovery-code.v1"
+
+
+def recovery_code_digest(code: str) -> str:
+    """Return the stored form of a recovery code (case, spaces and hyphens do not matter)."""
+    normalised = "".join(code.split()).replace("-", "").lower()
+    key: str = settings.CAREPLUS_INDEX_KEY
+    mac = hmac.new(key.encode(), RECOVERY_CODE_PURPOSE + b"\x1f" + normalised.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:12]).decode("ascii")
+
+
 @transaction.atomic
 def recovery_codes_generate(*, user: User, count: int) -> list[str]:
-    """Replace the user's recovery codes with new single-use ones and return them once."""
+    """Replace the user's recovery codes with new single-use ones and return them once.
+
+    Only their keyed hashes are stored. Used at enrolment; from the account page, see
+    `recovery_codes_regenerate`.
+    """
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
     codes = [_recovery_code() for _unused in range(count)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=recovery_code_digest(code)) for code in codes])
+    return codes
+
+
+def recovery_codes_regenerate(*, user: User, code: str | None, count: int) -> list[str]:
+    """Replace one's recovery codes after giving the second factor again; audited.
+
+    Raises StepUpFailed (the failed attempt is recorded and throttled) without changing anything.
+    """
+    _step_up(user=user, code=code)
+    with transaction.atomic():
+        codes = recovery_codes_generate(user=user, count=count)
+        record_event(action=AuditAction.CHANGE, obj=user, actor=user, fields=["recovery_codes"])
     return codes
 
 
@@ -245,8 +434,9 @@ def _matching_device(*, user: Any, token: str) -> Any | None:
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if token.isdigit() and device.verify_token(token):
             return device
+    digest = recovery_code_digest(token)
     for static in StaticDevice.objects.filter(user=user, confirmed=True):
-        if static.verify_token(token):
+        if static.verify_token(digest):
             return static
     return None
 
@@ -290,6 +480,18 @@ def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         record_event(action=AuditAction.CHANGE, obj=token, actor=user, fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, actor: User | None) -> int:
+    """Revoke every usable API token of the user (credentials changed); each is audited."""
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True, expires_at__gt=now))
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        record_event(action=AuditAction.CHANGE, obj=token, actor=actor, fields=["revoked_at"])
+    return len(tokens)
 
 
 def api_token_authenticate(raw: str) -> ApiToken | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import time
 from typing import Any
 
@@ -14,14 +15,18 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from careplus.access.decorators import password_only, public
@@ -32,6 +37,7 @@ from careplus.accounts.forms import (
     ApiTokenForm,
     EnrolmentForm,
     LoginForm,
+    RecoveryCodesForm,
     RoleGrantForm,
     SecondFactorForm,
     UserCreateForm,
@@ -39,10 +45,15 @@ from careplus.accounts.forms import (
     VersionForm,
 )
 from careplus.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from careplus.accounts.models import normalise_email
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.core.errors import DomainError
 from careplus.core.htmx import is_htmx
+from careplus.core.mail import queue_password_reset
+from careplus.core.network import client_ip
+
+logger = logging.getLogger(__name__)
 
 # --- Sign-in ---------------------------------------------------------------
 
@@ -152,11 +163,49 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+# Reset requests: at most this many per address and per client address within the window.
+RESET_PER_ADDRESS = 3
+RESET_PER_CLIENT = 10
+RESET_WINDOW = 3600
+
+
+def _reset_allowed(request: HttpRequest, email: str) -> bool:
+    """Count one reset request against its address and its client; False once either is over its limit."""
+    address = salted_hmac("careplus.password-reset", normalise_email(email)).hexdigest()  # no address in the cache
+    allowed = True
+    for key, limit in (
+        (f"password-reset:address:{address}", RESET_PER_ADDRESS),
+        (f"password-reset:client:{client_ip(request)}", RESET_PER_CLIENT),
+    ):
+        count = cache.get_or_set(key, 0, RESET_WINDOW) or 0
+        if count >= limit:
+            allowed = False
+        else:
+            cache.set(key, count + 1, RESET_WINDOW)
+    return allowed
+
+
 class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link: the same answer, in the same time, for known and unknown addresses.
+
+    The request only queues the address in the outbox (careplus.core.mail); the account lookup,
+    the token and the message are made after the response, so the request never waits for the
+    mail relay. Requests over the per-address or per-client limit get the same answer and queue nothing.
+    """
+
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = str(form.cleaned_data["email"])
+        allowed = _reset_allowed(self.request, email)
+        with transaction.atomic():
+            services.password_reset_requested(email=email)  # audited whether known, unknown or limited
+            if allowed:
+                queue_password_reset(email=email, language=translation.get_language() or settings.LANGUAGE_CODE)
+        if not allowed:
+            logger.warning("password reset request over its limit (client or address)")
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -167,6 +216,25 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        revoked = services.password_changed(user=form.user, by_reset=True)
+        _say_tokens_revoked(self.request, revoked)
+        return response
+
+
+def _say_tokens_revoked(request: HttpRequest, revoked: int) -> None:
+    if revoked:
+        messages.info(
+            request,
+            ngettext(
+                "Your API token was revoked: create a new one for the system that used it.",
+                "Your %(count)d API tokens were revoked: create new ones for the systems that used them.",
+                revoked,
+            )
+            % {"count": revoked},
+        )
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -179,21 +247,33 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 def account(request: HttpRequest) -> HttpResponse:
     """Show one's roles and the second-factor settings."""
     require(request.user, Action.ACCOUNT_SELF)
+    return _render_account(request, RecoveryCodesForm())
+
+
+def _render_account(request: HttpRequest, recovery_form: RecoveryCodesForm, status: int = 200) -> HttpResponse:
     grants = selectors.active_grants_of(user=request.user)
-    return render(request, "accounts/account.html", {"grants": grants})
+    return render(request, "accounts/account.html", {"grants": grants, "recovery_form": recovery_form}, status=status)
 
 
 @require_POST
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
-    """Replace one's recovery codes and show the new ones once."""
+    """Replace one's recovery codes after the second factor is given again; show the new ones once."""
     require(request.user, Action.ACCOUNT_SELF)
-    user: Any = request.user
-    codes = services.recovery_codes_generate(user=user, count=settings.CAREPLUS_RECOVERY_CODES)
-    return render(
-        request,
-        "accounts/recovery_codes.html",
-        {"codes": codes, "next": reverse("accounts:account")},
-    )
+    form = RecoveryCodesForm(request.POST)
+    if form.is_valid():
+        try:
+            codes = services.recovery_codes_regenerate(
+                user=acting_user(request), code=form.cleaned_data["code"], count=settings.CAREPLUS_RECOVERY_CODES
+            )
+        except DomainError as error:
+            form.add_error("code", str(error.message))
+        else:
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": reverse("accounts:account")},
+            )
+    return _render_account(request, form, status=400)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -206,7 +286,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        revoked = services.password_changed(user=form.user)
         messages.success(self.request, _("Your password has been changed."))
+        _say_tokens_revoked(self.request, revoked)
         return response
 
 
@@ -257,6 +339,8 @@ def _render_user_detail(
         "grants": selectors.grants_of_user(user=user),
         "grant_form": grant_form or RoleGrantForm(),
         "has_second_factor": services.has_confirmed_totp(user),
+        # No one grants or revokes a role on their own account (the service refuses it too).
+        "can_change_roles": user.pk != request.user.pk,
     }
     return render(request, "accounts/user_detail.html", context, status=status)
 
@@ -269,6 +353,8 @@ def user_grant(request: HttpRequest, user_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.role_grant(actor=acting_user(request), user=user, **form.cleaned_data)
+        except services.StepUpFailed as error:
+            form.add_error("code", str(error.message))
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
@@ -289,7 +375,7 @@ def user_revoke(request: HttpRequest, user_id: str, grant_id: str) -> HttpRespon
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(request, _("Role revoked."))
+        messages.success(request, _("Role revoked. The person's sessions ended and their API tokens were revoked."))
     return redirect("accounts:user_detail", user_id=user.pk)
 
 
@@ -315,7 +401,7 @@ def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
         request,
         user_id,
         services.user_deactivate,
-        _("Account deactivated; its sessions were ended."),
+        _("Account deactivated; its sessions were ended and its API tokens revoked."),
     )
 
 
@@ -332,7 +418,10 @@ def user_reset_second_factor(request: HttpRequest, user_id: str) -> HttpResponse
         request,
         user_id,
         services.second_factor_reset,
-        _("Second factor removed. The person will enrol a new one at next sign-in."),
+        _(
+            "Second factor removed; the person's sessions ended and their API tokens were revoked. "
+            "They will enrol a new one at next sign-in."
+        ),
     )
 
 

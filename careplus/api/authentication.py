@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
 
 from django.utils.translation import gettext_lazy as _
 
 from careplus.accounts import services as account_services
+from careplus.api.throttles import FailedTokenLimit, keyed_hash
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
 
@@ -25,12 +26,26 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword:
             return None
         raw = parts[1].decode("ascii", errors="replace") if len(parts) == 2 else ""
+        limit = FailedTokenLimit(request._request)
+        wait = limit.wait()
+        if wait is not None:
+            # Too many failed tokens from this client: refused before any lookup, audited once a window.
+            if limit.first_refusal():
+                record_event(
+                    action=AuditAction.LOGIN_LOCKED,
+                    object_type="accounts.apitoken",
+                    outcome=AuditOutcome.DENIED,
+                    actor=None,
+                )
+            raise Throttled(wait=wait)
         token = account_services.api_token_authenticate(raw) if raw else None
         if token is None:
+            limit.note_failure()
             record_event(
                 action=AuditAction.LOGIN_FAILED,
                 object_type="accounts.apitoken",
-                object_id=raw[:12],
+                # A keyed hash: repeats of one token match, and no character of it is stored.
+                object_id=f"hmac:{keyed_hash(raw, purpose='presented-token')}" if raw else "",
                 outcome=AuditOutcome.FAILURE,
                 actor=None,
             )

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
+import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 
 GENESIS = "0" * 64
 SEP = "\x1f"
+# Domain labels: a head's or a checkpoint's MAC can never be taken for an event's (whose message
+# starts with its sequence number) nor for each other.
+HEAD_DOMAIN = "careplus-audit-head"
+CHECKPOINT_KIND = "careplus-audit-checkpoint"
 _CONTROL = dict.fromkeys(range(32))
 
 # Column order used by the MAC and by verification.
@@ -46,6 +53,77 @@ def seal(values: Sequence[object], key: bytes) -> str:
     """Return the HMAC-SHA256 (hex) of an event's values, previous hash included."""
     message = SEP.join(str(v) for v in values).encode()
     return hmac.digest(key, message, "sha256").hex()
+
+
+def head_seal(seq: int, digest: str, ts: int, key: bytes) -> str:
+    """Return the MAC of the chain head (last sequence number, last event's hash, time of the advance).
+
+    The sequence number is also the number of events: verification counts them from 1 without gap.
+    """
+    return seal([HEAD_DOMAIN, int(seq), digest, int(ts)], key)
+
+
+def head_is_sealed(seq: int, digest: str, ts: int, mac: str, key: bytes) -> bool:
+    return hmac.compare_digest(head_seal(seq, digest, ts, key), str(mac))
+
+
+_CHECKPOINT_RE = re.compile(r"\{[^{}]*\"kind\": \"" + CHECKPOINT_KIND + r"\"[^{}]*\}")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint could not be read."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head at one moment, signed with the audit key, kept outside the database.
+
+    A later database whose chain does not reach `seq` with this `hash` was cut, wiped or rewritten.
+    """
+
+    seq: int
+    hash: str
+    ts: int
+    mac: str
+
+    @staticmethod
+    def _mac(seq: int, digest: str, ts: int, key: bytes) -> str:
+        return seal([CHECKPOINT_KIND, int(seq), digest, int(ts)], key)
+
+    @classmethod
+    def make(cls, seq: int, digest: str, key: bytes, *, ts: int | None = None) -> Checkpoint:
+        at = time.time_ns() // 1000 if ts is None else ts
+        return cls(seq=int(seq), hash=digest, ts=at, mac=cls._mac(seq, digest, at, key))
+
+    def is_signed(self, key: bytes) -> bool:
+        return hmac.compare_digest(self._mac(self.seq, self.hash, self.ts, key), self.mac)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": CHECKPOINT_KIND, **asdict(self)}
+
+    def to_json(self) -> str:
+        """One line (`"kind"` first) that `parse` finds again in a file, a backup header or a log."""
+        return json.dumps(self.as_dict())
+
+    @classmethod
+    def from_dict(cls, data: object) -> Checkpoint:
+        if not isinstance(data, dict) or data.get("kind") != CHECKPOINT_KIND:
+            raise CheckpointError("not an audit checkpoint")
+        try:
+            return cls(seq=int(data["seq"]), hash=str(data["hash"]), ts=int(data["ts"]), mac=str(data["mac"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise CheckpointError("incomplete audit checkpoint") from error
+
+    @classmethod
+    def parse(cls, text: str) -> Checkpoint:
+        """Return the last checkpoint written in `text` (a checkpoint file or an application log)."""
+        matches = _CHECKPOINT_RE.findall(text)
+        if not matches:
+            raise CheckpointError("no audit checkpoint found")
+        try:
+            return cls.from_dict(json.loads(matches[-1]))
+        except json.JSONDecodeError as error:
+            raise CheckpointError("unreadable audit checkpoint") from error
 
 
 @dataclass(frozen=True)
@@ -93,6 +171,14 @@ def verify_messages(rows: Iterable[Sequence[object]], *, key: bytes, head: tuple
         prev = digest
         expected_seq += 1
     checked = expected_seq - 1
-    if head is not None and (head[0] != checked or (checked and head[1] != prev)):
+    return Verdict(True, checked) if head is None else _against_head(head, checked, str(prev))
+
+
+def _against_head(head: tuple[int, str], checked: int, last_hash: str) -> Verdict:
+    if head[0] > checked:
         return Verdict(False, checked, checked + 1, "events missing at the end of the chain")
+    if head[0] < checked:
+        return Verdict(False, checked, head[0] + 1, "events beyond the chain head")
+    if checked and head[1] != last_hash:
+        return Verdict(False, checked, checked, "the last event does not match the chain head")
     return Verdict(True, checked)

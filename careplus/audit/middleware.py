@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from careplus.audit.context import AuditContext, bind, unbind
 from careplus.core import crypto
+from careplus.core.network import client_ip
 
-
-def client_ip(request: HttpRequest) -> str:
-    """Return the client address, trusting X-Forwarded-For only behind a configured proxy."""
-    if getattr(settings, "CAREPLUS_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:45]
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+__all__ = ["AuditContextMiddleware", "client_ip"]
 
 
 class AuditContextMiddleware:

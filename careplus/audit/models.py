@@ -47,11 +47,17 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """The single row holding the chain's last sequence number and hash."""
+    """The single row holding the chain's last sequence number and hash, sealed with the audit key.
+
+    Database triggers let it only move forward to the last event (never back, never deleted), and
+    `mac` (see `chain.head_seal`) tells a head the application wrote from one copied from the table.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    ts = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("audit chain head")

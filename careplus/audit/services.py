@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -15,6 +16,11 @@ from careplus.audit.context import current
 from careplus.audit.models import AuditEvent, AuditHead
 
 _UNSET: Any = object()
+logger = logging.getLogger("careplus.audit")
+
+
+class AuditChainError(RuntimeError):
+    """The chain's head is missing or not sealed by the application: nothing is appended after it."""
 
 
 def record_event(
@@ -48,43 +54,110 @@ def record_event(
         "request_id": chain.clean(ctx.request_id)[:64],
         "outcome": str(outcome),
     }
+    key = chain.audit_key()
     with transaction.atomic():
-        head = _locked_head()
+        head = _locked_head(key)
         seq = head.seq + 1
         ordered = [seq, *[values[c] for c in chain.COLUMNS[1:12]], head.hash]
-        digest = chain.seal(ordered, chain.audit_key())
+        digest = chain.seal(ordered, key)
         event = AuditEvent.objects.create(seq=seq, prev_hash=head.hash, hash=digest, **values)
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+        ts = int(str(values["ts"]))
+        AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest, ts=ts, mac=chain.head_seal(seq, digest, ts, key))
     return event
 
 
-def _locked_head() -> AuditHead:
+def _locked_head(key: bytes) -> AuditHead:
+    """Lock and return the sealed head; create the genesis head of an empty log.
+
+    A head that is missing while events exist, or whose seal does not verify, was removed or
+    rewritten outside the application: chaining after it would seal the forgery, so refuse.
+    """
     head = AuditHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        head, _created = AuditHead.objects.get_or_create(pk=1)
+        if AuditEvent.objects.exists():
+            logger.critical("Audit chain head missing while events exist: nothing can be appended.")
+            raise AuditChainError("The audit chain head is missing: run manage.py verify_audit.")
+        AuditHead.objects.create(pk=1, seq=0, hash=chain.GENESIS, ts=0, mac=chain.head_seal(0, chain.GENESIS, 0, key))
         head = AuditHead.objects.select_for_update().get(pk=1)
+    if not chain.head_is_sealed(head.seq, head.hash, head.ts, head.mac, key):
+        logger.critical("Audit chain head #%d is not sealed with the audit key: nothing can be appended.", head.seq)
+        raise AuditChainError("The audit chain head does not verify: run manage.py verify_audit.")
     return head
 
 
-def verify_chain(*, batch: int = 20_000) -> chain.Verdict:
+def checkpoint() -> chain.Checkpoint:
+    """Sign the current head as a checkpoint, log it (numbers and hashes only) and return it.
+
+    Kept outside the database (beside and inside each backup, in the application log), it lets
+    `verify_audit --checkpoint` detect a later wipe or cut of the chain below it.
+    """
+    key = chain.audit_key()
+    with transaction.atomic():
+        head = _locked_head(key)
+        mark = chain.Checkpoint.make(head.seq, head.hash, key)
+    logger.info("audit checkpoint %s", mark.to_json())
+    return mark
+
+
+def verify_chain(*, batch: int = 20_000, checkpoints: Sequence[chain.Checkpoint] = ()) -> chain.Verdict:
     """Verify the whole chain from the database, streaming rows in sequence order.
 
     The database joins each event's columns into the sealed message (all columns are NOT NULL
     text or integers, whose text form is the one `chain.seal` used): one string per event
     crosses into Python instead of thirteen values.
+
+    The head must exist once there are events, carry the application's seal and name the last
+    event; events are read up to the head (a writer may append meanwhile), and one statement then
+    counts any event beyond the head. Each checkpoint (signed outside the database) must still be
+    in the chain: a log wiped, or cut below it, fails.
     """
-    head = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    key = chain.audit_key()
+    for mark in checkpoints:
+        if not mark.is_signed(key):
+            return chain.Verdict(False, 0, mark.seq, "a checkpoint is not signed with this audit key")
+    head = AuditHead.objects.filter(pk=1).values_list("seq", "hash", "ts", "mac").first()
     separator = "chr(31)" if connection.vendor == "postgresql" else "char(31)"
     message = f" || {separator} || ".join(chain.COLUMNS[:13])
     table = AuditEvent._meta.db_table
+    upto = "" if head is None else f" WHERE seq <= {int(head[0])}"
 
     def rows() -> Iterable[tuple[object, ...]]:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT seq, prev_hash, hash, {message} FROM {table} ORDER BY seq")  # noqa: S608 - constant names
+            cursor.execute(f"SELECT seq, prev_hash, hash, {message} FROM {table}{upto} ORDER BY seq")  # noqa: S608 - constant names
             while True:
                 chunk = cursor.fetchmany(batch)
                 if not chunk:
                     return
                 yield from chunk
 
-    return chain.verify_messages(rows(), key=chain.audit_key(), head=head)
+    verdict = chain.verify_messages(rows(), key=key, head=None if head is None else (head[0], head[1]))
+    if verdict.ok:
+        verdict = _check_head(head, verdict.checked, key)
+    if verdict.ok:
+        verdict = _check_checkpoints(checkpoints, verdict.checked)
+    return verdict
+
+
+def _check_head(head: tuple[int, str, int, str] | None, checked: int, key: bytes) -> chain.Verdict:
+    """The head is sealed by the application, and no event lies beyond it."""
+    if head is None:
+        return chain.Verdict(not checked, checked, None, "the chain head is missing" if checked else "")
+    if not chain.head_is_sealed(head[0], head[1], head[2], head[3], key):
+        return chain.Verdict(False, checked, None, "the chain head is not sealed with the audit key")
+    table, head_table = AuditEvent._meta.db_table, AuditHead._meta.db_table
+    with connection.cursor() as cursor:  # one statement, so one snapshot, while writers append
+        cursor.execute(f"SELECT min(seq) FROM {table} WHERE seq > (SELECT seq FROM {head_table} WHERE id = 1)")  # noqa: S608 - constant names
+        (beyond,) = cursor.fetchone() or (None,)
+    if beyond is not None:
+        return chain.Verdict(False, checked, int(beyond), "events beyond the chain head")
+    return chain.Verdict(True, checked)
+
+
+def _check_checkpoints(checkpoints: Sequence[chain.Checkpoint], checked: int) -> chain.Verdict:
+    """Each checkpoint's event is still in the verified chain, with the hash it had."""
+    for mark in checkpoints:
+        if mark.seq > checked:
+            return chain.Verdict(False, checked, checked + 1, f"events missing: a checkpoint records #{mark.seq}")
+        if mark.seq and not AuditEvent.objects.filter(seq=mark.seq, hash=mark.hash).exists():
+            return chain.Verdict(False, checked, mark.seq, "the chain was rewritten below a checkpoint")
+    return chain.Verdict(True, checked)

@@ -9,8 +9,8 @@ from typing import Any, cast
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
 
+from careplus.access.fetch import get_child_of_case
 from careplus.access.scopes import case_in_scope, cases_visible_to
 from careplus.accounts.models import Office
 from careplus.audit.choices import AuditAction
@@ -353,13 +353,11 @@ def restricted_users(case: Case) -> list[Any]:
 
 
 def case_child(queryset: QuerySet[Any], pk: str, case: Case) -> Any:
-    """Return a record of the case from the queryset by id, or raise 404 (other cases' records are not found)."""
-    try:
-        item = queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError) as missing:
-        raise Http404 from missing
-    item.case = case
-    return item
+    """Return a record of the case from the queryset by id, or raise 404 (other cases' records are not found).
+
+    The refusal is written to the audit log (`careplus.access.fetch.get_child_of_case`).
+    """
+    return get_child_of_case(queryset, pk, case)
 
 
 def consent_of(case: Case, consent_id: str) -> Consent:

@@ -144,15 +144,16 @@ def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.d
     return case
 
 
-def case_view_record(*, actor: User, case: Case, reason: str = "") -> None:
-    """Record that the actor opened the case file (with the reason, for a restricted case)."""
-    if case.restricted:
-        with transaction.atomic():
+def case_view_record(*, actor: User, case: Case, reason: str = "", part: str = "") -> None:
+    """Record that the actor read (a part of) the case file (with the reason, for a restricted case)."""
+    with transaction.atomic():
+        if case.restricted:
             # The row gets its id first: the encrypted reason is bound to it.
             view = RestrictedView.objects.create(case=case, user=actor)
             view.reason = reason
             view.save(update_fields=["reason"])
-    record_event(action=AuditAction.VIEW, obj=case, actor=actor, fields=["reason"] if reason else ())
+        fields = [name for name in (part, "reason" if reason else "") if name]
+        record_event(action=AuditAction.VIEW, obj=case, actor=actor, fields=fields)
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:

@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+# A decoded image takes up to 4 bytes a pixel, twice while it is copied without its metadata:
+# 25 megapixels (a 5000 x 5000 photo, more than any document scan needs) bounds that to 200 MB.
+MAX_PIXELS = 25_000_000
 
 SIGNATURES = {
     "application/pdf": (b"%PDF-", (".pdf",)),
@@ -33,21 +35,39 @@ def _safe_name(name: str) -> str:
     return cleaned or "document"
 
 
+def _too_large() -> ValidationError:
+    return ValidationError(
+        _("This image is too large: at most %(limit)s megapixels are accepted.") % {"limit": MAX_PIXELS // 1_000_000},
+        code="too_large",
+    )
+
+
 def _reencode(data: bytes, kind: str) -> bytes:
-    """Decode and re-encode an image so no metadata (EXIF, GPS) survives."""
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    """Decode and re-encode an image so no metadata (EXIF, GPS) survives.
+
+    The size is read from the header (Image.open decodes no pixel) and checked before any
+    decoding, so an image small on disk but huge once decoded is refused without using memory.
+    """
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=[kind]) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise ValidationError(_("This image is too large."), code="too_large")
+                raise _too_large()
             image.load()
-            pixels = image.convert("RGB") if kind == "JPEG" else image.copy()
-            # Only the pixels are copied: metadata, comments and profiles are left behind.
-            clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+            pixels = image.convert("RGB") if kind == "JPEG" and image.mode != "RGB" else image
+            # Only the pixels (and a palette) are copied: metadata, comments and profiles are left behind.
+            clean = Image.new(pixels.mode, pixels.size)
+            clean.paste(pixels)
+            palette = pixels.getpalette() if pixels.mode == "P" else None
+            if palette is not None:
+                clean.putpalette(palette)
+            del pixels
             out = io.BytesIO()
             clean.save(out, format=kind, quality=90) if kind == "JPEG" else clean.save(out, format=kind)
             return out.getvalue()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        # Pillow's own, higher limit (warning, then error): refused here as well.
+        raise _too_large() from error
+    except (UnidentifiedImageError, OSError) as error:
         raise ValidationError(_("This image cannot be read."), code="bad_image") from error
 
 

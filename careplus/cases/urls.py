@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("dossiers/", views.case_list, name="case_list"),
     path("dossiers/<uuid:case_id>/", views.case_detail, name="case_detail"),
+    path("dossiers/<uuid:case_id>/motif/", views.case_reason, name="case_reason"),
     path("dossiers/<uuid:case_id>/sections/<slug:section>/", views.case_section, name="case_section"),
     path("dossiers/<uuid:case_id>/depart/", views.case_plan, name="case_plan"),
     path("dossiers/<uuid:case_id>/statut/", views.case_transition, name="case_transition"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from careplus.access.fetch import acting_user, deny, get_case_for, require
 from careplus.access.policy import can
+from careplus.access.reading import open_case, reason_page, remember_reason, remembered_reason, safe_back
 from careplus.access.roles import Action
 from careplus.cases import selectors, services, workflow
 from careplus.cases.choices import CaseStatus, Rating
@@ -136,49 +137,56 @@ class Tab:
 
     label: Promise
     context: Callable[[HttpRequest, Case], dict[str, Any]]
+    part: str  # the part of the file read, as the audit log names it
     visible: Callable[[Any], bool] = lambda user: True
 
 
 TABS: dict[str, Tab] = {
-    "synthese": Tab(gettext_lazy("Summary"), _summary),
-    "opportunites": Tab(gettext_lazy("Opportunities"), _opportunities),
-    "consentements": Tab(gettext_lazy("Consents and office"), _consents),
-    "notes": Tab(gettext_lazy("Notes"), _notes),
-    "documents": Tab(gettext_lazy("Documents"), _documents),
-    "historique": Tab(gettext_lazy("History"), _history),
+    "synthese": Tab(gettext_lazy("Summary"), _summary, "summary"),
+    "opportunites": Tab(gettext_lazy("Opportunities"), _opportunities, "opportunities"),
+    "consentements": Tab(gettext_lazy("Consents and office"), _consents, "consents"),
+    "notes": Tab(gettext_lazy("Notes"), _notes, "notes"),
+    "documents": Tab(gettext_lazy("Documents"), _documents, "documents"),
+    "historique": Tab(gettext_lazy("History"), _history, "history"),
     "acces": Tab(
-        gettext_lazy("Access"), _access, lambda user: can(user, Action.CASES_MANAGE) or can(user, Action.CASE_VIEWERS)
+        gettext_lazy("Access"),
+        _access,
+        "access",
+        lambda user: can(user, Action.CASES_MANAGE) or can(user, Action.CASE_VIEWERS),
     ),
 }
 
 
-def _tab_of(request: HttpRequest, case: Case) -> str:
+def _tab_of(request: HttpRequest, case_id: str) -> str:
     slug = request.GET.get("onglet", "synthese")
     tab = TABS.get(slug)
     if tab is None:
         raise Http404
     if not tab.visible(request.user):
-        raise deny(action=Action.CASE_VIEWERS, object_type=Case._meta.label_lower, object_id=case.pk)
+        raise deny(action=Action.CASE_VIEWERS, object_type=Case._meta.label_lower, object_id=case_id)
     return slug
 
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     """Show a part of a case file; a restricted case first asks why it is opened. Every view is audited."""
-    case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
-    tab = _tab_of(request, case)
-    user = acting_user(request)
-    reason = ""
-    if case.restricted:
-        form = RestrictedReasonForm(request.POST if request.method == "POST" else None)
-        if not form.is_valid():
-            status = 400 if request.method == "POST" else 200
-            return render(request, "cases/restricted_reason.html", {"case": case, "form": form}, status=status)
-        reason = form.cleaned_data["reason"]
-    elif request.method == "POST":
-        return _redirect_to(case, "" if tab == "synthese" else tab)
-    services.case_view_record(actor=user, case=case, reason=reason)
+    tab = _tab_of(request, case_id)
+    case = open_case(request, case_id, action=Action.CASES_VIEW, part=TABS[tab].part)
     return render(request, "cases/case_detail.html", _detail_context(request, case, tab))
+
+
+@require_http_methods(["GET", "POST"])
+def case_reason(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Ask why a restricted file is opened, once per session and file, then go back to the page asked."""
+    case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
+    back = safe_back(request, case, request.POST.get("next", "") or request.GET.get("next", ""))
+    if not case.restricted or (request.method == "GET" and remembered_reason(request, case)):
+        return redirect(back)
+    form = RestrictedReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        remember_reason(request, case, form.cleaned_data["reason"])
+        return redirect(back)
+    return reason_page(request, case, back, form=form, status=400 if request.method == "POST" else 200)
 
 
 def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: Any) -> dict[str, Any]:
@@ -214,7 +222,7 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
     spec = SECTIONS.get(section)
     if spec is None:
         raise Http404
-    case = get_case_for(request.user, case_id, action=spec.action)
+    case = open_case(request, case_id, action=spec.action, part=spec.model._meta.model_name or section)
     if spec.minor_only and not case.is_minor:
         raise Http404
     instance = selectors.section_record(case, spec.model)
@@ -243,7 +251,7 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
     """Planned departure date and safe-contact preferences."""
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="departure_plan")
     contact = case.safe_contact or {}
     initial = {
         "planned_departure_on": case.planned_departure_on,
@@ -278,7 +286,7 @@ def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 def case_transition(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
+    case = open_case(request, case_id, action=Action.CASES_MANAGE, part="status")
     form = TransitionForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("The form was incomplete. Nothing was changed."))
@@ -297,8 +305,10 @@ def case_transition(request: HttpRequest, case_id: str) -> HttpResponse:
     return _redirect_to(case)
 
 
-def _simple_action(request: HttpRequest, case_id: str, action: Action, call: Any, done: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=action)
+def _simple_action(
+    request: HttpRequest, case_id: str, action: Action, call: Any, done: str, *, part: str
+) -> HttpResponse:
+    case = open_case(request, case_id, action=action, part=part)
     try:
         call(case)
     except DomainError as error:
@@ -316,6 +326,7 @@ def risk_approve(request: HttpRequest, case_id: str) -> HttpResponse:
         Action.CASES_APPROVE,
         lambda c: services.risk_approve(actor=user, case=c),
         _("High risk approved."),
+        part="riskassessment",
     )
 
 
@@ -328,12 +339,13 @@ def bid_approve(request: HttpRequest, case_id: str) -> HttpResponse:
         Action.CASES_APPROVE,
         lambda c: services.bid_approve(actor=user, case=c),
         _("Best-interests determination approved."),
+        part="bestinterestsdetermination",
     )
 
 
 @require_POST
 def opportunity_add(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="opportunities")
     form = OpportunityForm(request.POST)
     if not form.is_valid():
         return _refused(
@@ -346,7 +358,7 @@ def opportunity_add(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 def consent_add(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="consents")
     form = ConsentForm(request.POST)
     if not form.is_valid():
         return _refused(
@@ -362,7 +374,7 @@ def consent_add(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 def consent_withdraw(request: HttpRequest, case_id: str, consent_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="consents")
     consent = selectors.consent_of(case, consent_id)
     try:
         services.consent_withdraw(actor=acting_user(request), consent=consent, withdrawn_on=timezone.localdate())
@@ -374,7 +386,7 @@ def consent_withdraw(request: HttpRequest, case_id: str, consent_id: str) -> Htt
 
 @require_POST
 def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
+    case = open_case(request, case_id, action=Action.CASES_MANAGE, part="handover")
     form = HandoverForm(request.POST)
     if not form.is_valid():
         return _refused(
@@ -395,7 +407,7 @@ def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 def handover_acknowledge(request: HttpRequest, case_id: str, handover_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.HANDOVER_ACKNOWLEDGE)
+    case = open_case(request, case_id, action=Action.HANDOVER_ACKNOWLEDGE, part="handover")
     handover = selectors.handover_of(case, handover_id)
     try:
         services.handover_acknowledge(actor=acting_user(request), handover=handover)
@@ -407,7 +419,7 @@ def handover_acknowledge(request: HttpRequest, case_id: str, handover_id: str) -
 
 @require_POST
 def note_add(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="notes")
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("The note was not added: check the form."), "notes", note_form=form)
@@ -418,7 +430,7 @@ def note_add(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="documents")
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["document"]
@@ -442,7 +454,7 @@ def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
     """Serve a document as a download, only through this authorised view."""
-    case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
+    case = open_case(request, case_id, action=Action.CASES_VIEW, part="documents")
     attachment = selectors.attachment_of(case, attachment_id)
     services.attachment_download_record(actor=acting_user(request), case=case, attachment=attachment)
     response = HttpResponse(bytes(attachment.content or b""), content_type=attachment.content_type)
@@ -454,7 +466,7 @@ def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) 
 
 @require_POST
 def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_MANAGE)
+    case = open_case(request, case_id, action=Action.CASES_MANAGE, part="access")
     form = RestrictionForm(request.POST)
     if not form.is_valid():
         return _refused(

@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "CARE+ core"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from careplus.core import checks  # noqa: F401 - registers system checks
+        from careplus.core.dbfiles import restrict_sqlite_files
+
+        connection_created.connect(restrict_sqlite_files, dispatch_uid="careplus_sqlite_file_modes")

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from django.db import connection, connections
 
-from careplus.core import crypto
+from careplus.core import crypto, dbfiles
 
 MAGIC = b"CAREPLUS-BACKUP\x01"
 _COUNT_TABLES = "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
@@ -97,8 +97,14 @@ def _snapshot(alias: str, target: Path) -> str:
     raise BackupError(f"Backups are not supported on {conn.vendor}.")
 
 
-def write_backup(output: Path, *, alias: str = "default") -> dict[str, Any]:
-    """Snapshot the database and write it encrypted to output; return the header."""
+def write_backup(
+    output: Path, *, alias: str = "default", audit_checkpoint: dict[str, object] | None = None
+) -> dict[str, Any]:
+    """Snapshot the database and write it encrypted to output; return the header.
+
+    `audit_checkpoint` (the audit chain's signed head, taken before the snapshot) goes into the
+    header, which every chunk authenticates: `verify_audit --checkpoint <backup>` reads it.
+    """
     ring = crypto.keyring()
     with tempfile.TemporaryDirectory() as work:
         snapshot = Path(work) / "snapshot"
@@ -117,11 +123,14 @@ def write_backup(output: Path, *, alias: str = "default") -> dict[str, Any]:
             "sha256": digest.hexdigest(),
             "size": snapshot.stat().st_size,
         }
+        if audit_checkpoint is not None:
+            header["audit_checkpoint"] = audit_checkpoint
         header_bytes = json.dumps(header, sort_keys=True).encode()
         header_digest = hashlib.sha256(header_bytes).digest()
         aead = AESGCM(_derive(ring.key(ring.current_id), salt))
         partial = output.with_name(output.name + ".part")
-        with snapshot.open("rb") as source, partial.open("wb") as sink:
+        # Created owner-only (0600): the file holds the whole database, if encrypted.
+        with snapshot.open("rb") as source, os.fdopen(dbfiles.create_owner_only(partial), "wb") as sink:
             sink.write(MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes)
             for index, (block, final) in enumerate(_blocks(source)):
                 nonce = os.urandom(crypto.NONCE_BYTES)
@@ -131,6 +140,23 @@ def write_backup(output: Path, *, alias: str = "default") -> dict[str, Any]:
             os.fsync(sink.fileno())
         partial.replace(output)
     return header
+
+
+def checkpoint_path(backup: Path) -> Path:
+    """Where the audit checkpoint of a backup is written beside it."""
+    return backup.with_name(backup.name + ".checkpoint")
+
+
+def write_checkpoint_file(backup: Path, checkpoint_json: str) -> Path:
+    """Write the audit checkpoint beside the backup (owner-only), for `verify_audit --checkpoint`."""
+    path = checkpoint_path(backup)
+    partial = path.with_name(path.name + ".part")
+    with os.fdopen(dbfiles.create_owner_only(partial), "w", encoding="utf-8") as sink:
+        sink.write(checkpoint_json + "\n")
+        sink.flush()
+        os.fsync(sink.fileno())
+    partial.replace(path)
+    return path
 
 
 def _blocks(source: BinaryIO) -> Iterator[tuple[bytes, bool]]:
@@ -237,7 +263,8 @@ def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, An
                 raise BackupError("The target database is not empty: restore only into an empty database.")
             for suffix in ("-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
-            shutil.copyfile(snapshot, target)
+            with snapshot.open("rb") as source, os.fdopen(dbfiles.create_owner_only(target), "wb") as sink:
+                shutil.copyfileobj(source, sink)
             check = sqlite3.connect(target)
             try:
                 if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":

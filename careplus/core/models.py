@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from careplus.core import crypto
+from careplus.core.fields import EncryptedJSONField
 
 
 class BaseModel(models.Model):
@@ -99,3 +100,40 @@ class Instrument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.version}"
+
+
+class OutgoingMail(models.Model):
+    """One e-mail (or one password-reset request) waiting in the outbox, written in the sender's transaction.
+
+    The content is encrypted under the row's own data key, destroyed once the mail is sent; what
+    remains (kind, dates, attempts, last error without any address) shows the DPO what failed.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("E-mail")
+        PASSWORD_RESET = "password_reset", _("Password reset request")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent after several attempts")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=120, blank=True)
+    data_key = models.ForeignKey(DataKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payload = EncryptedJSONField(_("content"))
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="core_mail_due")]
+
+    def __str__(self) -> str:
+        return f"OutgoingMail {self.pk} ({self.status})"

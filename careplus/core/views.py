@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET
 
 from careplus.access.decorators import public
 from careplus.access.fetch import require
+from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.accounts import selectors
+from careplus.core.mail import failed_mails
 from careplus.returns.selectors import TASKS_PER_KIND, capped, inbox, tasks_for
 
 
@@ -26,6 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "sections": inbox(tasks),
         "capped": capped(tasks),
         "tasks_per_kind": TASKS_PER_KIND,
+        # E-mails given up on after every retry: shown to whoever manages the accounts (the DPO).
+        "mail_failures": failed_mails() if can(request.user, Action.USERS_MANAGE) else [],
     }
     return render(request, "core/home.html", context)
 

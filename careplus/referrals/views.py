@@ -12,11 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from careplus.access.fetch import acting_user, get_referral_for, require
+from careplus.access.fetch import acting_user, require
 from careplus.access.policy import can
+from careplus.access.reading import open_referral
 from careplus.access.roles import Action
-from careplus.audit.choices import AuditAction
-from careplus.audit.services import record_event
 from careplus.core.errors import DomainError
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel, ExploitationForm, ReferralStatus, ScreeningList
@@ -94,8 +93,7 @@ def _today() -> Any:
 @require_GET
 def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Coordinator: the whole referral with eligibility; partner: its status only."""
-    referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_VIEW)
-    record_event(action=AuditAction.VIEW, obj=referral)
+    referral = open_referral(request, referral_id, action=Action.REFERRALS_VIEW, part="referral")
     if not can(request.user, Action.REFERRALS_READ_PERSON):
         return render(request, "referrals/referral_status.html", {"referral": referral})
     return _render_detail(request, referral, DecisionForm(initial={"version": referral.version}))
@@ -131,7 +129,7 @@ def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionF
 @require_http_methods(["GET", "POST"])
 def referral_screening(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Tick the ILO/EU indicators observed; the result is decision support only."""
-    referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_SCREEN)
+    referral = open_referral(request, referral_id, action=Action.REFERRALS_SCREEN, part="screening")
     indicator_list = request.POST.get("indicator_list") or request.GET.get("list") or _default_list(referral)
     if indicator_list not in ScreeningList.values:
         indicator_list = _default_list(referral)
@@ -175,7 +173,7 @@ def _default_list(referral: Any) -> str:
 @require_POST
 def referral_decide(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Accept, declare not eligible, redirect or mark withdrawn."""
-    referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_DECIDE)
+    referral = open_referral(request, referral_id, action=Action.REFERRALS_DECIDE, part="decision")
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:

@@ -10,6 +10,22 @@ from django.utils.translation import gettext as _
 
 from careplus.programmes.models import Programme
 
+# A period is asked for within these dates: beyond them the date arithmetic of the figures overflows.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+
+
+def range_errors(start: datetime.date | None, end: datetime.date | None) -> dict[str, str]:
+    """Return a message per field ("start", "end") for a range that cannot be reported on."""
+    errors: dict[str, str] = {}
+    bounds = {"earliest": EARLIEST.strftime("%d/%m/%Y"), "latest": LATEST.strftime("%d/%m/%Y")}
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            errors[name] = _("Enter a date from %(earliest)s to %(latest)s.") % bounds
+    if not errors and start and end and start > end:
+        errors["end"] = _("The end of the period is before its start.")
+    return errors
+
 
 @dataclass(frozen=True)
 class Period:
@@ -43,7 +59,7 @@ def choices(programme: Programme) -> list[Period]:
 def resolve(
     programme: Programme, key: str, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> Period:
-    """Return the period asked for; an explicit range wins over a named period."""
+    """Return the period asked for; an explicit range wins over a named period (checked by range_errors)."""
     if start or end:
         first = start or programme.starts_on
         last = end or programme.ends_on

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,14 +22,22 @@ from careplus.audit.services import record_event
 from careplus.core.exports import csv_rows, mark_download
 from careplus.programmes.models import Programme
 from careplus.reporting import anonymise, exports, figures, periods
+from careplus.reporting.forms import PeriodForm
 from careplus.reporting.selectors import programmes_visible_to
 
 
-def _date(value: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+class _BadPeriod(Exception):
+    """The period asked for cannot be reported on: the dashboard answers 400 with the field messages."""
+
+    def __init__(self, programme: Programme, form: PeriodForm) -> None:
+        super().__init__("bad period")
+        self.programme = programme
+        self.form = form
+
+
+# The only query parameters a reporting page reads: disclosure control (k, threshold, exactness)
+# comes from the settings and the reader's role, never from the request.
+QUERY_KEYS = ("programme", "period", "start", "end")
 
 
 def _context(request: HttpRequest) -> tuple[Programme, periods.Period, bool]:
@@ -42,11 +50,11 @@ def _context(request: HttpRequest) -> tuple[Programme, periods.Period, bool]:
     programme = programme or programmes.order_by("-starts_on").first()
     if programme is None:
         raise Http404
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        raise _BadPeriod(programme, form)
     period = periods.resolve(
-        programme,
-        request.GET.get("period", "all"),
-        _date(request.GET.get("start", "")),
-        _date(request.GET.get("end", "")),
+        programme, request.GET.get("period", "all"), form.cleaned_data.get("start"), form.cleaned_data.get("end")
     )
     exact = can(request.user, Action.REPORTS_EXACT)
     return programme, period, exact
@@ -57,24 +65,57 @@ def _k() -> int:
     return k
 
 
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Figures of a programme for a period, with charts; exact for coordinators only."""
-    programme, period, exact = _context(request)
-    blocks = figures.compute(programme, period)
-    shown = blocks if exact else figures.disclose(blocks, k=_k())
-    record_event(action=AuditAction.VIEW, object_type="reporting.dashboard", object_id=programme.pk)
+def _page(
+    request: HttpRequest,
+    programme: Programme,
+    period: periods.Period,
+    *,
+    blocks: list[figures.Block],
+    exact: bool,
+    form: PeriodForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    custom = form is None and period.key == "custom"
     context = {
         "programme": programme,
         "programmes": programmes_visible_to(request.user),
         "period": period,
         "periods": periods.choices(programme),
-        "blocks": shown,
+        "blocks": blocks,
         "exact": exact,
         "k": _k(),
-        "query": request.GET.urlencode(),
+        "query": urlencode([(key, request.GET[key]) for key in QUERY_KEYS if request.GET.get(key)]),
+        "period_errors": form.errors if form is not None else {},
+        "start_value": request.GET.get("start", "")
+        if form is not None
+        else (f"{period.start:%Y-%m-%d}" if custom else ""),
+        "end_value": request.GET.get("end", "") if form is not None else (f"{period.end:%Y-%m-%d}" if custom else ""),
     }
-    return render(request, "reporting/dashboard.html", context)
+    return render(request, "reporting/dashboard.html", context, status=status)
+
+
+def _bad_period(request: HttpRequest, error: _BadPeriod) -> HttpResponse:
+    """Answer 400 with the dashboard's filter and its field messages; no figure is computed."""
+    period = periods.choices(error.programme)[0]
+    return _page(request, error.programme, period, blocks=[], exact=False, form=error.form, status=400)
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Figures of a programme for a period, with charts; exact for coordinators only."""
+    try:
+        programme, period, exact = _context(request)
+    except _BadPeriod as error:
+        return _bad_period(request, error)
+    blocks = figures.compute(programme, period)
+    shown = blocks if exact else figures.disclose(blocks, k=_k())
+    record_event(
+        action=AuditAction.VIEW,
+        object_type="reporting.dashboard",
+        object_id=programme.pk,
+        fields=["exact"] if exact else [f"k={_k()}"],
+    )
+    return _page(request, programme, period, blocks=shown, exact=exact)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -85,9 +126,14 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 @require_GET
 def donor_xlsx(request: HttpRequest) -> HttpResponseBase:
-    programme, period, _exact = _context(request)
+    try:
+        programme, period, _exact = _context(request)
+    except _BadPeriod as error:
+        return _bad_period(request, error)
     blocks = figures.disclose(figures.compute(programme, period), k=_k())
-    record_event(action=AuditAction.EXPORT, object_type="reporting.donor_xlsx", object_id=programme.pk)
+    record_event(
+        action=AuditAction.EXPORT, object_type="reporting.donor_xlsx", object_id=programme.pk, fields=[f"k={_k()}"]
+    )
     content = exports.donor_xlsx(programme, period, blocks, k=_k())
     response = _download(
         content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"rapport-{period.key}.xlsx"
@@ -97,9 +143,14 @@ def donor_xlsx(request: HttpRequest) -> HttpResponseBase:
 
 @require_GET
 def donor_pdf(request: HttpRequest) -> HttpResponseBase:
-    programme, period, _exact = _context(request)
+    try:
+        programme, period, _exact = _context(request)
+    except _BadPeriod as error:
+        return _bad_period(request, error)
     blocks = figures.disclose(figures.compute(programme, period), k=_k())
-    record_event(action=AuditAction.EXPORT, object_type="reporting.donor_pdf", object_id=programme.pk)
+    record_event(
+        action=AuditAction.EXPORT, object_type="reporting.donor_pdf", object_id=programme.pk, fields=[f"k={_k()}"]
+    )
     response = _download(
         exports.donor_pdf(programme, period, blocks, k=_k()), "application/pdf", f"rapport-{period.key}.pdf"
     )
@@ -108,13 +159,22 @@ def donor_pdf(request: HttpRequest) -> HttpResponseBase:
 
 @require_GET
 def dataset_csv(request: HttpRequest) -> HttpResponseBase:
-    """Anonymised case-level dataset, k-anonymous on its quasi-identifiers (streamed)."""
-    programme, _period, _exact = _context(request)
+    """Anonymised case-level dataset, k-anonymous on its quasi-identifiers (streamed).
+
+    k is the programme's setting (CAREPLUS_DATASET_K): no request parameter lowers it.
+    """
+    try:
+        programme, _period, _exact = _context(request)
+    except _BadPeriod as error:
+        return _bad_period(request, error)
     k: int = settings.CAREPLUS_DATASET_K
-    with contextlib.suppress(ValueError):
-        k = max(2, min(int(request.GET.get("k", k)), 100))
     summary, rows = anonymise.export_rows(programme, k)
-    record_event(action=AuditAction.EXPORT, object_type="reporting.dataset", object_id=programme.pk)
+    record_event(
+        action=AuditAction.EXPORT,
+        object_type="reporting.dataset",
+        object_id=programme.pk,
+        fields=[f"k={summary.k}", f"level={summary.level}", f"suppressed={summary.suppressed}"],
+    )
 
     def lines() -> Any:
         yield (

@@ -19,7 +19,7 @@ class Departure(BaseModel):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="departure")
     actual_departure_on = models.DateField(_("actual departure"), null=True, blank=True)
     arrival_on = models.DateField(_("arrival"), null=True, blank=True)
-    airport = models.CharField(_("departure airport"), max_length=100, blank=True)
+    airport = EncryptedTextField(_("departure airport"), key_field="case.data_key", max_chars=100)
     return_file = EncryptedTextField(_("OFII return-assistance file reference"), key_field="case.data_key")
     escort = EncryptedTextField(_("escort"), key_field="case.data_key")
     fit_to_travel = models.BooleanField(_("fit to travel"), default=False)
@@ -37,8 +37,8 @@ class Departure(BaseModel):
 class TravelLeg(BaseModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="travel_legs")
     travel_on = models.DateField(_("date"))
-    from_place = models.CharField(_("from"), max_length=100)
-    to_place = models.CharField(_("to"), max_length=100)
+    from_place = EncryptedTextField(_("from"), key_field="case.data_key", max_chars=100)
+    to_place = EncryptedTextField(_("to"), key_field="case.data_key", max_chars=100)
     transit_assistance = models.BooleanField(_("transit assistance"), default=False)
 
     class Meta:
@@ -46,7 +46,7 @@ class TravelLeg(BaseModel):
         verbose_name = _("travel leg")
 
     def __str__(self) -> str:
-        return f"{self.from_place} → {self.to_place}"
+        return f"{self.case_id} travel leg {self.travel_on}"
 
 
 class ArrivalItem(BaseModel):
@@ -69,7 +69,7 @@ class PlanItem(BaseModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_items")
     category = models.CharField(_("category"), max_length=20, choices=PlanCategory.choices)
     description = EncryptedTextField(_("description"), key_field="case.data_key")
-    provider = models.CharField(_("provider"), max_length=200)
+    provider = EncryptedTextField(_("provider"), key_field="case.data_key", max_chars=200)
     delivery_mode = models.CharField(_("in kind or cash"), max_length=10, choices=DeliveryMode.choices)
     planned_amount = models.DecimalField(_("planned amount (EUR)"), max_digits=10, decimal_places=2)
     local_currency = models.CharField(_("local currency"), max_length=3, blank=True)
@@ -129,7 +129,7 @@ class Visit(BaseModel):
     conducted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     progress = EncryptedTextField(_("progress on the plan"), key_field="case.data_key")
     notes = EncryptedTextField(_("notes"), key_field="case.data_key")
-    missed_reason = models.CharField(_("reason the visit was missed"), max_length=300, blank=True)
+    missed_reason = EncryptedTextField(_("reason the visit was missed"), key_field="case.data_key", max_chars=300)
     answers = EncryptedJSONField(_("questionnaire answers"), key_field="case.data_key")
     scores = models.JSONField(_("sustainability scores"), null=True, blank=True)
     # The same scores as numbers, so programme averages are computed from an index.

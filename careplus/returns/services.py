@@ -22,6 +22,7 @@ from careplus.cases.models import Case, CaseAttachment
 from careplus.cases.services import _bump, _event, _lock, ensure_writable
 from careplus.core import instruments
 from careplus.core.errors import CeilingExceeded, RuleViolation, StaleObject
+from careplus.core.fields import encrypted_fields
 from careplus.programmes.models import Programme
 from careplus.returns import sustainability
 from careplus.returns.choices import ArrivalKind, ItemStatus, VisitStatus
@@ -154,7 +155,7 @@ def plan_item_add(*, actor: User, case: Case, description: str, **values: Any) -
     ensure_writable(case)
     item = PlanItem(case=case, **values)
     item.description = description
-    item.full_clean(exclude=["description", "case", "evidence"])
+    item.full_clean(exclude=[f.name for f in encrypted_fields(PlanItem)] + ["case", "evidence"])
     item.save()
     _event(case, actor, "section_saved", label=gettext_lazy("Reintegration plan"))
     _audit(case, actor, ["plan_items"])
@@ -267,8 +268,8 @@ def plan_totals(case: Case) -> dict[str, Any]:
 
 
 def _latest_allowed(case: Case) -> datetime.date:
-    departure = Departure.objects.get(case=case)
-    if departure.arrival_on is None:
+    departure = Departure.objects.filter(case=case).first()
+    if departure is None or departure.arrival_on is None:
         raise RuleViolation(_("The arrival date is needed to plan the follow-up."))
     return add_months(departure.arrival_on, MAX_FOLLOW_UP_MONTHS)
 

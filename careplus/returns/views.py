@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from careplus.access.fetch import acting_user, get_case_for
+from careplus.access.fetch import acting_user
 from careplus.access.policy import can
+from careplus.access.reading import open_case
 from careplus.access.roles import Action
 from careplus.cases.models import Case
 from careplus.core.errors import DomainError
@@ -76,13 +77,13 @@ def _refused(request: HttpRequest, case: Case, message: str, **forms: Any) -> Ht
 
 @require_GET
 def overview(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
+    case = open_case(request, case_id, action=Action.CASES_VIEW, part="return")
     return render(request, "returns/overview.html", _context(request, case))
 
 
 @require_http_methods(["GET", "POST"])
 def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="departure")
     current = selectors.departure(case)
     initial: dict[str, Any] = {}
     if current is not None:
@@ -106,6 +107,10 @@ def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
     return render(request, "returns/departure_form.html", {"case": case, "form": form}, status=status)
 
 
+# The part of the file each form of the overview writes to, as the audit log names it.
+_PARTS = {"depart": "travel", "arrivee": "arrival", "plan": "plan", "suivi": "visit"}
+
+
 def _add(
     request: HttpRequest,
     case_id: str,
@@ -117,7 +122,7 @@ def _add(
     anchor: str,
     action: Action = Action.CASES_EDIT,
 ) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=action)
+    case = open_case(request, case_id, action=action, part=_PARTS.get(anchor, anchor))
     form = form_class(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("Nothing was saved: check the form."), **{form_name: form})
@@ -197,7 +202,7 @@ def visit_add(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 def arrival_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="arrival")
     item = selectors.child_of(ArrivalItem, case, item_id)
     form = DeliveredForm(request.POST)
     if not form.is_valid():
@@ -214,7 +219,7 @@ def arrival_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpRes
 
 @require_POST
 def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_APPROVE)
+    case = open_case(request, case_id, action=Action.CASES_APPROVE, part="plan")
     item = selectors.child_of(PlanItem, case, item_id)
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -229,7 +234,7 @@ def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpRespon
 
 @require_POST
 def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
     item = selectors.child_of(PlanItem, case, item_id)
     form = PlanDeliverForm(request.POST, case=case)
     if not form.is_valid():
@@ -244,7 +249,7 @@ def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpRespon
 
 @require_POST
 def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
     item = selectors.child_of(PlanItem, case, item_id)
     try:
         services.plan_item_cancel(actor=acting_user(request), item=item)
@@ -257,7 +262,7 @@ def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
     """Record a follow-up visit and its sustainability questionnaire."""
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="visit")
     visit = selectors.child_of(Visit, case, visit_id)
     questionnaire = selectors.questionnaire()
     form = VisitForm(
@@ -288,7 +293,7 @@ def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpRespo
 
 @require_POST
 def visit_missed(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="visit")
     visit = selectors.child_of(Visit, case, visit_id)
     form = VisitMissedForm(request.POST)
     if not form.is_valid():
@@ -303,7 +308,7 @@ def visit_missed(request: HttpRequest, case_id: str, visit_id: str) -> HttpRespo
 
 @require_POST
 def alert_resolve(request: HttpRequest, case_id: str, alert_id: str) -> HttpResponse:
-    case = get_case_for(request.user, case_id, action=Action.CASES_EDIT)
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="alerts")
     alert = selectors.child_of(FollowUpAlert, case, alert_id)
     services.alert_resolve(actor=acting_user(request), alert=alert)
     messages.success(request, _("Alert handled."))

@@ -72,6 +72,9 @@ class Participation(BaseModel):
     present = models.BooleanField(_("present"), null=True, blank=True)
     pre_score = models.PositiveSmallIntegerField(_("pre-test score"), null=True, blank=True)
     post_score = models.PositiveSmallIntegerField(_("post-test score"), null=True, blank=True)
+    # What a registration typed that differs from the professional's record (field name → value):
+    # a public form never edits a person; the trainer applies or dismisses the proposal.
+    proposed_details = models.JSONField(_("details proposed at registration"), default=dict, blank=True)
 
     class Meta:
         ordering = ["professional__full_name"]

@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from careplus.access.scopes import trainings_visible_to
 from careplus.trainings import indicators
+from careplus.trainings.choices import ProfessionalType
 from careplus.trainings.models import Participation, SessionMaterial, TrainingSession
 
 
@@ -33,6 +35,31 @@ def participation_of(session: TrainingSession, pk: str) -> Participation:
         return session.participations.select_related("professional", "session").get(pk=pk)
     except (Participation.DoesNotExist, ValueError) as missing:
         raise Http404 from missing
+
+
+def proposals(participations: list[Participation]) -> list[dict[str, Any]]:
+    """The registrations whose typed details differ from the professional's record, field by field."""
+    labels: dict[str, Any] = {
+        "full_name": _("full name"),
+        "organisation": _("organisation"),
+        "organisation_type": _("organisation type"),
+        "position": _("position"),
+    }
+    types = dict(ProfessionalType.choices)
+    pending = []
+    for participation in participations:
+        proposed = participation.proposed_details or {}
+        rows = []
+        for name, label in labels.items():
+            if name not in proposed:
+                continue
+            current, new = str(getattr(participation.professional, name)), str(proposed[name])
+            if name == "organisation_type":
+                current, new = str(types.get(current, current)), str(types.get(new, new))
+            rows.append({"label": label, "current": current, "proposed": new})
+        if rows:
+            pending.append({"participation": participation, "rows": rows})
+    return pending
 
 
 def materials(session: TrainingSession) -> list[SessionMaterial]:

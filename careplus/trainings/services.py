@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -44,53 +45,98 @@ def session_update(*, actor: User, session: TrainingSession, expected_version: i
     return locked
 
 
-def _professional(values: dict[str, str]) -> Professional:
+DETAILS = ("full_name", "organisation", "organisation_type", "position")
+
+
+def _professional(values: dict[str, str]) -> tuple[Professional, dict[str, str]]:
+    """Return the professional of an e-mail address (created when new) and what the values would change.
+
+    An existing professional is never edited here: their name and organisation print on earlier
+    certificates and feed the indicators. What differs is returned as a proposal for the trainer.
+    """
     email = values["email"].strip().lower()
-    professional, created = Professional.objects.get_or_create(
-        email=email,
-        defaults={
-            "full_name": values["full_name"].strip(),
-            "organisation": values["organisation"].strip(),
-            "organisation_type": values["organisation_type"],
-            "position": values.get("position", "").strip(),
-        },
-    )
-    if not created:
-        for name in ("full_name", "organisation", "organisation_type", "position"):
-            if values.get(name):
-                setattr(professional, name, values[name].strip())
-        professional.save()
-    return professional
+    typed = {name: str(values.get(name) or "").strip() for name in DETAILS}
+    professional, created = Professional.objects.get_or_create(email=email, defaults=typed)
+    if created:
+        return professional, {}
+    proposed = {name: value for name, value in typed.items() if value and value != getattr(professional, name)}
+    return professional, proposed
 
 
 @transaction.atomic
-def register(*, session: TrainingSession, values: dict[str, str]) -> Participation:
-    """Register someone through the session's public link (capacity and duplicate checked)."""
+def register(*, session: TrainingSession, values: dict[str, str]) -> Participation | None:
+    """Register someone through the session's public link.
+
+    The answer never tells whether the address was already registered: a repeated registration
+    changes nothing and the address is told by e-mail (returns None). The checks that refuse
+    (closed, full) do not depend on the address.
+    """
     session = TrainingSession.objects.select_for_update().get(pk=session.pk)
     if not session.registration_open:
         raise RuleViolation(_("Registration for this session is closed."))
-    email = values["email"].strip().lower()
-    if session.participations.filter(professional__email=email).exists():
-        raise RuleViolation(_("This e-mail address is already registered for this session."))
     if session.participations.count() >= session.capacity:
         raise RuleViolation(_("This session is full. Contact the organisers to be told of the next ones."))
+    email = values["email"].strip().lower()
+    existing = session.participations.filter(professional__email=email).first()
+    if existing is not None:
+        transaction.on_commit(partial(_send, participation_id=existing.pk, template="already_registered"))
+        return None
+    professional, proposed = _professional(values)
     participation = Participation.objects.create(
-        session=session, professional=_professional(values), registered_via=RegisteredVia.LINK
+        session=session, professional=professional, registered_via=RegisteredVia.LINK, proposed_details=proposed
     )
-    record_event(action=AuditAction.CREATE, obj=participation, actor=None, actor_label="registration link")
-    transaction.on_commit(partial(_confirm, participation_id=participation.pk))
+    record_event(
+        action=AuditAction.CREATE,
+        obj=participation,
+        actor=None,
+        actor_label="registration link",
+        fields=["proposed_details"] if proposed else (),
+    )
+    transaction.on_commit(partial(_send, participation_id=participation.pk, template="confirmation"))
     return participation
 
 
-def _confirm(*, participation_id: Any) -> None:
+def _send(*, participation_id: Any, template: str) -> None:
+    """E-mail the registered address: confirmation, or that it was already registered."""
     participation = Participation.objects.select_related("session", "professional").get(pk=participation_id)
-    context = {"session": participation.session, "professional": participation.professional}
+    context = {
+        "session": participation.session,
+        "professional": participation.professional,
+        "has_proposal": bool(participation.proposed_details),
+    }
+    subjects = {
+        "confirmation": _("Registration confirmed: %(title)s"),
+        "already_registered": _("Already registered: %(title)s"),
+    }
     send_mail(
-        _("Registration confirmed: %(title)s") % {"title": participation.session.title},
-        render_to_string("trainings/email/confirmation.txt", context),
+        subjects[template] % {"title": participation.session.title},
+        render_to_string(f"trainings/email/{template}.txt", context),
         None,
         [participation.professional.email],
     )
+
+
+@transaction.atomic
+def proposal_decide(*, actor: User, participation: Participation, apply: bool) -> Participation:
+    """Apply the details proposed at registration to the professional's record, or dismiss them."""
+    locked = Participation.objects.select_for_update().get(pk=participation.pk)
+    proposed = {name: str(value) for name, value in (locked.proposed_details or {}).items() if name in DETAILS}
+    if not proposed:
+        raise RuleViolation(_("This registration proposes no change (any longer)."))
+    if apply:
+        professional = Professional.objects.select_for_update().get(pk=locked.professional_id)
+        for name, value in proposed.items():
+            setattr(professional, name, value)
+        try:
+            professional.full_clean()
+        except ValidationError as error:
+            raise RuleViolation(_("The proposed details are not valid: dismiss them.")) from error
+        professional.save()
+        record_event(action=AuditAction.CHANGE, obj=professional, actor=actor, fields=sorted(proposed))
+    locked.proposed_details = {}
+    locked.save(update_fields=["proposed_details"])
+    record_event(action=AuditAction.CHANGE, obj=locked, actor=actor, fields=["proposed_details"])
+    return locked
 
 
 @transaction.atomic
@@ -118,8 +164,9 @@ def import_commit(*, actor: User, session: TrainingSession, rows: list[sheets.Ro
         raise RuleViolation(_("The sheet has more people than the session's capacity: nothing was saved."))
     for row in checked:
         values = {**row.values, "organisation_type": sheets.organisation_type(row.values["organisation_type"]) or ""}
+        professional, proposed = _professional(values)
         Participation.objects.create(
-            session=session, professional=_professional(values), registered_via=RegisteredVia.IMPORT
+            session=session, professional=professional, registered_via=RegisteredVia.IMPORT, proposed_details=proposed
         )
     record_event(action=AuditAction.CHANGE, obj=session, actor=actor, fields=["participations"])
     return len(checked)

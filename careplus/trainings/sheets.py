@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import unicodedata
@@ -12,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from careplus.trainings import xlsx
 from careplus.trainings.choices import ProfessionalType
+from careplus.trainings.xlsx import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, SheetError, TableBuilder
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 500
+__all__ = ["MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "Row", "SheetError", "check_rows", "read_sheet", "rows_from_post"]
+
 COLUMNS = ("full_name", "email", "organisation", "organisation_type", "position")
 HEADERS = {
     "full_name": {"nom", "nom complet", "name", "full name", "participant", "participante"},
@@ -46,10 +49,6 @@ TYPE_ALIASES = {
 }
 
 
-class SheetError(Exception):
-    """The file as a whole cannot be read (size, format, encoding)."""
-
-
 @dataclass
 class Row:
     number: int
@@ -72,35 +71,40 @@ def organisation_type(value: str) -> str | None:
 
 
 def _table(name: str, data: bytes) -> list[list[str]]:
+    """Return the sheet's non-empty rows, header first, stopping at the row and column limits."""
     if len(data) > MAX_BYTES:
         raise SheetError(_("The file is larger than 2 MB."))
     lower = name.lower()
     if lower.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise SheetError(_("The CSV file is not encoded in UTF-8: export it again as CSV UTF-8.")) from error
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+        return _csv_table(data)
     if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        except Exception as error:
-            raise SheetError(_("This file is not a readable XLSX workbook.")) from error
-        sheet = book.worksheets[0]
-        rows = [
-            ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
-        ]
-        book.close()
-        return rows
+        return xlsx.read_first_sheet(data)
     raise SheetError(_("Only CSV and XLSX files are accepted."))
+
+
+def _csv_table(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SheetError(_("The CSV file is not encoded in UTF-8: export it again as CSV UTF-8.")) from error
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    if text.strip():
+        with contextlib.suppress(csv.Error):  # one column, or no separator found: read it as plain CSV
+            dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+    table = TableBuilder()
+    try:
+        for row in csv.reader(io.StringIO(text), dialect):
+            if any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise xlsx.too_wide()
+            table.add(dict(enumerate(row[:MAX_COLUMNS], start=1)))
+    except csv.Error as error:
+        raise SheetError(_("This CSV file cannot be read: a cell is too long or a quote is not closed.")) from error
+    return table.rows
 
 
 def read_sheet(name: str, data: bytes) -> list[Row]:
     """Return the sheet's rows with their values and errors (the header row is required)."""
-    table = [row for row in _table(name, data) if any(cell for cell in row)]
+    table = _table(name, data)
     if not table:
         raise SheetError(_("The file is empty."))
     header = [_fold(cell) for cell in table[0]]
@@ -116,8 +120,6 @@ def read_sheet(name: str, data: bytes) -> list[Row]:
         raise SheetError(
             _("Columns missing from the first row: name, e-mail, organisation, type (and optionally position).")
         )
-    if len(table) - 1 > MAX_ROWS:
-        raise SheetError(_("The sheet has more than 500 rows."))
     rows = []
     for number, raw in enumerate(table[1:], start=2):
         values = {column: (raw[index] if index < len(raw) else "") for column, index in positions.items()}

@@ -13,6 +13,11 @@ urlpatterns = [
     path("formations/<uuid:session_id>/import/", views.import_sheet, name="import_sheet"),
     path("formations/<uuid:session_id>/attestations/", views.certificates_zip, name="certificates_zip"),
     path("formations/<uuid:session_id>/attestations/<uuid:participation_id>/", views.certificate, name="certificate"),
+    path(
+        "formations/<uuid:session_id>/participants/<uuid:participation_id>/modification/",
+        views.proposal_decide,
+        name="proposal_decide",
+    ),
     path("formations/<uuid:session_id>/supports/", views.material_add, name="material_add"),
     path(
         "formations/<uuid:session_id>/supports/<uuid:material_id>/", views.material_download, name="material_download"

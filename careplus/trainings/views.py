@@ -18,10 +18,10 @@ from careplus.access.decorators import public
 from careplus.access.fetch import acting_user, get_training_for, require
 from careplus.access.roles import Action
 from careplus.audit.choices import AuditAction
-from careplus.audit.middleware import client_ip
 from careplus.audit.services import record_event
 from careplus.cases.uploads import check_upload
 from careplus.core.errors import DomainError
+from careplus.core.network import client_ip
 from careplus.referrals.selectors import current_programme
 from careplus.trainings import indicators, selectors, services, sheets
 from careplus.trainings.choices import Module
@@ -99,6 +99,7 @@ def _detail(
         "posted": request.POST if errors else {},
         "registration_url": request.build_absolute_uri(f"/inscription/{session.registration_token}/"),
         "summary": selectors.session_summary(session),
+        "proposals": selectors.proposals(participations),
         "materials": selectors.materials(session),
         "material_form": MaterialForm(),
         "import_form": ImportForm(),
@@ -134,7 +135,10 @@ def registration_toggle(request: HttpRequest, session_id: str) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 def registration(request: HttpRequest, token: str) -> HttpResponse:
-    """The public registration page of a session (reveals nothing about other participants)."""
+    """The public registration page of a session (reveals nothing about other participants).
+
+    A new and an already registered address get the same page; the address is told by e-mail.
+    """
     session = selectors.session_by_token(token)
     if session is None:
         raise Http404
@@ -159,6 +163,26 @@ def registration(request: HttpRequest, token: str) -> HttpResponse:
                 return render(request, "trainings/registration_done.html", {"session": session})
     status = 400 if request.method == "POST" else 200
     return render(request, "trainings/registration.html", {"session": session, "form": form}, status=status)
+
+
+@require_POST
+def proposal_decide(request: HttpRequest, session_id: str, participation_id: str) -> HttpResponse:
+    """Apply to the professional's record the details proposed at registration, or dismiss them."""
+    session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
+    participation = selectors.participation_of(session, participation_id)
+    decision = request.POST.get("decision", "")
+    if decision not in {"apply", "dismiss"}:
+        messages.error(request, _("Choose whether to apply or to dismiss the proposed change."))
+        return _detail(request, session, status=400)
+    try:
+        services.proposal_decide(actor=acting_user(request), participation=participation, apply=decision == "apply")
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return _detail(request, session, status=400)
+    messages.success(
+        request, _("The participant's details are updated.") if decision == "apply" else _("Proposed change dismissed.")
+    )
+    return redirect("trainings:session_detail", session_id=session.pk)
 
 
 @require_http_methods(["POST"])

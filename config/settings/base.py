@@ -8,7 +8,7 @@ import dj_database_url
 
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.env import BASE_DIR, VAR_DIR, env_list, env_str
+from config.settings.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str
 from config.settings.security import *
 
 DEBUG = False
@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "careplus.core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "careplus.access.reading.RestrictedReasonMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,7 +140,19 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = env_str("CAREPLUS_FROM_EMAIL") or "careplus@localhost"
+# The sender of every e-mail; CAREPLUS_FROM_EMAIL is the older name, still accepted.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or env_str("CAREPLUS_FROM_EMAIL") or "careplus@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the outbox (careplus.core.mail.OutboxBackend) really sends, and when: "inline" right after
+# commit in this process, "thread" after commit in a background thread (the request never waits for
+# SMTP), "" only from `manage.py send_mail_queue`.
+CAREPLUS_MAIL_DELIVERY_BACKEND = "django.core.mail.backends.console.EmailBackend"
+CAREPLUS_MAIL_DELIVER_AFTER_COMMIT = "inline"
+
+# Behind a reverse proxy: take the client's address from X-Forwarded-For, counting this many
+# trusted proxies from the right (never the leftmost, client-written, entry). Off by default.
+CAREPLUS_TRUST_X_FORWARDED_FOR = env_bool("CAREPLUS_TRUST_X_FORWARDED_FOR")
+CAREPLUS_TRUSTED_PROXY_COUNT = env_int("CAREPLUS_TRUSTED_PROXY_COUNT", 1)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -169,7 +182,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["careplus.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "careplus.api.errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,

@@ -54,3 +54,15 @@ def required(name: str) -> str:
     if not value:
         raise MissingSettingError(f"CARE+ refuses to start: environment variable {name} is missing.")
     return value
+
+
+def env_int(name: str, default: int) -> int:
+    """Return an integer environment variable, or stop with a one-line message when it is not one."""
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        message = f"CARE+ refuses to start: environment variable {name} must be a whole number."
+        raise MissingSettingError(message) from None

@@ -79,3 +79,6 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 CAREPLUS_RECOVERY_CODES = 10
 AXES_USERNAME_CALLABLE = "careplus.accounts.lockout.username_from_request"
+# The lockout counts failures per client address: the same address as the audit and rate limits
+# (X-Forwarded-For only from the configured number of trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "careplus.core.network.client_ip"

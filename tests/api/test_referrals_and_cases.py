@@ -300,3 +300,13 @@ def test_reading_a_case_file_writes_one_view_event() -> None:
     assert client.get(f"{CASES}{case.pk}/").status_code == 200
     views = AuditEvent.objects.filter(action="view", object_id=str(case.pk), actor_id=str(coordinator.pk))
     assert views.count() - before == 1
+
+
+@pytest.mark.parametrize("body", ["[" * 50_000, '{"languages": ' + "[" * 40 + "]" * 40 + "}"])
+def test_p21_a_deeply_nested_body_is_a_clear_400_and_saves_nothing(body: str) -> None:
+    partner = factories.make_user(Role.PARTNER)
+    response = api_client(partner).post(REFERRALS, data=body, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()
+    assert error["message"] == "The request body is nested too deeply."
+    assert not Referral.objects.exists()

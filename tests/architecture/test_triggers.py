@@ -39,3 +39,20 @@ def test_the_rollup_and_sharing_triggers_are_installed() -> None:
     for prefix in [rollup.name for rollup in rollups.ROLLUPS] + ["case_sharing"]:
         assert any(name.startswith(prefix) for name in expected), prefix
     assert expected - _installed() == set()
+
+
+# The audit log's append-only triggers and its head's forward-only guard (issue 19, point 11).
+AUDIT_TRIGGERS = {
+    "sqlite": {
+        "audit_event_no_update",
+        "audit_event_no_delete",
+        "audit_head_no_delete",
+        "audit_head_genesis_only",
+        "audit_head_forward_only",
+    },
+    "postgresql": {"audit_event_append_only", "audit_head_guard"},
+}
+
+
+def test_p11_the_audit_event_and_head_triggers_are_installed() -> None:
+    assert AUDIT_TRIGGERS[connection.vendor] - _installed() == set()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.cases import services
-from careplus.cases.models import Case, NeedsAssessment, SkillsAssessment
+from careplus.cases.models import Case, NeedsAssessment, RestrictedView, SkillsAssessment
 from tests import factories
 from tests.browser.helpers import serious_accessibility_violations, sign_in
 
@@ -203,3 +203,35 @@ def test_minor_case_waits_for_the_child_procedure(new_page: Callable[[], Page], 
     expect(coord.locator(".checklist--missing")).to_have_count(0)
     coord.get_by_role("button", name="Passer à « Prêt au départ »").click()
     expect(coord.locator(".page-head .badge").first).to_have_text("Prêt au départ")
+
+
+def test_p02_restricted_file_asks_the_reason_once_then_its_sub_pages_open(
+    new_page: Callable[[], Page], live_server: object
+) -> None:
+    base = str(live_server)
+    case, coordinator = setup_case(minor=False)
+    services.restriction_set(
+        actor=coordinator,
+        case=case,
+        restricted=True,
+        users=[coordinator],
+        expected_version=Case.objects.get(pk=case.pk).version,
+    )
+    page = new_page()
+    sign_in(page, base, coordinator)
+    page.goto(f"{base}/dossiers/{case.pk}/depart/")
+    expect(page.get_by_label("Pourquoi ouvrez-vous ce dossier restreint ?")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Maya")
+    page.get_by_label("Pourquoi ouvrez-vous ce dossier restreint ?").fill("Préparation du départ avec l'OFII")
+    page.get_by_role("button", name="Ouvrir le dossier").click()
+    # Back on the page asked, then every other part of the file opens without asking again.
+    assert page.url == f"{base}/dossiers/{case.pk}/depart/"
+    expect(page.locator("#id_contact_alias")).to_have_value("Maya")
+    for path in ("", "?onglet=notes", "sections/risque/", "retour/"):
+        page.goto(f"{base}/dossiers/{case.pk}/{path}")
+        expect(page.locator('form[action$="/motif/"]')).to_have_count(0)
+        expect(page.locator("h1")).not_to_contain_text("Dossier restreint")
+    reasons = {view.reason for view in RestrictedView.objects.filter(case=case).select_related("case__data_key")}
+    assert reasons == {"Préparation du départ avec l'OFII"}
+    assert RestrictedView.objects.filter(case=case).count() == 5
+    assert serious_accessibility_violations(page) == []

@@ -38,6 +38,13 @@ def test_dpo_creates_grants_and_deactivates(page: Page, live_server: object, art
     page.get_by_label("Rôle").select_option(Role.CASEWORKER.value)
     page.get_by_label("Bureau").select_option(str(office.pk))
     page.get_by_role("button", name="Attribuer", exact=True).click()
+    expect(page.get_by_text("Saisissez le code de votre application d’authentification")).to_be_visible()
+    assert not RoleGrant.objects.filter(user__email="sita.demo@example.test").exists()
+    page.get_by_label("Rôle").select_option(Role.CASEWORKER.value)
+    page.get_by_label("Bureau").select_option(str(office.pk))
+    # A grant asks for the second factor again: the next code, since the sign-in used this one.
+    page.get_by_label("Code d'authentification").fill(factories.totp_code(dpo, offset_steps=1))
+    page.get_by_role("button", name="Attribuer", exact=True).click()
     expect(page.get_by_text("Rôle attribué.")).to_be_visible()
     assert serious_accessibility_violations(page) == []
     page.screenshot(path=str(artifacts / "user-detail.png"), full_page=True)
@@ -49,6 +56,12 @@ def test_dpo_creates_grants_and_deactivates(page: Page, live_server: object, art
     user = User.objects.get(email="sita.demo@example.test")
     assert not user.is_active
     assert RoleGrant.objects.get(user=user).office == office
+
+    page.get_by_role("link", name="Utilisateurs").first.click()
+    page.get_by_label("Rechercher").fill(dpo.email)
+    page.locator("#user-table").get_by_role("link", name=dpo.full_name).first.click()
+    expect(page.get_by_text("Personne n’attribue ni ne retire de rôle sur son propre compte")).to_be_visible()
+    expect(page.get_by_role("button", name="Attribuer", exact=True)).to_have_count(0)
 
     page.get_by_role("link", name="Utilisateurs").first.click()
     page.get_by_label("Rechercher").fill("sita")

@@ -179,7 +179,9 @@ MATRIX: dict[str, Route] = {
     "accounts:api_token_revoke": Route(
         method="post", expect=verified(404, only=set()), kwargs=lambda c: {"token_id": c["token"].pk}
     ),
-    "search:search": Route(expect=verified(200, only=CASE_READERS | REFERRERS)),
+    "search:search": Route(
+        method="post", expect=verified(200, only=CASE_READERS | REFERRERS), data=lambda c: {"q": c["case"].reference}
+    ),
     "programmes:programme_list": Route(expect=verified(200, only=COORDINATOR_ONLY)),
     "programmes:programme_create": Route(expect=verified(200, only=COORDINATOR_ONLY)),
     "programmes:programme_edit": Route(
@@ -200,6 +202,11 @@ MATRIX: dict[str, Route] = {
     "trainings:certificates_zip": Route(expect=verified(200, only=TRAINING_MANAGERS), kwargs=_training),
     "trainings:certificate": Route(
         expect=verified(200, only=TRAINING_MANAGERS),
+        kwargs=lambda c: {"session_id": c["training"].pk, "participation_id": c["participation"].pk},
+    ),
+    "trainings:proposal_decide": Route(
+        method="post",
+        expect=verified(400, only=TRAINING_MANAGERS),
         kwargs=lambda c: {"session_id": c["training"].pk, "participation_id": c["participation"].pk},
     ),
     "trainings:material_add": Route(method="post", expect=verified(400, only=TRAINING_MANAGERS), kwargs=_training),
@@ -265,6 +272,7 @@ MATRIX: dict[str, Route] = {
     "referrals:referral_decide": Route(method="post", expect=verified(400, only=COORDINATOR_ONLY), kwargs=_referral),
     "cases:case_list": Route(expect=verified(200, only=CASE_READERS)),
     "cases:case_detail": Route(expect=verified(200, only=CASE_READERS), kwargs=_case),
+    "cases:case_reason": Route(expect=verified(302, only=CASE_READERS), kwargs=_case),
     "audit:event_list": Route(expect=verified(200, only=DPO_ONLY)),
     "audit:event_export": Route(method="post", expect=verified(400, only=DPO_ONLY)),
     "core:home": Route(expect=verified(200)),
@@ -284,7 +292,8 @@ MATRIX: dict[str, Route] = {
     "accounts:password_reset_complete": Route(expect=everyone(200), protected=False),
     "accounts:account": Route(expect=verified(200)),
     "accounts:password_change": Route(expect=verified(200)),
-    "accounts:recovery_codes": Route(method="post", expect=verified(200)),
+    # Posted without the step-up code (issue 19, point 7): every role reaches it and gets 400.
+    "accounts:recovery_codes": Route(method="post", expect=verified(400)),
     "accounts:user_list": Route(expect=verified(200, only=DPO_ONLY)),
     "accounts:user_create": Route(expect=verified(200, only=DPO_ONLY)),
     "accounts:user_detail": Route(expect=verified(200, only=DPO_ONLY), kwargs=_target),

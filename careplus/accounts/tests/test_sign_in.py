@@ -10,6 +10,7 @@ import pytest
 from axes.models import AccessAttempt
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from django.core import mail
 from django.test import Client
@@ -20,6 +21,7 @@ from careplus.access.roles import Role
 from careplus.accounts import services
 from careplus.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from careplus.accounts.models import User, UserSession
+from careplus.accounts.sessions import session_digest
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +87,7 @@ def test_session_id_changes_at_login_and_after_second_factor(coordinator: User) 
     client.post(VERIFY, {"token": factories.totp_code(coordinator)})
     verified_key = client.session.session_key
     assert len({anonymous_key, password_key, verified_key}) == 3
-    assert not UserSession.objects.filter(session_key=password_key).exists()
+    assert not UserSession.objects.filter(session_key=session_digest(str(password_key))).exists()
 
 
 def test_reused_code_is_refused(coordinator: User) -> None:
@@ -216,7 +218,7 @@ def test_logout_invalidates_the_session_on_the_server(coordinator: User) -> None
     assert client.get(HOME).status_code == 200
     old_cookie = client.cookies["sessionid"].value
     assert client.post("/deconnexion/")["Location"] == LOGIN
-    assert not UserSession.objects.filter(session_key=old_cookie).exists()
+    assert not UserSession.objects.filter(session_key=session_digest(old_cookie)).exists()
 
     replay = Client()
     replay.cookies["sessionid"] = old_cookie
@@ -230,17 +232,23 @@ def test_logout_needs_post(coordinator: User) -> None:
     assert client.get(HOME).status_code == 200
 
 
-def test_reset_page_answers_the_same_for_known_and_unknown_addresses(coordinator: User) -> None:
-    known = Client().post(reverse("accounts:password_reset"), {"email": coordinator.email})
-    unknown = Client().post(reverse("accounts:password_reset"), {"email": "ghost@example.test"})
+def test_reset_page_answers_the_same_for_known_and_unknown_addresses(
+    coordinator: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        known = Client().post(reverse("accounts:password_reset"), {"email": coordinator.email})
+        unknown = Client().post(reverse("accounts:password_reset"), {"email": "ghost@example.test"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [coordinator.email]
 
 
-def test_reset_link_sets_password_but_second_factor_is_still_needed(coordinator: User) -> None:
-    Client().post(reverse("accounts:password_reset"), {"email": coordinator.email})
+def test_reset_link_sets_password_but_second_factor_is_still_needed(
+    coordinator: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        Client().post(reverse("accounts:password_reset"), {"email": coordinator.email})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line)
     path = link.split("://", 1)[1].split("/", 1)[1]
     client = Client()
@@ -286,7 +294,9 @@ def test_login_form_bad_input_gets_field_messages() -> None:
     assert "field__errors" in response.content.decode()
 
 
-def test_reset_forms_bad_input_gets_field_messages(coordinator: User) -> None:
+def test_reset_forms_bad_input_gets_field_messages(
+    coordinator: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
     url = reverse("accounts:password_reset")
     for data, message in [
         ({"email": ""}, "Ce champ est obligatoire."),
@@ -297,7 +307,8 @@ def test_reset_forms_bad_input_gets_field_messages(coordinator: User) -> None:
         assert message in response.content.decode()
     assert mail.outbox == []
 
-    Client().post(url, {"email": coordinator.email})
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        Client().post(url, {"email": coordinator.email})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/nouveau/" in line)
     client = Client()
     form_url = client.get("/" + link.split("://", 1)[1].split("/", 1)[1], follow=True).redirect_chain[-1][0]

@@ -95,7 +95,7 @@ def test_dpo_grants_a_caseworker_role_bound_to_an_office(dpo: User, signed_in: S
     assert "Un agent de terrain doit être rattaché à un bureau." in refused.content.decode()
     assert not RoleGrant.objects.filter(user=user).exists()
 
-    client.post(url, {"role": Role.CASEWORKER, "office": office.pk})
+    client.post(url, {"role": Role.CASEWORKER, "office": office.pk, "code": factories.totp_code(dpo)})
     grant = RoleGrant.objects.get(user=user)
     assert (grant.role, grant.office, grant.granted_by) == (Role.CASEWORKER, office, dpo)
 
@@ -123,6 +123,7 @@ def test_partner_grant_ignores_an_office_sent_with_it() -> None:
         role=Role.PARTNER,
         organisation=factories.make_organisation(),
         office=factories.make_office(),
+        code=factories.totp_code(dpo),
     )
     assert grant.office is None
 
@@ -137,13 +138,15 @@ def test_revoking_a_role_removes_access(dpo: User, signed_in: SignedIn) -> None:
     grant.refresh_from_db()
     assert grant.revoked_at is not None
     assert grant.revoked_by == dpo
-    assert victim_client.get(reverse("accounts:user_list")).status_code == 404
+    # Revoking a role ends the person's sessions: they sign in again, with their remaining roles.
+    assert victim_client.get(reverse("accounts:user_list"))["Location"].startswith("/connexion/")
+    assert signed_in(other_dpo).get(reverse("accounts:user_list")).status_code == 404
 
 
 def test_the_last_dpo_keeps_the_role(dpo: User) -> None:
     grant = RoleGrant.objects.get(user=dpo, role=Role.DPO)
-    with pytest.raises(RuleViolation):
-        services.role_revoke(actor=dpo, grant=grant)
+    with pytest.raises(RuleViolation, match="protection des données"):
+        services.role_revoke(actor=factories.make_user(Role.COORDINATOR), grant=grant)
     grant.refresh_from_db()
     assert grant.revoked_at is None
 

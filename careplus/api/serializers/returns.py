@@ -54,7 +54,7 @@ class VisitOutput(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=VisitStatus.choices)
     done_on = serializers.DateField(allow_null=True)
     mode = serializers.CharField(allow_blank=True)
-    missed_reason = serializers.CharField(allow_blank=True)
+    missed_reason = serializers.CharField(allow_blank=True, allow_null=True)
     scores = serializers.DictField(child=serializers.JSONField(), allow_null=True)
     version = serializers.IntegerField()
     updated_at = serializers.DateTimeField()

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from careplus.access.fetch import get_case_for, require
 from careplus.access.policy import can
+from careplus.access.reading import REASON_MAX, REASON_MIN, record_case_read
 from careplus.access.roles import Action
 from careplus.accounts.models import User
 from careplus.api.base import ApiView
@@ -48,17 +49,20 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def open_case(request: Request, case_id: str, action: Action, *, view: bool = False) -> Case:
-    """Fetch a case through the access policy; a restricted case needs a reason, recorded with the view."""
+def open_case(request: Request, case_id: str, action: Action, *, part: str) -> Case:
+    """Fetch a case through the access policy; a restricted case needs a reason (header, at every call).
+
+    Every call is written to the audit log with the part of the file read (and the reason with its
+    row, for a restricted file), as the pages do; a reason remembered by a page session is not used.
+    """
     actor = request.user
     if not isinstance(actor, User):
         raise Http404
     case = get_case_for(actor, case_id, action=action)
     reason = request.headers.get("X-Access-Reason", "").strip()
-    if case.restricted and not 5 <= len(reason) <= 500:
+    if case.restricted and not REASON_MIN <= len(reason) <= REASON_MAX:
         raise ReasonRequired()
-    if view or case.restricted:
-        services.case_view_record(actor=actor, case=case, reason=reason if case.restricted else "")
+    record_case_read(actor=actor, case=case, part=part, reason=reason if case.restricted else "")
     return case
 
 
@@ -121,7 +125,7 @@ class CaseDetail(ApiView):
 
     @extend_schema(operation_id="cases_retrieve", parameters=[REASON_HEADER], responses=CaseDetailOutput)
     def get(self, request: Request, case_id: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_VIEW, view=True)
+        case = open_case(request, case_id, Action.CASES_VIEW, part="summary")
         return tagged(Response(_detail(case)), case)
 
 
@@ -137,7 +141,7 @@ class CaseTransition(ApiView):
     )
     def post(self, request: Request, case_id: str) -> Response:
         """Change the case's status, with the same guards as the case page."""
-        case = open_case(request, case_id, Action.CASES_MANAGE)
+        case = open_case(request, case_id, Action.CASES_MANAGE, part="status")
         payload = TransitionInput(data=request.data)
         payload.is_valid(raise_exception=True)
         version = expected_version(request, case.version)
@@ -185,7 +189,7 @@ class AssessmentList(ApiView):
 
     @extend_schema(operation_id="assessments_list", parameters=[REASON_HEADER], responses=AssessmentSummary(many=True))
     def get(self, request: Request, case_id: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_VIEW)
+        case = open_case(request, case_id, Action.CASES_VIEW, part="assessments")
         records = selectors.case_sections(case)
         rows = [
             {
@@ -207,7 +211,7 @@ class AssessmentDetail(ApiView):
 
     @extend_schema(operation_id="assessments_retrieve", parameters=[REASON_HEADER], responses=AssessmentOutput)
     def get(self, request: Request, case_id: str, section: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_VIEW)
+        case = open_case(request, case_id, Action.CASES_VIEW, part="assessments")
         spec = _section(case, section, request.user, write=False)
         record = selectors.section_record(case, spec.model)
         if record is None:
@@ -236,7 +240,7 @@ class AssessmentDetail(ApiView):
     )
     def put(self, request: Request, case_id: str, section: str) -> Response:
         """Record or replace a section; `If-None-Match: *` creates, `If-Match` replaces."""
-        case = open_case(request, case_id, Action.CASES_EDIT)
+        case = open_case(request, case_id, Action.CASES_EDIT, part="assessments")
         spec = _section(case, section, request.user, write=True)
         record = selectors.section_record(case, spec.model)
         creating = request.headers.get("If-None-Match", "").strip() == "*"

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from django.conf import settings
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from careplus.access.fetch import require
 from careplus.access.policy import can
@@ -19,6 +18,8 @@ from careplus.access.roles import Action
 from careplus.api.base import ApiView
 from careplus.api.serializers.common import read_filters
 from careplus.api.serializers.reporting import IndicatorsOutput, IndicatorsQuery, ProgrammeOutput
+from careplus.audit.choices import AuditAction
+from careplus.audit.services import record_event
 from careplus.reporting import figures, periods
 from careplus.reporting.selectors import programmes_visible_to
 
@@ -52,6 +53,7 @@ class ProgrammeIndicators(ApiView):
     audit_type = "reporting.indicators"
     id_kwarg = "programme_id"
     is_export = True
+    audit_reads = False  # the view records the export with the thresholds applied
     serializer_class = IndicatorsOutput
 
     @extend_schema(operation_id="programmes_indicators", parameters=[IndicatorsQuery], responses=IndicatorsOutput)
@@ -63,13 +65,21 @@ class ProgrammeIndicators(ApiView):
             raise Http404
         query = read_filters(IndicatorsQuery, request.query_params)
         start, end = query.get("start"), query.get("end")
-        if start and end and start > end:
-            raise ValidationError({"end": [_("The end of the period is before its start.")]})
+        errors = periods.range_errors(start, end)
+        if errors:
+            raise ValidationError({name: [message] for name, message in errors.items()})
         period = periods.resolve(programme, query.get("period", "all"), start, end)
+        # Disclosure control comes from the settings and the reader's role, never from the query.
         k: int = settings.CAREPLUS_SDC_K
         exact = can(request.user, Action.REPORTS_EXACT)
         blocks = figures.compute(programme, period)
         shown = blocks if exact else figures.disclose(blocks, k=k)
+        record_event(
+            action=AuditAction.EXPORT,
+            object_type=self.audit_type,
+            object_id=programme.pk,
+            fields=["exact"] if exact else [f"k={k}"],
+        )
         body = {
             "programme_id": programme.pk,
             "period": str(period.label),

@@ -30,7 +30,7 @@ from careplus.returns.models import PlanItem, Visit
 
 def _plan_item(request: Request, case_id: str, item_id: str, action: Action) -> tuple[Case, PlanItem]:
     """Return a case open to the user for `action` and one of its plan items (404 otherwise)."""
-    case = open_case(request, case_id, action)
+    case = open_case(request, case_id, action, part="plan")
     return case, selectors.child_of(PlanItem, case, item_id)
 
 
@@ -41,7 +41,7 @@ class PlanItemList(ApiView):
 
     @extend_schema(operation_id="plan_items_list", parameters=[REASON_HEADER], responses=PlanItemOutput(many=True))
     def get(self, request: Request, case_id: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_VIEW)
+        case = open_case(request, case_id, Action.CASES_VIEW, part="plan")
         return Response(PlanItemOutput(selectors.plan_items(case), many=True).data)
 
     @extend_schema(
@@ -52,7 +52,7 @@ class PlanItemList(ApiView):
     )
     def post(self, request: Request, case_id: str) -> Response:
         """Plan an item; it starts as planned and needs a coordinator's approval."""
-        case = open_case(request, case_id, Action.CASES_EDIT)
+        case = open_case(request, case_id, Action.CASES_EDIT, part="plan")
         payload = PlanItemInput(data=request.data)
         payload.is_valid(raise_exception=True)
         values = cleaned(PlanItemForm({k: v for k, v in payload.validated_data.items() if v is not None}))
@@ -128,7 +128,7 @@ class VisitList(ApiView):
 
     @extend_schema(operation_id="visits_list", parameters=[REASON_HEADER], responses=VisitOutput(many=True))
     def get(self, request: Request, case_id: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_VIEW)
+        case = open_case(request, case_id, Action.CASES_VIEW, part="visit")
         return Response(VisitOutput(selectors.visits(case), many=True).data)
 
 
@@ -139,7 +139,7 @@ class VisitDetail(ApiView):
 
     @extend_schema(operation_id="visits_retrieve", parameters=[REASON_HEADER], responses=VisitOutput)
     def get(self, request: Request, case_id: str, visit_id: str) -> Response:
-        case = open_case(request, case_id, Action.CASES_VIEW)
+        case = open_case(request, case_id, Action.CASES_VIEW, part="visit")
         visit = selectors.child_of(Visit, case, visit_id)
         return tagged(Response(VisitOutput(visit).data), visit)
 
@@ -156,7 +156,7 @@ class VisitRecord(ApiView):
     )
     def post(self, request: Request, case_id: str, visit_id: str) -> Response:
         """Record a planned visit with its questionnaire; the scores come back computed."""
-        case = open_case(request, case_id, Action.CASES_EDIT)
+        case = open_case(request, case_id, Action.CASES_EDIT, part="visit")
         visit = selectors.child_of(Visit, case, visit_id)
         payload = VisitRecordInput(data=request.data)
         payload.is_valid(raise_exception=True)

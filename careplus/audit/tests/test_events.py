@@ -99,7 +99,7 @@ def test_case_page_view(coordinator: User, signed_in: Callable[[User], Client]) 
         str(case.pk),
         str(coordinator.pk),
     )
-    assert event.fields == ""
+    assert event.fields == "summary"  # the part of the file read
 
 
 def test_out_of_scope_case_is_a_recorded_denial(signed_in: Callable[[User], Client]) -> None:
@@ -139,14 +139,20 @@ def test_account_changes(dpo: User, signed_in: Callable[[User], Client], do: str
     start = last_seq()
     kwargs: dict[str, Any] = {"user_id": target.pk}
     if do == "grant":
-        client.post(reverse("accounts:user_grant", kwargs=kwargs), {"role": Role.AUDITOR})
+        code = factories.totp_code(dpo)  # a grant asks for the second factor again (issue 19, point 1)
+        client.post(reverse("accounts:user_grant", kwargs=kwargs), {"role": Role.AUDITOR, "code": code})
     elif do == "revoke":
         kwargs["grant_id"] = RoleGrant.objects.get(user=target).pk
         client.post(reverse("accounts:user_revoke", kwargs=kwargs))
     else:
         client.post(reverse("accounts:user_deactivate", kwargs=kwargs), {"version": target.version})
-    event = only_event(start)
+    if do == "grant":  # the step-up's own event, then the grant
+        step_up, event = new_events(start)
+        assert step_up.action == AuditAction.SECOND_FACTOR
+    else:
+        event = only_event(start)
     assert (event.action, event.object_id, event.actor_id) == (action, str(target.pk), str(dpo.pk))
+    assert event.outcome == AuditOutcome.SUCCESS
     assert event.field_names
 
 

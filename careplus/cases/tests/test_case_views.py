@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
+from careplus.audit.models import AuditEvent
 from careplus.cases import services
 from careplus.cases.models import CaseAttachment, CaseNote, Opportunity, RestrictedView, RiskAssessment
 from tests import factories
@@ -159,28 +160,42 @@ def test_section_form_bad_input_and_stale_save(coordinator: User, signed_in: Sig
     assert stored.mitigation == "Par A"
 
 
-def test_restricted_case_asks_for_a_reason_at_each_view(coordinator: User, signed_in: SignedIn) -> None:
+def test_p02_restricted_case_asks_the_reason_once_per_session_and_keeps_it_with_every_read(
+    coordinator: User, signed_in: SignedIn
+) -> None:
     case = factories.make_case()
     services.restriction_set(actor=coordinator, case=case, restricted=True, users=[], expected_version=case.version)
+    services.note_add(actor=coordinator, case=case, body="Audience le 12 mars")
     client = signed_in(coordinator)
     url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
-    first = client.get(url).content.decode()
+    reason_url = reverse("cases:case_reason", kwargs={"case_id": case.pk})
+    first = client.get(url, {"onglet": "notes"}).content.decode()
     assert "Pourquoi ouvrez-vous ce dossier restreint" in first
     assert "Gurung" not in first
-    too_short = client.post(url, {"reason": "x"})
+    assert "Audience le 12 mars" not in first
+    too_short = client.post(reason_url, {"reason": "x", "next": f"{url}?onglet=notes"})
     assert too_short.status_code == 400
-    page = client.post(url, {"reason": "Préparation de l'audience"}).content.decode()
-    assert "Gurung" in page
-    assert "Pourquoi ouvrez-vous" in client.get(url).content.decode()
-    # Each part of the file is a view of it: the reason is asked again and kept with that view.
-    services.note_add(actor=coordinator, case=case, body="Audience le 12 mars")
-    notes = client.get(url, {"onglet": "notes"}).content.decode()
-    assert "Pourquoi ouvrez-vous" in notes
-    assert "Audience le 12 mars" not in notes
-    opened = client.post(f"{url}?onglet=notes", {"reason": "Relire les notes avant l'appel"})
-    assert "Audience le 12 mars" in opened.content.decode()
+    assert RestrictedView.objects.count() == 0
+    # Given once, the reason sends the user back to the page asked (never elsewhere) ...
+    given = client.post(reason_url, {"reason": "Préparation de l'audience", "next": f"{url}?onglet=notes"})
+    assert given.status_code == 302
+    assert given["Location"] == f"{url}?onglet=notes"
+    assert "Audience le 12 mars" in client.get(url, {"onglet": "notes"}).content.decode()
+    # ... and is not asked again for the other pages of this file in this session.
+    assert "Gurung" in client.get(url).content.decode()
+    plan = client.get(reverse("cases:case_plan", kwargs={"case_id": case.pk})).content.decode()
+    assert "Maya" in plan
     reasons = [view.reason for view in RestrictedView.objects.filter(case=case).order_by("at")]
-    assert reasons == ["Préparation de l'audience", "Relire les notes avant l'appel"]
+    assert reasons == ["Préparation de l'audience"] * 3
+    parts = [e.field_names for e in AuditEvent.objects.filter(action="view", object_id=str(case.pk)).order_by("seq")]
+    assert parts == [["notes", "reason"], ["reason", "summary"], ["departure_plan", "reason"]]
+    # A next outside this file is not followed.
+    away = client.post(reason_url, {"reason": "Relecture du dossier", "next": "https://evil.example/x"})
+    assert away["Location"] == url
+    # Sign-out forgets the reason.
+    client.post(reverse("accounts:logout"))
+    factories.sign_in(client, coordinator)
+    assert "Pourquoi ouvrez-vous" in client.get(url).content.decode()
 
 
 def test_caseworker_acknowledges_the_handover(signed_in: SignedIn) -> None:
@@ -197,3 +212,24 @@ def test_caseworker_acknowledges_the_handover(signed_in: SignedIn) -> None:
     assert handover.acknowledged_by == worker
     assert case.reference not in client.get("/").content.decode()
     assert timezone.localdate() <= handover.due_on
+
+
+def test_p18_a_document_of_another_file_answers_404_and_the_denial_is_audited(
+    coordinator: User, signed_in: SignedIn
+) -> None:
+    mine, theirs = factories.make_case(), factories.make_case(family_name="Autre")
+    document = services.attachment_add(
+        actor=coordinator, case=theirs, filename="passeport.pdf", content=b"%PDF-1.4", content_type="application/pdf"
+    )
+    client = signed_in(coordinator)
+    url = reverse("cases:attachment_download", kwargs={"case_id": mine.pk, "attachment_id": document.pk})
+    assert client.get(url).status_code == 404
+    denied = AuditEvent.objects.filter(action="denied").get()
+    assert (denied.object_type, denied.object_id, denied.outcome) == (
+        "cases.caseattachment",
+        str(document.pk),
+        "denied",
+    )
+    assert denied.actor_id == str(coordinator.pk)
+    own = reverse("cases:attachment_download", kwargs={"case_id": theirs.pk, "attachment_id": document.pk})
+    assert client.get(own).status_code == 200

@@ -184,3 +184,65 @@ def _target_is_empty(settings_dict: dict[str, Any]) -> bool:
         check=True,
     )
     return result.stdout.strip() == "0"
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The usual umask of a shell, under which files are created world-readable (0644)."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_p17_a_fresh_sqlite_database_and_its_wal_and_shm_files_are_owner_only(tmp_path: Path) -> None:
+    from django.db.utils import ConnectionHandler
+
+    from config.settings.base import database_config
+
+    path = tmp_path / "fresh.sqlite3"
+    handler = ConnectionHandler({"default": database_config(f"sqlite:///{path}")})
+    fresh = handler["default"]
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("CREATE TABLE person (name TEXT)")
+            cursor.execute("INSERT INTO person VALUES ('x')")
+        files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+        assert all(f.exists() for f in files)
+        assert {f.name: _mode(f) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        fresh.close()
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_p17_an_existing_world_readable_database_is_narrowed_on_connection(tmp_path: Path) -> None:
+    from django.db.utils import ConnectionHandler
+
+    from config.settings.base import database_config
+
+    path = tmp_path / "old.sqlite3"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)
+    fresh = ConnectionHandler({"default": database_config(f"sqlite:///{path}")})["default"]
+    try:
+        fresh.ensure_connection()
+        assert _mode(path) == 0o600
+    finally:
+        fresh.close()
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_p17_backup_files_and_a_restored_database_are_owner_only(tmp_path: Path, target: dict[str, Any]) -> None:
+    factories.make_case()
+    path = tmp_path / "careplus.bak"
+    call_command("backup", str(path))
+    assert _mode(path) == 0o600
+    restore_backup(path, settings_dict=target)
+    if target["ENGINE"].endswith("sqlite3"):
+        assert _mode(Path(target["NAME"])) == 0o600

@@ -105,6 +105,19 @@ def test_visit_after_twelve_months_is_refused_with_a_message(coordinator: User, 
     assert Visit.objects.filter(case=case).count() == 4
 
 
+def test_p21_scheduling_a_visit_on_a_file_without_a_departure_is_a_clear_400(
+    coordinator: User, signed_in: SignedIn
+) -> None:
+    case = factories.make_case()
+    assert not Departure.objects.filter(case=case).exists()
+    response = signed_in(coordinator).post(
+        reverse("returns:visit_add", kwargs={"case_id": case.pk}), {"planned_on": "2019-05-21"}
+    )
+    assert response.status_code == 400
+    assert "La date d&#x27;arrivée est nécessaire pour planifier le suivi." in response.content.decode()
+    assert not Visit.objects.filter(case=case).exists()
+
+
 def test_visit_form_shows_the_questionnaire_and_refuses_future_dates(coordinator: User, signed_in: SignedIn) -> None:
     case = factories.make_returned_case()
     visit = Visit.objects.filter(case=case).first()

@@ -46,14 +46,14 @@ def test_partners_find_their_references_but_not_names(signed_in: Callable[[User]
     assert search(actor=partner, query=referral.reference).referrals == [referral]
     assert search(actor=partner, query=other.reference).referrals == []
     assert search(actor=partner, query="Leila Haddad").referrals == []
-    page = signed_in(partner).get(reverse("search:search"), {"q": referral.reference}).content.decode()
+    page = signed_in(partner).post(reverse("search:search"), {"q": referral.reference}).content.decode()
     assert referral.reference in page
 
 
 def test_the_search_is_audited_without_the_query(signed_in: Callable[[User], Client]) -> None:
     coordinator = factories.make_user(Role.COORDINATOR)
     factories.make_case(family_name="Tamang", given_names="Maya")
-    page = signed_in(coordinator).get(reverse("search:search"), {"q": "Maya Tamang"}).content.decode()
+    page = signed_in(coordinator).post(reverse("search:search"), {"q": "Maya Tamang"}).content.decode()
     assert "M. T." in page
     event = AuditEvent.objects.filter(object_type="search").get()
     assert "Tamang" not in str(AuditEvent.objects.values_list())
@@ -63,8 +63,8 @@ def test_the_search_is_audited_without_the_query(signed_in: Callable[[User], Cli
 def test_bad_queries_do_not_fail(signed_in: Callable[[User], Client]) -> None:
     client = signed_in(factories.make_user(Role.COORDINATOR))
     for query in ("", " ", "x" * 500, "<script>", "'; DROP TABLE", "CARE-9999-999"):
-        response = client.get(reverse("search:search"), {"q": query})
-        assert response.status_code == 200
+        response = client.post(reverse("search:search"), {"q": query})
+        assert response.status_code == (400 if len(query) > 100 else 200)
         assert "<script>" not in response.content.decode().split("</header>")[1]
 
 
@@ -88,3 +88,21 @@ def test_namesakes_are_listed_newest_first_and_at_most_the_limit(monkeypatch: py
         Case.objects.filter(pk=case.pk).update(opened_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=days))
     found = search(actor=coordinator, query="maya tamang").cases
     assert [case.pk for case in found] == [cases[3].pk, cases[0].pk, cases[2].pk]
+
+
+def test_p16_a_name_in_the_url_is_not_searched_and_the_search_needs_csrf(signed_in: Callable[[User], Client]) -> None:
+    coordinator = factories.make_user(Role.COORDINATOR)
+    case = factories.make_case(family_name="Tamang", given_names="Maya")
+    client = signed_in(coordinator)
+    by_url = client.get(reverse("search:search"), {"q": "Maya Tamang"})
+    assert by_url.status_code == 200
+    assert case.reference not in by_url.content.decode()
+    assert "Maya Tamang" not in by_url.content.decode()
+    assert not AuditEvent.objects.filter(object_type="search").exists()
+    assert 'method="post"' in by_url.content.decode()
+    strict = Client(enforce_csrf_checks=True)
+    factories.sign_in(strict, coordinator)
+    assert strict.post(reverse("search:search"), {"q": "Maya Tamang"}).status_code == 403
+    found = client.post(reverse("search:search"), {"q": "Maya Tamang"})
+    assert case.reference in found.content.decode()
+    assert found.wsgi_request.get_full_path() == reverse("search:search")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from careplus.accounts import totp
 from careplus.core.keys import rotate_data_keys
 
 
@@ -18,3 +19,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         rotated, total = rotate_data_keys()
         self.stdout.write(f"{rotated} of {total} data keys re-wrapped under the current master key.")
+        sealed = totp.reseal_all()
+        self.stdout.write(f"{sealed} authenticator seeds sealed again under the current master key.")

@@ -1,0 +1,180 @@
+"""Reading a case file or a referral: the one way a page, partial, download or export opens one.
+
+Every read goes through the access policy (404 out of scope) and is written to the audit log with
+the part of the file read. A restricted case file is opened only with a reason: asked once per
+session and file (the reason form posts to its own URL and sends the user back), kept in the
+session sealed under the file's own data key and bound to the user and the file (so it reads for
+no other user, session or file), and written with every read (a `RestrictedView` row and the
+audit event). Sign-out flushes the session, and the reasons with it.
+
+Views raise `ReasonNeeded` through `open_case`; `RestrictedReasonMiddleware` turns it into the
+reason form, so a new page that opens a case through here asks the reason without more code.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from careplus.access.fetch import acting_user, get_case_for, get_referral_for
+from careplus.access.roles import Action
+from careplus.audit.choices import AuditAction
+from careplus.audit.services import record_event
+from careplus.cases.models import Case
+from careplus.core import crypto
+from careplus.referrals.models import Referral
+
+SESSION_KEY = "careplus_case_reasons"
+REASON_MIN, REASON_MAX = 5, 500
+
+
+class ReasonNeeded(Exception):
+    """A restricted case file was opened without a reason given in this session."""
+
+    def __init__(self, case: Case, back: str) -> None:
+        super().__init__(str(case.pk))
+        self.case = case
+        self.back = back
+
+
+def _aad(case: Case, user_id: object) -> bytes:
+    return f"careplus:session-reason:{case.pk}:{user_id}".encode()
+
+
+def remember_reason(request: HttpRequest, case: Case, reason: str) -> None:
+    """Keep the reason for this file in the session, sealed with the file's key for this user."""
+    user = acting_user(request)
+    data_key = case.data_key
+    sealed = crypto.encrypt(reason.encode(), key=data_key.material(), key_id=data_key.pk, aad=_aad(case, user.pk))
+    reasons = dict(request.session.get(SESSION_KEY) or {})
+    reasons[str(case.pk)] = base64.b64encode(sealed).decode("ascii")
+    request.session[SESSION_KEY] = reasons
+
+
+def remembered_reason(request: HttpRequest, case: Case) -> str:
+    """Return the reason given in this session for this file, or "" (never another user's or file's)."""
+    user = acting_user(request)
+    sealed = (request.session.get(SESSION_KEY) or {}).get(str(case.pk))
+    if not isinstance(sealed, str):
+        return ""
+    try:
+        blob = base64.b64decode(sealed, validate=True)
+        if crypto.ciphertext_key_id(blob) != case.data_key.pk:
+            return ""
+        reason = crypto.decrypt(blob, key=case.data_key.material(), aad=_aad(case, user.pk)).decode()
+    except (ValueError, crypto.DecryptionError, crypto.KeyDestroyed):
+        return ""
+    return reason if REASON_MIN <= len(reason) <= REASON_MAX else ""
+
+
+def record_case_read(*, actor: Any, case: Case, part: str, reason: str = "") -> None:
+    """Write the read of a part of a case file (with the reason and its row, for a restricted file)."""
+    from careplus.cases.services import case_view_record
+
+    case_view_record(actor=actor, case=case, reason=reason, part=part)
+
+
+def open_case(request: HttpRequest, case_id: object, *, action: Action, part: str) -> Case:
+    """Return the case for the request's user and action, its read audited; 404 out of scope.
+
+    A restricted file without a reason given in this session raises `ReasonNeeded`.
+    """
+    actor = acting_user(request)
+    case = get_case_for(actor, str(case_id), action=action)
+    reason = ""
+    if case.restricted:
+        reason = remembered_reason(request, case)
+        if not reason:
+            raise ReasonNeeded(case, _back_to(request, case))
+    record_case_read(actor=actor, case=case, part=part, reason=reason)
+    return case
+
+
+def open_referral(request: HttpRequest, referral_id: object, *, action: Action, part: str) -> Referral:
+    """Return the referral for the request's user and action, its read audited; 404 out of scope."""
+    referral = get_referral_for(acting_user(request), str(referral_id), action=action)
+    record_event(action=AuditAction.VIEW, obj=referral, fields=[part])
+    return referral
+
+
+def case_page_of(case: Case, url: str) -> bool:
+    """Tell whether the URL (a path on this site) is a page of this case file."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return False
+    return str(match.kwargs.get("case_id", "")) == str(case.pk)
+
+
+def safe_back(request: HttpRequest, case: Case, candidate: str) -> str:
+    """Return the candidate when it is a page of this file on this site, else the file's summary."""
+    ok = bool(candidate) and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if ok and candidate.startswith("/") and case_page_of(case, candidate):
+        return candidate
+    return reverse("cases:case_detail", kwargs={"case_id": case.pk})
+
+
+def _back_to(request: HttpRequest, case: Case) -> str:
+    """Where to go once the reason is given: the page asked, or (after a POST or from htmx) the page it came from."""
+    if request.method in {"GET", "HEAD"} and not request.headers.get("HX-Request"):
+        return safe_back(request, case, request.get_full_path())
+    referer = request.headers.get("HX-Current-URL", "") or request.headers.get("Referer", "")
+    parts = urlsplit(referer)
+    same_site = not parts.netloc or parts.netloc == request.get_host()
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_back(request, case, path if same_site else "")
+
+
+def reason_url(case: Case, back: str) -> str:
+    return reverse("cases:case_reason", kwargs={"case_id": case.pk}) + "?" + urlencode({"next": back})
+
+
+def reason_page(
+    request: HttpRequest, case: Case, back: str, *, form: Any = None, status: int = 200, refused: bool = False
+) -> HttpResponse:
+    """The reason form of a restricted file; nothing of the file but its number is shown."""
+    from careplus.cases.forms import RestrictedReasonForm
+
+    context = {
+        "case": case,
+        "form": form if form is not None else RestrictedReasonForm(),
+        "back": back,
+        "action": reverse("cases:case_reason", kwargs={"case_id": case.pk}),
+        "refused": refused,
+    }
+    return render(request, "cases/restricted_reason.html", context, status=status)
+
+
+class RestrictedReasonMiddleware:
+    """Answer a restricted file opened without a reason with the reason form.
+
+    A GET shows the form (200). A POST (a change) is not applied: the form says so and the
+    answer is 403, so a change is never dropped silently; once the reason is given the user is
+    sent back to the page the change came from. htmx requests are sent to the form's page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ReasonNeeded):
+            return None
+        case, back = exception.case, exception.back
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=200)
+            response["HX-Redirect"] = reason_url(case, back)
+            return response
+        changing = request.method not in {"GET", "HEAD"}
+        return reason_page(request, case, back, status=403 if changing else 200, refused=changing)
