@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from careplus.access.decorators import public
+from careplus.core.http import methods
 
 urlpatterns = [
     path("", include("careplus.core.urls")),
@@ -15,7 +16,7 @@ urlpatterns = [
     path("", include("careplus.referrals.urls")),
     path("", include("careplus.audit.urls")),
     path("api/", include("careplus.api.urls")),
-    path("langue/", public(set_language), name="set_language"),
+    path("langue/", public(methods("POST")(set_language)), name="set_language"),
 ]
 
 handler400 = "careplus.api.handlers.bad_request"

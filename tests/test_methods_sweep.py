@@ -23,7 +23,7 @@ FILLERS: dict[str, Callable[[], object]] = {
     "uuid": uuid.uuid4,
     "int": lambda: 1,
     "slug": lambda: "x",
-    "str": lambda: "x",
+    "string": lambda: "x",
     "path": lambda: "x",
 }
 
@@ -41,7 +41,7 @@ ROUTES = sorted(_patterns(get_resolver()), key=lambda item: item[0])
 
 
 def _url(name: str, pattern: URLPattern) -> str:
-    converters: dict[str, Any] = pattern.pattern.converters  # type: ignore[attr-defined]
+    converters: dict[str, Any] = pattern.pattern.converters
     kwargs = {}
     for key, converter in converters.items():
         kind = type(converter).__name__.removesuffix("Converter").lower()

@@ -95,7 +95,7 @@ def get_child_of_case(queryset: QuerySet[Any], pk: UUID | str | int, case: Case)
 
 def get_referral_for(actor: Any, referral_id: UUID | str, *, action: Action) -> Referral:
     """Return a referral the actor may act on, or raise 404."""
-    queryset = referrals_visible_to(actor).select_related("data_key", "programme", "organisation", "case")
+    queryset = referrals_visible_to(actor).select_related("data_key", "programme", "organisation", "case__data_key")
     referral: Referral = _fetch(actor, queryset, referral_id, action, Referral)
     return referral
 

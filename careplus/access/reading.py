@@ -98,18 +98,31 @@ def open_case(request: HttpRequest, case_id: object, *, action: Action, part: st
 
 
 def open_referral(request: HttpRequest, referral_id: object, *, action: Action, part: str) -> Referral:
-    """Return the referral for the request's user and action, its read audited; 404 out of scope."""
-    referral = get_referral_for(acting_user(request), str(referral_id), action=action)
+    """Return the referral for the request's user and action, its read audited; 404 out of scope.
+
+    The referral of a restricted case file is a part of that file: it asks the file's reason, and
+    the read is written with it, as every other part of the file.
+    """
+    actor = acting_user(request)
+    referral = get_referral_for(actor, str(referral_id), action=action)
+    case = referral.case
+    if case is not None and case.restricted:
+        reason = remembered_reason(request, case)
+        if not reason:
+            raise ReasonNeeded(case, _back_to(request, case))
+        record_case_read(actor=actor, case=case, part=f"referral:{part}", reason=reason)
     record_event(action=AuditAction.VIEW, obj=referral, fields=[part])
     return referral
 
 
 def case_page_of(case: Case, url: str) -> bool:
-    """Tell whether the URL (a path on this site) is a page of this case file."""
+    """Tell whether the URL (a path on this site) is a page of this case file (its referral's included)."""
     try:
         match = resolve(urlsplit(url).path)
     except Resolver404:
         return False
+    if "referral_id" in match.kwargs:
+        return Referral.objects.filter(pk=match.kwargs["referral_id"], case_id=case.pk).exists()
     return str(match.kwargs.get("case_id", "")) == str(case.pk)
 
 

@@ -76,11 +76,15 @@ def partner_organisations(actor: Any) -> set[Any]:
 
 
 def referrals_visible_to(actor: Any) -> QuerySet[Referral]:
-    """Return the referrals the actor may follow: coordinators all, partners their organisations'."""
+    """Return the referrals the actor may follow: coordinators all (but a restricted file's, seen only by
+    its named users), partners their organisations' (whose status only they follow)."""
     if not can(actor, Action.REFERRALS_VIEW):
         return Referral.objects.none()
     if any(grant.role == Role.COORDINATOR for grant in grants_of(actor)):
-        return Referral.objects.all()
+        # The referral of a restricted file names its person: only the file's named users see it.
+        return Referral.objects.filter(
+            Q(case__isnull=True) | Q(case__restricted=False) | Q(case_id__in=_named(actor).values("case_id"))
+        )
     return Referral.objects.filter(organisation_id__in=partner_organisations(actor))
 
 

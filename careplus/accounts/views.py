@@ -27,7 +27,6 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
 
 from careplus.access.decorators import password_only, public
 from careplus.access.fetch import acting_user, get_user_for, require
@@ -50,6 +49,7 @@ from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.core.errors import DomainError
 from careplus.core.htmx import is_htmx
+from careplus.core.http import methods
 from careplus.core.mail import queue_password_reset
 from careplus.core.network import client_ip
 
@@ -104,7 +104,7 @@ def _complete_second_factor(request: HttpRequest, device: Any) -> None:
 
 
 @password_only
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Ask for the authenticator code (or a recovery code) after the password."""
     user: Any = request.user
@@ -123,7 +123,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 
 @password_only
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app at first sign-in, then show the recovery codes once."""
     user: Any = request.user
@@ -155,7 +155,7 @@ def _base32(key: bytes) -> str:
 
 
 @password_only
-@require_POST
+@methods("POST")
 def logout_view(request: HttpRequest) -> HttpResponse:
     """End the session on the server and return to the sign-in page."""
     logout(request)
@@ -244,6 +244,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # --- Own account -------------------------------------------------------------
 
 
+@methods("GET")
 def account(request: HttpRequest) -> HttpResponse:
     """Show one's roles and the second-factor settings."""
     require(request.user, Action.ACCOUNT_SELF)
@@ -255,7 +256,7 @@ def _render_account(request: HttpRequest, recovery_form: RecoveryCodesForm, stat
     return render(request, "accounts/account.html", {"grants": grants, "recovery_form": recovery_form}, status=status)
 
 
-@require_POST
+@methods("POST")
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
     """Replace one's recovery codes after the second factor is given again; show the new ones once."""
     require(request.user, Action.ACCOUNT_SELF)
@@ -295,6 +296,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 # --- User management (DPO) ---------------------------------------------------
 
 
+@methods("GET")
 def user_list(request: HttpRequest) -> HttpResponse:
     """List and search user accounts."""
     require(request.user, Action.USERS_MANAGE)
@@ -308,7 +310,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def user_create(request: HttpRequest) -> HttpResponse:
     """Create an account; the person receives an e-mail to choose a password."""
     require(request.user, Action.USERS_MANAGE)
@@ -324,6 +326,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_create.html", {"form": form})
 
 
+@methods("GET")
 def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     """Show an account with its roles and the actions the DPO can take on it."""
     user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
@@ -345,7 +348,7 @@ def _render_user_detail(
     return render(request, "accounts/user_detail.html", context, status=status)
 
 
-@require_POST
+@methods("POST")
 def user_grant(request: HttpRequest, user_id: str) -> HttpResponse:
     """Grant a role to an account."""
     user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
@@ -363,7 +366,7 @@ def user_grant(request: HttpRequest, user_id: str) -> HttpResponse:
     return _render_user_detail(request, user, grant_form=form, status=400)
 
 
-@require_POST
+@methods("POST")
 def user_revoke(request: HttpRequest, user_id: str, grant_id: str) -> HttpResponse:
     """Revoke one of an account's roles."""
     user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
@@ -394,7 +397,7 @@ def _versioned_action(request: HttpRequest, user_id: str, action: Any, done: str
     return redirect("accounts:user_detail", user_id=user.pk)
 
 
-@require_POST
+@methods("POST")
 def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
     """Deactivate an account; all its sessions end at once."""
     return _versioned_action(
@@ -405,13 +408,13 @@ def user_deactivate(request: HttpRequest, user_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def user_reactivate(request: HttpRequest, user_id: str) -> HttpResponse:
     """Reactivate an account."""
     return _versioned_action(request, user_id, services.user_reactivate, _("Account reactivated."))
 
 
-@require_POST
+@methods("POST")
 def user_reset_second_factor(request: HttpRequest, user_id: str) -> HttpResponse:
     """Remove an account's second factor so the person enrols again at next sign-in."""
     return _versioned_action(
@@ -425,7 +428,7 @@ def user_reset_second_factor(request: HttpRequest, user_id: str) -> HttpResponse
     )
 
 
-@require_POST
+@methods("POST")
 def user_resend_invitation(request: HttpRequest, user_id: str) -> HttpResponse:
     """Send the choose-a-password e-mail again."""
     user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
@@ -445,7 +448,7 @@ password_change = PasswordChangeView.as_view()
 # --- Personal API tokens ------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """List one's API tokens and create one after the second factor is given again."""
     require(request.user, Action.ACCOUNT_SELF)
@@ -465,7 +468,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/api_tokens.html", context, status=status)
 
 
-@require_POST
+@methods("POST")
 def api_token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
     """Revoke one of one's API tokens."""
     require(request.user, Action.ACCOUNT_SELF)

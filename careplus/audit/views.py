@@ -10,7 +10,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
 
 from careplus.access.fetch import acting_user, require
 from careplus.access.roles import Action
@@ -20,6 +19,7 @@ from careplus.audit.choices import AuditAction
 from careplus.audit.forms import AuditSearchForm, StepUpForm
 from careplus.audit.services import record_event
 from careplus.core.exports import csv_response
+from careplus.core.http import methods
 
 
 def _filters(form: AuditSearchForm) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def _filters(form: AuditSearchForm) -> dict[str, Any]:
     return data
 
 
-@require_GET
+@methods("GET")
 def event_list(request: HttpRequest) -> HttpResponse:
     """Search the audit log by actor, object, action and period."""
     require(request.user, Action.AUDIT_READ)
@@ -47,7 +47,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def event_export(request: HttpRequest) -> HttpResponseBase:
     """Export the filtered events as CSV once the second factor is given again."""
     require(request.user, Action.AUDIT_EXPORT)

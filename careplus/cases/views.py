@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplus.access.fetch import acting_user, deny, get_case_for, require
 from careplus.access.policy import can
@@ -39,10 +38,11 @@ from careplus.cases.models import Case
 from careplus.cases.sections import SECTIONS
 from careplus.cases.uploads import check_upload
 from careplus.core.errors import DomainError, StaleObject
+from careplus.core.http import methods
 from careplus.returns.choices import ClosureReason
 
 
-@require_GET
+@methods("GET")
 def case_list(request: HttpRequest) -> HttpResponse:
     """List the cases in the user's scope; names are masked."""
     require(request.user, Action.CASES_VIEW)
@@ -167,7 +167,7 @@ def _tab_of(request: HttpRequest, case_id: str) -> str:
     return slug
 
 
-@require_GET
+@methods("GET")
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     """Show a part of a case file; a restricted case first asks why it is opened. Every view is audited."""
     tab = _tab_of(request, case_id)
@@ -175,7 +175,7 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     return render(request, "cases/case_detail.html", _detail_context(request, case, tab))
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def case_reason(request: HttpRequest, case_id: str) -> HttpResponse:
     """Ask why a restricted file is opened, once per session and file, then go back to the page asked."""
     case = get_case_for(request.user, case_id, action=Action.CASES_VIEW)
@@ -216,7 +216,7 @@ def _refused(request: HttpRequest, case: Case, message: str, tab: str = "synthes
     return render(request, "cases/case_detail.html", _detail_context(request, case, tab, **forms), status=400)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def case_section(request: HttpRequest, case_id: str, section: str) -> HttpResponse:
     """Create or edit an assessment or plan of the case (version-checked)."""
     spec = SECTIONS.get(section)
@@ -248,7 +248,7 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
     )
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
     """Planned departure date and safe-contact preferences."""
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="departure_plan")
@@ -284,7 +284,7 @@ def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
     return render(request, "cases/plan_form.html", {"case": case, "form": form}, status=status)
 
 
-@require_POST
+@methods("POST")
 def case_transition(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_MANAGE, part="status")
     form = TransitionForm(request.POST)
@@ -317,7 +317,7 @@ def _simple_action(
     return _redirect_to(case)
 
 
-@require_POST
+@methods("POST")
 def risk_approve(request: HttpRequest, case_id: str) -> HttpResponse:
     user = acting_user(request)
     return _simple_action(
@@ -330,7 +330,7 @@ def risk_approve(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def bid_approve(request: HttpRequest, case_id: str) -> HttpResponse:
     user = acting_user(request)
     return _simple_action(
@@ -343,7 +343,7 @@ def bid_approve(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def opportunity_add(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="opportunities")
     form = OpportunityForm(request.POST)
@@ -356,7 +356,7 @@ def opportunity_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _redirect_to(case, "opportunites")
 
 
-@require_POST
+@methods("POST")
 def consent_add(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="consents")
     form = ConsentForm(request.POST)
@@ -372,7 +372,7 @@ def consent_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _redirect_to(case, "consentements")
 
 
-@require_POST
+@methods("POST")
 def consent_withdraw(request: HttpRequest, case_id: str, consent_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="consents")
     consent = selectors.consent_of(case, consent_id)
@@ -384,7 +384,7 @@ def consent_withdraw(request: HttpRequest, case_id: str, consent_id: str) -> Htt
     return _redirect_to(case, "consentements")
 
 
-@require_POST
+@methods("POST")
 def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_MANAGE, part="handover")
     form = HandoverForm(request.POST)
@@ -405,7 +405,7 @@ def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
     return _redirect_to(case, "consentements", "bureaux")
 
 
-@require_POST
+@methods("POST")
 def handover_acknowledge(request: HttpRequest, case_id: str, handover_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.HANDOVER_ACKNOWLEDGE, part="handover")
     handover = selectors.handover_of(case, handover_id)
@@ -417,7 +417,7 @@ def handover_acknowledge(request: HttpRequest, case_id: str, handover_id: str) -
     return _redirect_to(case, "consentements", "bureaux")
 
 
-@require_POST
+@methods("POST")
 def note_add(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="notes")
     form = NoteForm(request.POST)
@@ -428,7 +428,7 @@ def note_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _redirect_to(case, "notes")
 
 
-@require_POST
+@methods("POST")
 def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="documents")
     form = AttachmentForm(request.POST, request.FILES)
@@ -451,7 +451,7 @@ def attachment_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _refused(request, case, _("The document was not added: check the form."), "documents", attachment_form=form)
 
 
-@require_GET
+@methods("GET")
 def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
     """Serve a document as a download, only through this authorised view."""
     case = open_case(request, case_id, action=Action.CASES_VIEW, part="documents")
@@ -464,7 +464,7 @@ def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) 
     return response
 
 
-@require_POST
+@methods("POST")
 def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_MANAGE, part="access")
     form = RestrictionForm(request.POST)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
 from careplus.access.decorators import public
 from careplus.access.fetch import require
 from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.accounts import selectors
+from careplus.core.http import methods
 from careplus.core.mail import failed_mails
 from careplus.returns.selectors import TASKS_PER_KIND, capped, inbox, tasks_for
 
 
-@require_GET
+@methods("GET")
 def home(request: HttpRequest) -> HttpResponse:
     """Show the signed-in user's roles and the parts of CARE+ open to them."""
     require(request.user, Action.HOME_VIEW)
@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @public
-@require_GET
+@methods("GET")
 def health(request: HttpRequest) -> HttpResponse:
     """Answer a load balancer's liveness probe without touching personal data."""
     return HttpResponse("ok", content_type="text/plain")

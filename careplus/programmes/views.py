@@ -6,24 +6,24 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
 
 from careplus.access.fetch import acting_user, require
 from careplus.access.roles import Action
 from careplus.core.errors import DomainError
+from careplus.core.http import methods
 from careplus.programmes.forms import ProgrammeForm
 from careplus.programmes.models import Programme
 from careplus.programmes.selectors import programme_of, programmes_for
 from careplus.programmes.services import programme_save
 
 
-@require_GET
+@methods("GET")
 def programme_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.PROGRAMMES_MANAGE)
     return render(request, "programmes/programme_list.html", {"programmes": programmes_for(request.user)})
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def programme_edit(request: HttpRequest, programme_id: str | None = None) -> HttpResponse:
     require(request.user, Action.PROGRAMMES_MANAGE)
     programme: Programme | None = None

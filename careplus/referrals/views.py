@@ -10,20 +10,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplus.access.fetch import acting_user, require
 from careplus.access.policy import can
 from careplus.access.reading import open_referral
 from careplus.access.roles import Action
 from careplus.core.errors import DomainError
+from careplus.core.http import methods
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel, ExploitationForm, ReferralStatus, ScreeningList
 from careplus.referrals.eligibility import RuleResult
 from careplus.referrals.forms import DecisionForm, ReferralForm, ScreeningForm
 
 
-@require_GET
+@methods("GET")
 def referral_list(request: HttpRequest) -> HttpResponse:
     """List the referrals the user follows (a partner: their organisation's only)."""
     require(request.user, Action.REFERRALS_VIEW)
@@ -42,7 +42,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/referral_list.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def referral_create(request: HttpRequest) -> HttpResponse:
     """Submit a referral (partner portal) or enter one received by e-mail or telephone."""
     require(request.user, Action.REFERRALS_SUBMIT)
@@ -90,7 +90,7 @@ def _today() -> Any:
     return timezone.localdate()
 
 
-@require_GET
+@methods("GET")
 def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Coordinator: the whole referral with eligibility; partner: its status only."""
     referral = open_referral(request, referral_id, action=Action.REFERRALS_VIEW, part="referral")
@@ -126,7 +126,7 @@ def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionF
     return render(request, "referrals/referral_detail.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def referral_screening(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Tick the ILO/EU indicators observed; the result is decision support only."""
     referral = open_referral(request, referral_id, action=Action.REFERRALS_SCREEN, part="screening")
@@ -170,7 +170,7 @@ def _default_list(referral: Any) -> str:
     return f"{prefix}_{'sexual' if sexual else 'labour'}"
 
 
-@require_POST
+@methods("POST")
 def referral_decide(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Accept, declare not eligible, redirect or mark withdrawn."""
     referral = open_referral(request, referral_id, action=Action.REFERRALS_DECIDE, part="decision")

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from careplus.access.fetch import require
 from careplus.access.policy import can
@@ -20,6 +19,7 @@ from careplus.access.roles import Action
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.core.exports import csv_rows, mark_download
+from careplus.core.http import methods
 from careplus.programmes.models import Programme
 from careplus.reporting import anonymise, exports, figures, periods
 from careplus.reporting.forms import PeriodForm
@@ -100,7 +100,7 @@ def _bad_period(request: HttpRequest, error: _BadPeriod) -> HttpResponse:
     return _page(request, error.programme, period, blocks=[], exact=False, form=error.form, status=400)
 
 
-@require_GET
+@methods("GET")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures of a programme for a period, with charts; exact for coordinators only."""
     try:
@@ -124,7 +124,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@methods("GET")
 def donor_xlsx(request: HttpRequest) -> HttpResponseBase:
     try:
         programme, period, _exact = _context(request)
@@ -141,7 +141,7 @@ def donor_xlsx(request: HttpRequest) -> HttpResponseBase:
     return mark_download(request, response)
 
 
-@require_GET
+@methods("GET")
 def donor_pdf(request: HttpRequest) -> HttpResponseBase:
     try:
         programme, period, _exact = _context(request)
@@ -157,7 +157,7 @@ def donor_pdf(request: HttpRequest) -> HttpResponseBase:
     return mark_download(request, response)
 
 
-@require_GET
+@methods("GET")
 def dataset_csv(request: HttpRequest) -> HttpResponseBase:
     """Anonymised case-level dataset, k-anonymous on its quasi-identifiers (streamed).
 

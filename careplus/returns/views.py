@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplus.access.fetch import acting_user
 from careplus.access.policy import can
@@ -17,6 +16,7 @@ from careplus.access.reading import open_case
 from careplus.access.roles import Action
 from careplus.cases.models import Case
 from careplus.core.errors import DomainError
+from careplus.core.http import methods
 from careplus.returns import selectors, services
 from careplus.returns.choices import ClosureReason, PlanCategory
 from careplus.returns.forms import (
@@ -75,13 +75,13 @@ def _refused(request: HttpRequest, case: Case, message: str, **forms: Any) -> Ht
     return render(request, "returns/overview.html", _context(request, case, **forms), status=400)
 
 
-@require_GET
+@methods("GET")
 def overview(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_VIEW, part="return")
     return render(request, "returns/overview.html", _context(request, case))
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="departure")
     current = selectors.departure(case)
@@ -134,7 +134,7 @@ def _add(
     return _overview(case, anchor)
 
 
-@require_POST
+@methods("POST")
 def leg_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _add(
         request,
@@ -147,7 +147,7 @@ def leg_add(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def arrival_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _add(
         request,
@@ -160,7 +160,7 @@ def arrival_add(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def plan_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _add(
         request,
@@ -173,7 +173,7 @@ def plan_add(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def ceiling_exception(request: HttpRequest, case_id: str) -> HttpResponse:
     return _add(
         request,
@@ -187,7 +187,7 @@ def ceiling_exception(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def visit_add(request: HttpRequest, case_id: str) -> HttpResponse:
     return _add(
         request,
@@ -200,7 +200,7 @@ def visit_add(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@methods("POST")
 def arrival_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="arrival")
     item = selectors.child_of(ArrivalItem, case, item_id)
@@ -217,7 +217,7 @@ def arrival_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpRes
     return _overview(case, "arrivee")
 
 
-@require_POST
+@methods("POST")
 def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_APPROVE, part="plan")
     item = selectors.child_of(PlanItem, case, item_id)
@@ -232,7 +232,7 @@ def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpRespon
     return _overview(case, "plan")
 
 
-@require_POST
+@methods("POST")
 def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
     item = selectors.child_of(PlanItem, case, item_id)
@@ -247,7 +247,7 @@ def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpRespon
     return _overview(case, "plan")
 
 
-@require_POST
+@methods("POST")
 def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
     item = selectors.child_of(PlanItem, case, item_id)
@@ -259,7 +259,7 @@ def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpRespons
     return _overview(case, "plan")
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
     """Record a follow-up visit and its sustainability questionnaire."""
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="visit")
@@ -291,7 +291,7 @@ def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpRespo
     return render(request, "returns/visit_form.html", {"case": case, "visit": visit, "form": form}, status=status)
 
 
-@require_POST
+@methods("POST")
 def visit_missed(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="visit")
     visit = selectors.child_of(Visit, case, visit_id)
@@ -306,7 +306,7 @@ def visit_missed(request: HttpRequest, case_id: str, visit_id: str) -> HttpRespo
     return _overview(case, "suivi")
 
 
-@require_POST
+@methods("POST")
 def alert_resolve(request: HttpRequest, case_id: str, alert_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="alerts")
     alert = selectors.child_of(FollowUpAlert, case, alert_id)

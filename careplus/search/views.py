@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
 
 from careplus.access.fetch import deny
 from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
+from careplus.core.http import methods
 from careplus.search.forms import SearchForm
 from careplus.search.selectors import search
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def search_page(request: HttpRequest) -> HttpResponse:
     """GET shows the empty form (a query in the URL is ignored); POST searches and shows the results."""
     if not (can(request.user, Action.CASES_VIEW) or can(request.user, Action.REFERRALS_VIEW)):

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplus.access.decorators import public
 from careplus.access.fetch import acting_user, get_training_for, require
@@ -21,6 +20,7 @@ from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.cases.uploads import check_upload
 from careplus.core.errors import DomainError
+from careplus.core.http import methods
 from careplus.core.network import client_ip
 from careplus.referrals.selectors import current_programme
 from careplus.trainings import indicators, selectors, services, sheets
@@ -31,7 +31,7 @@ REGISTRATIONS_PER_IP = 10
 REGISTRATION_WINDOW = 600
 
 
-@require_GET
+@methods("GET")
 def session_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.TRAININGS_MANAGE)
     programme = current_programme()
@@ -47,7 +47,7 @@ def _session_values(form: SessionForm) -> dict[str, Any]:
     return {k: v for k, v in form.cleaned_data.items() if k != "version"}
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def session_create(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.TRAININGS_MANAGE)
     programme = current_programme()
@@ -64,7 +64,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
     return render(request, "trainings/session_form.html", {"form": form, "programme": programme}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def session_edit(request: HttpRequest, session_id: str) -> HttpResponse:
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
     initial = {name: getattr(session, name) for name in SessionForm.base_fields if name != "version"}
@@ -107,7 +107,7 @@ def _detail(
     return render(request, "trainings/session_detail.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     """The session with its participants; POST saves attendance, scores and satisfaction."""
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
@@ -124,7 +124,7 @@ def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     return _detail(request, session)
 
 
-@require_POST
+@methods("POST")
 def registration_toggle(request: HttpRequest, session_id: str) -> HttpResponse:
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
     services.registration_toggle(actor=acting_user(request), session=session, open_link=not session.registration_open)
@@ -133,7 +133,7 @@ def registration_toggle(request: HttpRequest, session_id: str) -> HttpResponse:
 
 
 @public
-@require_http_methods(["GET", "POST"])
+@methods("GET", "POST")
 def registration(request: HttpRequest, token: str) -> HttpResponse:
     """The public registration page of a session (reveals nothing about other participants).
 
@@ -165,7 +165,7 @@ def registration(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "trainings/registration.html", {"session": session, "form": form}, status=status)
 
 
-@require_POST
+@methods("POST")
 def proposal_decide(request: HttpRequest, session_id: str, participation_id: str) -> HttpResponse:
     """Apply to the professional's record the details proposed at registration, or dismiss them."""
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
@@ -185,7 +185,7 @@ def proposal_decide(request: HttpRequest, session_id: str, participation_id: str
     return redirect("trainings:session_detail", session_id=session.pk)
 
 
-@require_http_methods(["POST"])
+@methods("POST")
 def import_sheet(request: HttpRequest, session_id: str) -> HttpResponse:
     """Upload → preview with row errors; corrected preview → all-or-nothing commit."""
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
@@ -215,7 +215,7 @@ def import_sheet(request: HttpRequest, session_id: str) -> HttpResponse:
     return render(request, "trainings/import_preview.html", {"session": session, "rows": rows})
 
 
-@require_GET
+@methods("GET")
 def certificate(request: HttpRequest, session_id: str, participation_id: str) -> HttpResponse:
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
     participation = selectors.participation_of(session, participation_id)
@@ -230,7 +230,7 @@ def certificate(request: HttpRequest, session_id: str, participation_id: str) ->
     return response
 
 
-@require_GET
+@methods("GET")
 def certificates_zip(request: HttpRequest, session_id: str) -> HttpResponse:
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
     buffer = io.BytesIO()
@@ -244,7 +244,7 @@ def certificates_zip(request: HttpRequest, session_id: str) -> HttpResponse:
     return response
 
 
-@require_POST
+@methods("POST")
 def material_add(request: HttpRequest, session_id: str) -> HttpResponse:
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
     form = MaterialForm(request.POST, request.FILES)
@@ -272,7 +272,7 @@ def material_add(request: HttpRequest, session_id: str) -> HttpResponse:
     return _detail(request, session, status=400)
 
 
-@require_GET
+@methods("GET")
 def material_download(request: HttpRequest, session_id: str, material_id: str) -> HttpResponse:
     session = get_training_for(request.user, session_id, action=Action.TRAININGS_MANAGE)
     material = selectors.material_of(session, material_id)

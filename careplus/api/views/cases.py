@@ -59,11 +59,18 @@ def open_case(request: Request, case_id: str, action: Action, *, part: str) -> C
     if not isinstance(actor, User):
         raise Http404
     case = get_case_for(actor, case_id, action=action)
-    reason = request.headers.get("X-Access-Reason", "").strip()
-    if case.restricted and not REASON_MIN <= len(reason) <= REASON_MAX:
-        raise ReasonRequired()
-    record_case_read(actor=actor, case=case, part=part, reason=reason if case.restricted else "")
+    record_case_read(actor=actor, case=case, part=part, reason=header_reason(request, case))
     return case
+
+
+def header_reason(request: Request, case: Case) -> str:
+    """Return the X-Access-Reason of a call on a restricted file ("" for another file); 403 without one."""
+    if not case.restricted:
+        return ""
+    reason = request.headers.get("X-Access-Reason", "").strip()
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise ReasonRequired()
+    return reason
 
 
 def _filtered(request: Request) -> Any:

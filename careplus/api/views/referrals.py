@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from careplus.access.fetch import get_referral_for, require
 from careplus.access.policy import can
+from careplus.access.reading import record_case_read
 from careplus.access.roles import Action
 from careplus.api.base import ApiView
 from careplus.api.concurrency import tagged
 from careplus.api.pagination import NewestFirst
 from careplus.api.serializers.common import CountOutput, cleaned, read_filters
 from careplus.api.serializers.referrals import ReferralCreateInput, ReferralFilter, ReferralOutput
+from careplus.api.views.cases import header_reason
 from careplus.core.errors import RuleViolation
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel
@@ -100,4 +102,8 @@ class ReferralDetail(ApiView):
     def get(self, request: Request, referral_id: str) -> Response:
         referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_VIEW)
         person = can(request.user, Action.REFERRALS_READ_PERSON)
+        if person and referral.case is not None and referral.case.restricted:
+            # The person of a restricted file's referral is read only with the file's reason.
+            reason = header_reason(request, referral.case)
+            record_case_read(actor=request.user, case=referral.case, part="referral", reason=reason)
         return tagged(Response(ReferralOutput(referral, context={"person": person}).data), referral)

@@ -1,0 +1,109 @@
+"""Issue 19, point 2: the referral of a restricted case file is a part of that file.
+
+It names the person, so only the file's named users see it, and they give the file's reason first
+(pages: once per session; API: the X-Access-Reason header), each read written with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from django.test import Client
+from django.urls import reverse
+
+from careplus.access.roles import Role
+from careplus.accounts.models import User
+from careplus.audit.models import AuditEvent
+from careplus.cases import services as case_services
+from careplus.cases.models import Case, RestrictedView
+from careplus.referrals import services
+from careplus.referrals.choices import DecisionOutcome
+from careplus.referrals.models import Referral
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+REASON = "Audience prévue la semaine prochaine"
+
+
+def _restricted_referral(named: User, other: User) -> tuple[Referral, Case]:
+    factories.make_programme()
+    referral = factories.make_referral(family_name=factories.CANARY)
+    services.referral_decide(
+        actor=named,
+        referral=referral,
+        outcome=DecisionOutcome.ACCEPT,
+        expected_version=referral.version,
+        reason="Toutes les conditions sont réunies.",
+        override_reason="Décision de la coordination.",
+    )
+    referral.refresh_from_db()
+    assert referral.case_id is not None
+    case = Case.objects.get(pk=referral.case_id)
+    case_services.restriction_set(actor=named, case=case, restricted=True, users=[named], expected_version=case.version)
+    assert not case.restricted_users.filter(pk=other.pk).exists()
+    return referral, case
+
+
+def test_p02_a_restricted_files_referral_is_hidden_from_coordinators_not_named(
+    signed_in: Callable[[User], Client],
+) -> None:
+    named = factories.make_user(Role.COORDINATOR)
+    other = factories.make_user(Role.COORDINATOR)
+    referral, _case = _restricted_referral(named, other)
+    client = signed_in(other)
+    detail = reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk})
+    assert client.get(detail).status_code == 404
+    listing = client.get(reverse("referrals:referral_list"))
+    assert listing.status_code == 200
+    assert referral.reference not in listing.content.decode()
+    api = client.get(reverse("api:referral_detail", kwargs={"referral_id": referral.pk}))
+    assert api.status_code == 404
+    assert factories.CANARY not in api.content.decode()
+
+
+def test_p02_a_named_user_gives_the_files_reason_before_its_referral_shows_the_person(
+    signed_in: Callable[[User], Client],
+) -> None:
+    named = factories.make_user(Role.COORDINATOR)
+    other = factories.make_user(Role.COORDINATOR)
+    referral, case = _restricted_referral(named, other)
+    client = signed_in(named)
+    detail = reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk})
+
+    asked = client.get(detail)
+    assert asked.status_code == 200
+    assert factories.CANARY not in asked.content.decode()
+    gate = reverse("cases:case_reason", kwargs={"case_id": case.pk})
+    assert f'action="{gate}"' in asked.content.decode()
+    assert not RestrictedView.objects.filter(case=case).exists()
+
+    back = client.post(gate, {"reason": REASON, "next": detail})
+    assert back.status_code == 302
+    assert back["Location"] == detail  # sent back to the referral, not to the file's summary
+    shown = client.get(detail)
+    assert shown.status_code == 200
+    assert factories.CANARY in shown.content.decode()
+    read = RestrictedView.objects.filter(case=case).order_by("-pk").first()
+    assert read is not None
+    assert read.reason == REASON
+    assert AuditEvent.objects.filter(
+        action="view", object_type="cases.case", object_id=str(case.pk), fields__contains="referral"
+    ).exists()
+
+
+def test_p02_the_api_asks_the_files_reason_for_its_referral(signed_in: Callable[[User], Client]) -> None:
+    named = factories.make_user(Role.COORDINATOR)
+    other = factories.make_user(Role.COORDINATOR)
+    referral, case = _restricted_referral(named, other)
+    client = signed_in(named)
+    url = reverse("api:referral_detail", kwargs={"referral_id": referral.pk})
+    refused = client.get(url)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "reason_required"
+    assert factories.CANARY not in refused.content.decode()
+    given = client.get(url, headers={"X-Access-Reason": REASON})
+    assert given.status_code == 200
+    assert factories.CANARY in given.content.decode()
+    assert RestrictedView.objects.filter(case=case).count() == 1
