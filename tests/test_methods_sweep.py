@@ -61,6 +61,18 @@ def test_sweep_c_every_view_declares_its_methods() -> None:
     assert len(ROUTES) > 100
 
 
+def test_sweep_c_pages_handle_only_get_and_post() -> None:
+    """An expectation of its own, not read from the declarations: a page (outside the API) never
+    takes PUT, PATCH or DELETE, not even one a Django form view inherits as an alias of POST."""
+    wider = {
+        name: sorted(declared_methods(pattern.callback) or ())
+        for name, pattern in ROUTES
+        if not name.startswith("api:")
+        and not (declared_methods(pattern.callback) or frozenset()) <= {"GET", "HEAD", "POST", "OPTIONS"}
+    }
+    assert wider == {}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "pattern"), ROUTES, ids=[name for name, _pattern in ROUTES])
 def test_sweep_c_undeclared_methods_answer_405(
@@ -87,6 +99,17 @@ def test_p24_account_page_refuses_put_patch_delete_trace_propfind(
         response = client.generic(method, url)
         assert response.status_code == 405
         assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}
+
+
+@pytest.mark.django_db
+def test_p24_form_views_refuse_the_put_django_aliases_to_post(
+    coordinator: User, signed_in: Callable[[User], Client]
+) -> None:
+    client = Client()
+    for name in ("accounts:login", "accounts:password_reset"):
+        response = client.put(reverse(name), "username=x&password=y")
+        assert response.status_code == 405
+    assert signed_in(coordinator).put(reverse("accounts:password_change")).status_code == 405
 
 
 @pytest.mark.django_db

@@ -172,8 +172,13 @@ def test_p08_deploy_check_warns_without_the_mail_relay_and_production_reads_it()
 def test_p10_production_accepts_a_master_key_file_instead_of_the_keys(tmp_path: Path) -> None:
     key_file = tmp_path / "master_keys"
     key_file.write_text(PRODUCTION_ENV["CAREPLUS_MASTER_KEYS"])
+    key_file.chmod(0o644)
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "CAREPLUS_MASTER_KEYS"}
     env.update(MAIL_ENV, DJANGO_SETTINGS_MODULE="config.settings.production", CAREPLUS_MASTER_KEY_FILE=str(key_file))
+    exposed = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert exposed.returncode != 0
+    assert "careplus.E004" in exposed.stdout + exposed.stderr  # readable by others: refused
+    key_file.chmod(0o600)
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     env["CAREPLUS_MASTER_KEY_FILE"] = str(tmp_path / "absent")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from careplus.access.roles import ROLE_ACTIONS, Action, Role
+from careplus.access.roles import OVERSIGHT_ROLES, ROLE_ACTIONS, Action, Role, opens_case_files
 
 if TYPE_CHECKING:
     from careplus.accounts.models import User
@@ -30,9 +30,18 @@ def grants_of(user: Any) -> tuple[Grant, ...]:
     cached: tuple[Grant, ...] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         rows = user.role_grants.filter(revoked_at__isnull=True).values_list("role", "office_id", "organisation_id")
-        cached = tuple(Grant(Role(role), office, org) for role, office, org in rows)
+        cached = _separated(tuple(Grant(Role(role), office, org) for role, office, org in rows))
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def _separated(grants: tuple[Grant, ...]) -> tuple[Grant, ...]:
+    """Separation of duties at every request: an account holding an oversight role (DPO, auditor)
+    gets nothing from a role that opens case files, even one granted before the rule or outside
+    the services (the grant services refuse to make such a pair)."""
+    if not any(grant.role in OVERSIGHT_ROLES for grant in grants):
+        return grants
+    return tuple(grant for grant in grants if not opens_case_files(grant.role))
 
 
 def forget_grants(user: User) -> None:

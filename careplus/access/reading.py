@@ -24,6 +24,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from careplus.access.fetch import acting_user, get_case_for, get_referral_for
+from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
@@ -100,13 +101,14 @@ def open_case(request: HttpRequest, case_id: object, *, action: Action, part: st
 def open_referral(request: HttpRequest, referral_id: object, *, action: Action, part: str) -> Referral:
     """Return the referral for the request's user and action, its read audited; 404 out of scope.
 
-    The referral of a restricted case file is a part of that file: it asks the file's reason, and
-    the read is written with it, as every other part of the file.
+    The referral of a restricted case file is a part of that file: to a reader of its person it asks
+    the file's reason, and the read is written with it, as every other part of the file (a partner
+    who referred the person follows its status only, and is asked nothing).
     """
     actor = acting_user(request)
     referral = get_referral_for(actor, str(referral_id), action=action)
     case = referral.case
-    if case is not None and case.restricted:
+    if case is not None and case.restricted and can(actor, Action.REFERRALS_READ_PERSON):
         reason = remembered_reason(request, case)
         if not reason:
             raise ReasonNeeded(case, _back_to(request, case))

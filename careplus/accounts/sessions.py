@@ -58,22 +58,10 @@ class SessionStore(DBStore):
         return bool(await self.model.objects.filter(session_key=session_digest(session_key)).aexists())
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        obj: Any = super().create_model_instance(data)
-        obj.session_key = session_digest(obj.session_key)
-        try:
-            obj.user_id = uuid.UUID(str(data.get("_auth_user_id")))
-        except ValueError:
-            obj.user_id = None
-        return obj
+        return _stored(super().create_model_instance(data), data)
 
     async def acreate_model_instance(self, data: dict[str, Any]) -> Any:
-        obj: Any = await super().acreate_model_instance(data)
-        obj.session_key = session_digest(obj.session_key)
-        try:
-            obj.user_id = uuid.UUID(str(data.get("_auth_user_id")))
-        except ValueError:
-            obj.user_id = None
-        return obj
+        return _stored(await super().acreate_model_instance(data), data)
 
     def delete(self, session_key: str | None = None) -> None:
         if session_key is None:
@@ -88,3 +76,13 @@ class SessionStore(DBStore):
                 return
             session_key = self.session_key
         await self.model.objects.filter(session_key=session_digest(session_key)).adelete()
+
+
+def _stored(obj: Any, data: dict[str, Any]) -> Any:
+    """The row as stored: the digest of the session key in place of the key, and its user."""
+    obj.session_key = session_digest(obj.session_key)
+    try:
+        obj.user_id = uuid.UUID(str(data.get("_auth_user_id")))
+    except ValueError:
+        obj.user_id = None
+    return obj

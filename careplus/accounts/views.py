@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -52,6 +51,7 @@ from careplus.core.htmx import is_htmx
 from careplus.core.http import methods
 from careplus.core.mail import queue_password_reset
 from careplus.core.network import client_ip
+from careplus.core.ratelimit import take_slot
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 class LoginView(auth_views.LoginView):
+    http_method_names = ["get", "post"]  # not the PUT Django's form views alias to POST
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -172,17 +173,10 @@ RESET_WINDOW = 3600
 def _reset_allowed(request: HttpRequest, email: str) -> bool:
     """Count one reset request against its address and its client; False once either is over its limit."""
     address = salted_hmac("careplus.password-reset", normalise_email(email)).hexdigest()  # no address in the cache
-    allowed = True
-    for key, limit in (
-        (f"password-reset:address:{address}", RESET_PER_ADDRESS),
-        (f"password-reset:client:{client_ip(request)}", RESET_PER_CLIENT),
-    ):
-        count = cache.get_or_set(key, 0, RESET_WINDOW) or 0
-        if count >= limit:
-            allowed = False
-        else:
-            cache.set(key, count + 1, RESET_WINDOW)
-    return allowed
+    client = salted_hmac("careplus.password-reset", client_ip(request)).hexdigest()
+    by_address = take_slot(f"password-reset:address:{address}", limit=RESET_PER_ADDRESS, window=RESET_WINDOW)
+    by_client = take_slot(f"password-reset:client:{client}", limit=RESET_PER_CLIENT, window=RESET_WINDOW)
+    return by_address and by_client
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -193,6 +187,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     mail relay. Requests over the per-address or per-client limit get the same answer and queue nothing.
     """
 
+    http_method_names = ["get", "post"]  # not the PUT Django's form views alias to POST
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
 
@@ -213,6 +208,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    http_method_names = ["get", "post"]  # not the PUT Django's form views alias to POST
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
@@ -278,6 +274,7 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    http_method_names = ["get", "post"]  # not the PUT Django's form views alias to POST
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
 

@@ -116,14 +116,19 @@ class Checkpoint:
 
     @classmethod
     def parse(cls, text: str) -> Checkpoint:
-        """Return the last checkpoint written in `text` (a checkpoint file or an application log)."""
+        """Return the furthest checkpoint written in `text` (a checkpoint file or an application log).
+
+        The furthest, not the last written: an older genuine line appended after a later one must
+        not hide a cut between them. Every checkpoint is then verified with its signature.
+        """
         matches = _CHECKPOINT_RE.findall(text)
         if not matches:
             raise CheckpointError("no audit checkpoint found")
         try:
-            return cls.from_dict(json.loads(matches[-1]))
+            found = [cls.from_dict(json.loads(match)) for match in matches]
         except json.JSONDecodeError as error:
             raise CheckpointError("unreadable audit checkpoint") from error
+        return max(found, key=lambda checkpoint: (checkpoint.seq, checkpoint.ts))
 
 
 @dataclass(frozen=True)

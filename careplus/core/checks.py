@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +25,15 @@ def check_secrets(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             crypto.keyring()
         except (ImproperlyConfigured, OSError, ValueError) as error:
             errors.append(Error(f"The master keys cannot be read: {type(error).__name__}.", id="careplus.E003"))
+        key_file = getattr(settings, "CAREPLUS_MASTER_KEY_FILE", "")
+        if key_file and os.path.exists(key_file) and stat.S_IMODE(os.stat(key_file).st_mode) & 0o077:
+            errors.append(
+                Error(
+                    "The master key file can be read by other accounts than its owner.",
+                    hint=f"chmod 600 {key_file}",
+                    id="careplus.E004",
+                )
+            )
     errors += [
         Error(f"{name} is not set.", id="careplus.E001")
         for name in ("CAREPLUS_AUDIT_KEY", "CAREPLUS_INDEX_KEY")

@@ -87,9 +87,15 @@ def keyring() -> Keyring:
     spec: str = getattr(settings, "CAREPLUS_MASTER_KEYS", "") or ""
     path = getattr(settings, "CAREPLUS_MASTER_KEY_FILE", "") or ""
     if path:
-        with open(path, encoding="utf-8") as handle:
-            spec = handle.read()
+        spec = _key_file(path, os.stat(path).st_mtime_ns)
     return _keyring_for(spec)
+
+
+@cache
+def _key_file(path: str, modified_ns: int) -> str:
+    """The key file's text, read once per version of the file (not at every unwrap)."""
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def new_data_key() -> bytes:

@@ -51,12 +51,10 @@ def declared_methods(view: object) -> frozenset[str] | None:
     handled = {
         name.upper()
         for name in getattr(view_class, "http_method_names", ())
-        if name != "options" and callable(getattr(view_class, name, None))
+        if callable(getattr(view_class, name, None))
     }
     if "GET" in handled:
         handled.add("HEAD")
-    if handled:
-        handled.add("OPTIONS")
     return frozenset(handled)
 
 

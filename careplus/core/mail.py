@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
@@ -28,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -48,6 +49,7 @@ RETRY_DELAYS = (
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # A mail claimed by a process that died is tried again after this long.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+SENT_WRITE_ATTEMPTS = 5
 
 RESET_EMAIL_TEMPLATE = "accounts/email/password_reset.txt"
 RESET_SUBJECT_TEMPLATE = "accounts/email/password_reset_subject.txt"
@@ -128,7 +130,9 @@ def _after_commit(mail_id: Any) -> None:
     if mode == "inline":
         deliver(mail_id)
     elif mode == "thread":
-        threading.Thread(target=_deliver_in_thread, args=(mail_id,), name="careplus-mail", daemon=True).start()
+        # Not a daemon: a process that ends (a management command, a worker restarting) first lets
+        # the send finish (bounded by EMAIL_TIMEOUT), so a mail is never left half-sent.
+        threading.Thread(target=_deliver_in_thread, args=(mail_id,), name="careplus-mail", daemon=False).start()
 
 
 def _deliver_in_thread(mail_id: Any) -> None:
@@ -219,6 +223,20 @@ def deliver(mail_id: Any) -> bool:
 
 
 def _sent(mail: OutgoingMail) -> None:
+    """Record a mail as sent, trying again while SQLite is locked by another writer: once the relay
+    accepted it, losing this write would send it again."""
+    for attempt in range(SENT_WRITE_ATTEMPTS):
+        try:
+            _record_sent(mail)
+        except OperationalError:
+            if attempt == SENT_WRITE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+        else:
+            return
+
+
+def _record_sent(mail: OutgoingMail) -> None:
     with transaction.atomic():
         OutgoingMail.objects.filter(pk=mail.pk).update(
             status=OutgoingMail.Status.SENT,

@@ -29,10 +29,11 @@ def client_ip(request: HttpRequest) -> str:
         return remote
     hops = max(1, int(getattr(settings, "CAREPLUS_TRUSTED_PROXY_COUNT", 1)))
     entries = [item for item in request.headers.get("X-Forwarded-For", "").split(",") if item.strip()]
-    if not entries:
+    if len(entries) < hops:
+        # Fewer entries than proxies: the request skipped one, and its first entry may be the
+        # client's own writing. Only the socket's peer is certain.
         return remote
-    chosen = entries[-hops] if len(entries) >= hops else entries[0]
-    return _address(chosen) or remote
+    return _address(entries[-hops]) or remote
 
 
 def from_trusted_proxy() -> bool:

@@ -7,10 +7,10 @@ import zipfile
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from careplus.access.decorators import public
@@ -22,6 +22,7 @@ from careplus.cases.uploads import check_upload
 from careplus.core.errors import DomainError
 from careplus.core.http import methods
 from careplus.core.network import client_ip
+from careplus.core.ratelimit import take_slot
 from careplus.referrals.selectors import current_programme
 from careplus.trainings import indicators, selectors, services, sheets
 from careplus.trainings.choices import Module
@@ -144,16 +145,15 @@ def registration(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     form = RegistrationForm(request.POST or None)
     if request.method == "POST":
-        key = f"training-registration:{client_ip(request)}"
-        attempts = cache.get_or_set(key, 0, REGISTRATION_WINDOW) or 0
-        if attempts >= REGISTRATIONS_PER_IP:
+        client = salted_hmac("careplus.training-registration", client_ip(request)).hexdigest()
+        key = f"training-registration:{client}"
+        if not take_slot(key, limit=REGISTRATIONS_PER_IP, window=REGISTRATION_WINDOW):
             return render(
                 request,
                 "trainings/registration.html",
                 {"session": session, "form": form, "throttled": True},
                 status=429,
             )
-        cache.set(key, attempts + 1, REGISTRATION_WINDOW)
         if form.is_valid():
             try:
                 services.register(session=session, values=form.cleaned_data)

@@ -23,6 +23,7 @@ from django.db import migrations
 _PREFIX = "s1:"
 _INFO = b"careplus.totp-seed.v1"
 _NONCE = 12
+_MAX_SEED_BYTES = 24
 
 
 def _key(master: bytes) -> bytes:
@@ -48,8 +49,14 @@ def seal_seeds(apps: Any, schema_editor: Any) -> None:
     current, keys = _ring()
     aead = AESGCM(_key(keys[current]))
     for pk, key, user_id in rows:
+        seed = binascii.unhexlify(key.encode())
+        if len(seed) > _MAX_SEED_BYTES:  # sealed, it would not fit the 80-character column
+            raise RuntimeError(
+                f"Authenticator device {pk} has a {len(seed)}-byte seed; CARE+ seals seeds of at most "
+                f"{_MAX_SEED_BYTES} bytes. Reset that person's second factor, then migrate again."
+            )
         nonce = os.urandom(_NONCE)
-        sealed = aead.encrypt(nonce, binascii.unhexlify(key.encode()), _aad(user_id))
+        sealed = aead.encrypt(nonce, seed, _aad(user_id))
         stored = _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
         device_model.objects.filter(pk=pk).update(key=stored)
 

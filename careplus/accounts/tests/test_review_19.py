@@ -343,3 +343,15 @@ def test_p18_second_factor_enrolment_is_audited() -> None:
     assert services.totp_confirm(user=user, device=device, token=code)
     [event] = _events(AuditAction.SECOND_FACTOR_ENROLLED, object_id=str(user.pk))
     assert event.actor_id == str(user.pk)
+
+
+def test_p01_a_case_file_role_held_beside_an_oversight_role_opens_nothing(dpo: User, signed_in: Any) -> None:
+    """A pair made before the rule (as the review did on the demo data) or outside the services is inert."""
+    RoleGrant.objects.create(user=dpo, role=Role.COORDINATOR)  # bypasses role_grant on purpose
+    case = factories.make_case()
+    fresh = User.objects.get(pk=dpo.pk)
+    assert roles_of(fresh) == frozenset({Role.DPO})
+    client = signed_in(fresh)
+    assert client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk})).status_code == 404
+    assert client.get(reverse("cases:case_list")).status_code == 404
+    assert client.get(reverse("accounts:user_list")).status_code == 200  # the DPO's own duties stay

@@ -98,7 +98,10 @@ class ReferralOutput(serializers.Serializer[Any]):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data: dict[str, Any] = super().to_representation(instance)
-        if not self.context.get("person"):
+        # The person of a restricted file's referral is read only with the file's reason (detail
+        # endpoint, X-Access-Reason): never in a list.
+        restricted = instance.case_id is not None and instance.case.restricted
+        if not self.context.get("person") or (restricted and not self.context.get("reason_given")):
             for name in PERSON_FIELDS:
                 data.pop(name, None)
         return data

@@ -31,7 +31,7 @@ from careplus.referrals.forms import ReferralForm
 def _filtered(request: Request) -> Any:
     require(request.user, Action.REFERRALS_VIEW)
     filters = read_filters(ReferralFilter, request.query_params)
-    referrals = selectors.referral_list(actor=request.user, status=filters.get("status", ""))
+    referrals = selectors.referral_list(actor=request.user, status=filters.get("status", "")).select_related("case")
     if "programme" in filters:
         referrals = referrals.filter(programme_id=filters["programme"])
     if "received_after" in filters:
@@ -102,8 +102,11 @@ class ReferralDetail(ApiView):
     def get(self, request: Request, referral_id: str) -> Response:
         referral = get_referral_for(request.user, referral_id, action=Action.REFERRALS_VIEW)
         person = can(request.user, Action.REFERRALS_READ_PERSON)
+        reason_given = False
         if person and referral.case is not None and referral.case.restricted:
             # The person of a restricted file's referral is read only with the file's reason.
             reason = header_reason(request, referral.case)
             record_case_read(actor=request.user, case=referral.case, part="referral", reason=reason)
-        return tagged(Response(ReferralOutput(referral, context={"person": person}).data), referral)
+            reason_given = True
+        context = {"person": person, "reason_given": reason_given}
+        return tagged(Response(ReferralOutput(referral, context=context).data), referral)

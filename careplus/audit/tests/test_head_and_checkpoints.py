@@ -195,7 +195,7 @@ def test_p11_checkpoints_are_read_from_a_file_or_a_log(tmp_path: Path) -> None:
         f"INFO careplus.audit audit checkpoint {chain.Checkpoint.make(1, 'x', b'k').to_json()}\n"
         f"INFO careplus.audit audit checkpoint {mark.to_json()}\nINFO other\n"
     )
-    call_command("verify_audit", "--checkpoint", str(log))  # the last one in the log is used
+    call_command("verify_audit", "--checkpoint", str(log))  # the furthest one in the log is used
     empty = tmp_path / "empty.log"
     empty.write_text("nothing here\n")
     with pytest.raises(CommandError, match="Cannot read an audit checkpoint"):
@@ -227,3 +227,10 @@ def test_p11_each_backup_writes_a_signed_checkpoint_beside_inside_and_to_the_log
         for source in (backup, beside):
             with pytest.raises(CommandError, match="events missing: a checkpoint records #5"):
                 call_command("verify_audit", "--checkpoint", str(source))
+
+
+def test_p11_an_older_checkpoint_written_after_a_later_one_does_not_hide_it() -> None:
+    later = chain.Checkpoint.make(9, "b" * 64, b"k", ts=2)
+    older = chain.Checkpoint.make(4, "a" * 64, b"k", ts=1)
+    text = f"audit checkpoint {later.to_json()}\naudit checkpoint {older.to_json()}\n"
+    assert chain.Checkpoint.parse(text) == later

@@ -33,7 +33,8 @@ def _through_proxy(client_address: str, spoofed: str = "") -> Client:
         (True, 1, "203.0.113.5", "203.0.113.5"),
         (True, 1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # the leftmost entry is written by the client
         (True, 2, "6.6.6.6, 203.0.113.5, 10.0.0.2", "203.0.113.5"),
-        (True, 3, "203.0.113.5", "203.0.113.5"),  # fewer hops than proxies: the first one a proxy wrote
+        (True, 3, "203.0.113.5", PROXY),  # fewer entries than proxies: one was skipped, the header may be forged
+        (True, 3, "6.6.6.6, 203.0.113.5", PROXY),
         (True, 1, "not-an-address", PROXY),
         (True, 1, "", PROXY),
     ],

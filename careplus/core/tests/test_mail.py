@@ -15,7 +15,7 @@ from django.core.mail import EmailMessage, send_mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -155,3 +155,28 @@ def test_p09_reset_requests_are_limited_per_address_and_per_client_with_the_same
     answers |= {one_client.post(url, {"email": f"someone{n}@example.test"})["Location"] for n in range(15)}
     assert OutgoingMail.objects.count() == 3 + 10  # per client
     assert answers == {reverse("accounts:password_reset_done")}
+
+
+@pytest.mark.django_db
+@override_settings(**OUTBOX)
+def test_p08_a_sent_mail_is_recorded_even_when_the_database_is_briefly_locked(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    """Once the relay took the mail, a 'database is locked' on recording it must not send it twice."""
+    real = outbox._record_sent
+    calls: list[int] = []
+
+    def locked_once(mail_row: OutgoingMail) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        real(mail_row)
+
+    monkeypatch.setattr(outbox, "_record_sent", locked_once)
+    monkeypatch.setattr("careplus.core.mail.time.sleep", lambda seconds: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        send_mail("CARE+: hello", "A body", None, [ADDRESS])
+    assert len(mail.outbox) == 1
+    assert OutgoingMail.objects.get().status == OutgoingMail.Status.SENT
+    call_command("send_mail_queue")
+    assert len(mail.outbox) == 1  # not sent again

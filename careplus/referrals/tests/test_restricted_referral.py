@@ -27,9 +27,13 @@ pytestmark = pytest.mark.django_db
 REASON = "Audience prévue la semaine prochaine"
 
 
-def _restricted_referral(named: User, other: User) -> tuple[Referral, Case]:
+def _restricted_referral(named: User, other: User, partner: User | None = None) -> tuple[Referral, Case]:
     factories.make_programme()
-    referral = factories.make_referral(family_name=factories.CANARY)
+    if partner is None:
+        referral = factories.make_referral(family_name=factories.CANARY)
+    else:
+        organisation = partner.role_grants.get().organisation
+        referral = factories.make_referral(family_name=factories.CANARY, actor=partner, organisation=organisation)
     services.referral_decide(
         actor=named,
         referral=referral,
@@ -107,3 +111,33 @@ def test_p02_the_api_asks_the_files_reason_for_its_referral(signed_in: Callable[
     assert given.status_code == 200
     assert factories.CANARY in given.content.decode()
     assert RestrictedView.objects.filter(case=case).count() == 1
+
+
+def test_p02_the_api_list_never_shows_the_person_of_a_restricted_files_referral(
+    signed_in: Callable[[User], Client],
+) -> None:
+    named = factories.make_user(Role.COORDINATOR)
+    other = factories.make_user(Role.COORDINATOR)
+    referral, _case = _restricted_referral(named, other)
+    open_referral = factories.make_referral(family_name="Tamang")
+    listing = signed_in(named).get(reverse("api:referral_list"))
+    assert listing.status_code == 200
+    rows = {row["id"]: row for row in listing.json()["results"]}
+    assert "family_name" not in rows[str(referral.pk)]
+    assert rows[str(open_referral.pk)]["family_name"] == "Tamang"
+    assert factories.CANARY not in listing.content.decode()
+
+
+def test_p02_the_referring_partner_follows_the_status_without_being_asked_a_reason(
+    signed_in: Callable[[User], Client],
+) -> None:
+    named = factories.make_user(Role.COORDINATOR)
+    other = factories.make_user(Role.COORDINATOR)
+    partner = factories.make_user(Role.PARTNER, organisation=factories.make_organisation())
+    referral, case = _restricted_referral(named, other, partner)
+    page = signed_in(partner).get(reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk}))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="reason"' not in body
+    assert case.reference not in body
+    assert factories.CANARY not in body
