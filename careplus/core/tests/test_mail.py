@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import pytest
@@ -73,7 +73,7 @@ def test_p08_mail_is_written_encrypted_in_the_transaction_and_sent_after_commit(
 @override_settings(**{**OUTBOX, "CAREPLUS_MAIL_DELIVERY_BACKEND": f"{__name__}.RefusingRelay"})
 def test_p08_failed_send_is_retried_then_shown_to_the_dpo_without_the_address(
     dpo: User,
-    signed_in: object,
+    signed_in: Callable[[User], Client],
     caplog: pytest.LogCaptureFixture,
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
@@ -99,7 +99,7 @@ def test_p08_failed_send_is_retried_then_shown_to_the_dpo_without_the_address(
 
     with pytest.raises(CommandError):
         call_command("send_mail_queue")
-    client = signed_in(dpo)  # type: ignore[operator]  # the fixture returns a callable
+    client = signed_in(dpo)
     page = client.get(reverse("core:home")).content.decode()
     assert 'id="mail-failures-title"' in page
     assert "SMTPRecipientsRefused 550" in page
@@ -112,14 +112,14 @@ def test_p08_failed_send_is_retried_then_shown_to_the_dpo_without_the_address(
 
 
 @pytest.mark.django_db
-def test_p08_other_users_do_not_see_the_mail_failures(coordinator: User, signed_in: object) -> None:
+def test_p08_other_users_do_not_see_the_mail_failures(coordinator: User, signed_in: Callable[[User], Client]) -> None:
     OutgoingMail.objects.create(
         status=OutgoingMail.Status.FAILED,
         next_attempt_at=timezone.now(),
         attempts=6,
         last_error="SMTPServerDisconnected",
     )
-    client = signed_in(coordinator)  # type: ignore[operator]  # the fixture returns a callable
+    client = signed_in(coordinator)
     assert "mail-failures-title" not in client.get(reverse("core:home")).content.decode()
 
 
