@@ -21,6 +21,8 @@ class Grant:
     role: Role
     office_id: UUID | None
     organisation_id: UUID | None
+    # The office's time zone, read in the same query (dates are shown in it: careplus.accounts.middleware).
+    office_time_zone: str | None = None
 
 
 def grants_of(user: Any) -> tuple[Grant, ...]:
@@ -29,8 +31,10 @@ def grants_of(user: Any) -> tuple[Grant, ...]:
         return ()
     cached: tuple[Grant, ...] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        rows = user.role_grants.filter(revoked_at__isnull=True).values_list("role", "office_id", "organisation_id")
-        cached = _separated(tuple(Grant(Role(role), office, org) for role, office, org in rows))
+        rows = user.role_grants.filter(revoked_at__isnull=True).values_list(
+            "role", "office_id", "organisation_id", "office__time_zone"
+        )
+        cached = _separated(tuple(Grant(Role(role), office, org, zone) for role, office, org, zone in rows))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

@@ -9,9 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from careplus.access.roles import Role
 from careplus.accounts.choices import Language
 from careplus.accounts.models import Office, Organisation
+from careplus.core.forms import CarePlusForm
+from careplus.core.text import validate_person_text
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(CarePlusForm, AuthenticationForm):
+    unchecked_text_fields = frozenset({"password"})  # a secret, never shown: checked against its hash only
+
     username = forms.EmailField(
         label=_("E-mail address"),
         max_length=254,
@@ -23,7 +27,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class SecondFactorForm(forms.Form):
+class SecondFactorForm(CarePlusForm):
     token = forms.CharField(
         label=_("Code"),
         min_length=6,
@@ -33,7 +37,7 @@ class SecondFactorForm(forms.Form):
     )
 
 
-class EnrolmentForm(forms.Form):
+class EnrolmentForm(CarePlusForm):
     token = forms.RegexField(
         label=_("Code shown by the app"),
         regex=r"^\s*\d{6}\s*$",
@@ -42,13 +46,13 @@ class EnrolmentForm(forms.Form):
     )
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(CarePlusForm):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, validators=[validate_person_text])
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices, initial=Language.FRENCH)
 
 
-class UserSearchForm(forms.Form):
+class UserSearchForm(CarePlusForm):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[("", _("All roles")), *Role.choices], required=False)
     status = forms.ChoiceField(
@@ -58,7 +62,7 @@ class UserSearchForm(forms.Form):
     )
 
 
-class RoleGrantForm(forms.Form):
+class RoleGrantForm(CarePlusForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     office = forms.ModelChoiceField(
         label=_("Office"),
@@ -82,15 +86,18 @@ class RoleGrantForm(forms.Form):
     )
 
 
-class VersionForm(forms.Form):
+class VersionForm(CarePlusForm):
     """The version of the record the user saw, for actions that change it."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(CarePlusForm):
     name = forms.CharField(
-        label=_("Name of the token"), max_length=80, help_text=_("Say which system will use it, e.g. our case system.")
+        label=_("Name of the token"),
+        max_length=80,
+        validators=[validate_person_text],
+        help_text=_("Say which system will use it, e.g. our case system."),
     )
     days = forms.TypedChoiceField(
         label=_("Valid for"),
@@ -107,7 +114,7 @@ class ApiTokenForm(forms.Form):
     )
 
 
-class RecoveryCodesForm(forms.Form):
+class RecoveryCodesForm(CarePlusForm):
     code = forms.CharField(
         label=_("Authenticator code"),
         max_length=16,

@@ -1,4 +1,4 @@
-"""Session lifetime and the second-factor gate in front of every non-public view."""
+"""Session lifetime, the second-factor gate in front of every non-public view, and the user's time zone."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from careplus.access.decorators import access_level
+from careplus.accounts.selectors import local_zone
 
 SESSION_STARTED = "careplus_started"
 SESSION_LAST_SEEN = "careplus_last_seen"
@@ -73,3 +75,30 @@ class RequireSecondFactorMiddleware:
         if request.method == "GET":
             target = f"{target}?{urlencode({'next': request.get_full_path()})}"
         return HttpResponseRedirect(target)
+
+
+class OfficeTimeZoneMiddleware:
+    """Show dates and times in the signed-in user's office time zone (Asia/Kathmandu for Kathmandu's staff).
+
+    Users without an office, or with offices in several zones, keep the default (settings.TIME_ZONE,
+    Europe/Paris). The zone is read with the user's grants, which the access checks of the view load anyway:
+    no query of its own. Only views behind the sign-in get it (after the second-factor gate); public views
+    and the API (whose token user is known later, and which writes offsets) keep the default.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # the next request starts again from the default
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user: Any = request.user
+        if access_level(view_func) not in {"public", "api"} and user.is_authenticated and user.is_verified():
+            timezone.activate(local_zone(user))
+        return None

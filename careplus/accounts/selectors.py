@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from typing import Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from careplus.access.policy import grants_of
 from careplus.access.scopes import users_visible_to
 from careplus.accounts.models import ApiToken, RoleGrant, User
+
+
+def local_zone(user: Any) -> datetime.tzinfo:
+    """The time zone a user's dates and times are shown in: their office's, else the default (Europe/Paris).
+
+    A user working for offices in several time zones (or for none) sees the default one. The zones are
+    read with the user's grants (one query, made once per request by the access checks anyway).
+    """
+    zones = {grant.office_time_zone for grant in grants_of(user) if grant.office_id and grant.office_time_zone}
+    if len(zones) == 1:
+        try:
+            return zoneinfo.ZoneInfo(zones.pop())
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return timezone.get_default_timezone()
 
 
 def user_search(*, actor: Any, q: str = "", role: str = "", status: str = "") -> QuerySet[User]:

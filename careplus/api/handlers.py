@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -26,7 +29,19 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def _too_large(request: HttpRequest) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: say what was too large and how to get the text back."""
+    limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if _is_api(request):
+        message = _("The request body is too large: at most %(limit)s of data besides files.") % {"limit": limit}
+        return JsonResponse(error_body("too_large", message), status=413)
+    page = loader.get_template("413.html").render({"limit": limit}, request)
+    return HttpResponse(page, status=413)
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return _too_large(request)
     if _is_api(request):
         return JsonResponse(error_body("bad_request", _("The request could not be understood.")), status=400)
     return defaults.bad_request(request, exception)

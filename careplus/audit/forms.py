@@ -8,10 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from careplus.audit.choices import AuditAction
-from careplus.core.forms import DateInput
+from careplus.core.forms import CarePlusForm, DateInput
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(CarePlusForm):
     actor = forms.CharField(label=_("Actor (e-mail)"), max_length=254, required=False)
     object_type = forms.CharField(label=_("Object type"), max_length=40, required=False)
     object_id = forms.CharField(label=_("Object id"), max_length=64, required=False)
@@ -29,7 +29,7 @@ class AuditSearchForm(forms.Form):
         return data
 
 
-class StepUpForm(forms.Form):
+class StepUpForm(CarePlusForm):
     token = forms.CharField(
         label=_("Authenticator code"),
         min_length=6,

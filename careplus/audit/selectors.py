@@ -44,3 +44,11 @@ def audit_search(
     if date_to:
         events = events.filter(ts__lt=_micros(date_to, end=True))
     return events.order_by("-seq")
+
+
+def role_labels(roles: str) -> str:
+    """The roles an audit event records (« coordinator,dpo ») as the reader's labels."""
+    from careplus.access.roles import Role
+
+    labels = dict(Role.choices)
+    return ", ".join(str(labels.get(role, role)) for role in roles.split(",") if role)

@@ -43,7 +43,13 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "step_up": StepUpForm()},
+        {
+            "form": form,
+            "page": page,
+            "roles": {event.pk: selectors.role_labels(event.roles) for event in page},
+            "query": query.urlencode(),
+            "step_up": StepUpForm(),
+        },
     )
 
 

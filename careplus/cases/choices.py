@@ -85,3 +85,13 @@ class OfiiLevel(models.TextChoices):
     LEVEL_1 = "level_1", _("Level 1")
     LEVEL_2 = "level_2", _("Level 2")
     LEVEL_3 = "level_3", _("Level 3")
+
+
+class SafeContactChannel(models.TextChoices):
+    """The usual ways of reaching the person safely (the field also takes a channel typed freely)."""
+
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("Text message")
+    MESSAGING = "messaging_app", _("Messaging app")
+    EMAIL = "email", _("E-mail")
+    IN_PERSON = "in_person", _("In person")

@@ -20,7 +20,8 @@ from careplus.cases.choices import (
     Priority,
     Rating,
 )
-from careplus.core.forms import DateInput
+from careplus.core.forms import CarePlusForm, DateInput
+from careplus.core.text import validate_narrative_text, validate_person_text
 from careplus.returns.choices import ClosureReason
 
 TEXT = 2000
@@ -28,11 +29,16 @@ TEXT = 2000
 
 def _area(label: Any, *, required: bool = True, help_text: Any = "") -> forms.CharField:
     return forms.CharField(
-        label=label, max_length=TEXT, required=required, help_text=help_text, widget=forms.Textarea(attrs={"rows": 3})
+        label=label,
+        max_length=TEXT,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[validate_narrative_text],
     )
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(CarePlusForm):
     """Every edit form carries the version of the record the user saw (empty for a new record)."""
 
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
@@ -146,11 +152,13 @@ class CoordinationPlanForm(VersionedForm):
     reception = _area(_("Reception on arrival (named caregiver)"))
 
 
-class DeparturePlanForm(forms.Form):
+class DeparturePlanForm(CarePlusForm):
     planned_departure_on = forms.DateField(label=_("Planned departure"), required=False, widget=DateInput())
     contact_channel = forms.CharField(label=_("Safe contact: channel"), max_length=100, required=False)
     contact_times = forms.CharField(label=_("Safe contact: times"), max_length=100, required=False)
-    contact_alias = forms.CharField(label=_("Safe contact: alias to use"), max_length=100, required=False)
+    contact_alias = forms.CharField(
+        label=_("Safe contact: alias to use"), max_length=100, required=False, validators=[validate_person_text]
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
     def clean_planned_departure_on(self) -> Any:
@@ -160,7 +168,7 @@ class DeparturePlanForm(forms.Form):
         return value
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(CarePlusForm):
     target = forms.CharField(max_length=20, widget=forms.HiddenInput)
     closure_reason = forms.ChoiceField(
         label=_("Closure reason"), choices=[("", "---------"), *ClosureReason.choices], required=False
@@ -171,7 +179,7 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class OpportunityForm(forms.Form):
+class OpportunityForm(CarePlusForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=PreferredPath.choices)
     description = _area(_("Opportunity (who, what, where)"))
     verified_on = forms.DateField(label=_("Verified on"), widget=DateInput())
@@ -183,7 +191,7 @@ class OpportunityForm(forms.Form):
         return value
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(CarePlusForm):
     scope = forms.ChoiceField(label=_("Consent"), choices=ConsentScope.choices)
     given_on = forms.DateField(label=_("Given on"), widget=DateInput())
 
@@ -194,22 +202,22 @@ class ConsentForm(forms.Form):
         return value
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(CarePlusForm):
     office = forms.ModelChoiceField(
         label=_("Office of the country of return"), queryset=Office.objects.filter(kind="return_country")
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class NoteForm(forms.Form):
+class NoteForm(CarePlusForm):
     body = _area(_("Note"))
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(CarePlusForm):
     document = forms.FileField(label=_("Document (PDF, JPEG or PNG, 5 MB at most)"))
 
 
-class RestrictionForm(forms.Form):
+class RestrictionForm(CarePlusForm):
     restricted = forms.BooleanField(label=_("Restricted case: only the named users can open it"), required=False)
     users = forms.ModelMultipleChoiceField(
         label=_("Named users"),
@@ -220,5 +228,5 @@ class RestrictionForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
-class RestrictedReasonForm(forms.Form):
+class RestrictedReasonForm(CarePlusForm):
     reason = forms.CharField(label=_("Why do you open this restricted case?"), min_length=5, max_length=500)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -9,6 +10,7 @@ from typing import Any, cast
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from careplus.access.fetch import get_child_of_case
 from careplus.access.scopes import case_in_scope, cases_visible_to
@@ -249,6 +251,17 @@ def case_summary(case: Case) -> tuple[CaseFacts, dict[str, SectionState | None]]
     return _facts(case, row, reads=offered), _states(row)
 
 
+def case_procedure(case: Case, facts: CaseFacts) -> workflow.Procedure:
+    """Which procedure applies to the case and why (the date of birth of an erased file is gone)."""
+    birth = None if case.erased_at else case.date_of_birth
+    return workflow.procedure(
+        is_minor=facts.is_minor,
+        date_of_birth=birth if isinstance(birth, datetime.date) else None,
+        planned_departure_on=facts.planned_departure_on,
+        today=timezone.localdate(),
+    )
+
+
 def case_sections(case: Case) -> dict[str, Any]:
     """Return each section's record by slug (one query for all of them, whatever the history)."""
     names = _section_names()
@@ -372,3 +385,12 @@ def handover_of(case: Case, handover_id: str) -> Handover:
 
 def attachment_of(case: Case, attachment_id: str) -> Any:
     return case_child(case.attachments.all(), attachment_id, case)
+
+
+def safe_contact_channel_label(case: Case) -> str:
+    """The safe contact's channel as the person reads it: a known channel by its label, else as typed."""
+    from careplus.cases.choices import SafeContactChannel
+
+    contact = case.safe_contact if isinstance(case.safe_contact, dict) else {}
+    channel = str(contact.get("channel") or "")
+    return str(dict(SafeContactChannel.choices).get(channel, channel))

@@ -44,7 +44,8 @@ HANDOVER_DAYS = 7
 def person_index(*, given_names: str, family_name: str, date_of_birth: datetime.date | None) -> str:
     """Return the blind index of a person's normalised name and date of birth."""
     birth = date_of_birth.isoformat() if date_of_birth else ""
-    return crypto.blind_index(f"{family_name} {given_names} {birth}", purpose=PERSON_INDEX_PURPOSE)
+    name = crypto.match_key(f"{family_name} {given_names}")
+    return crypto.blind_index(f"{name} {birth}", purpose=PERSON_INDEX_PURPOSE)
 
 
 def _event(case: Case, actor: User | None, kind: str, **params: Any) -> None:
@@ -58,8 +59,11 @@ NAME_INDEX_PURPOSE = "name"
 
 
 def name_index(*, given_names: str, family_name: str) -> str:
-    """Return the blind index of a person's normalised full name (for exact-name search)."""
-    return crypto.blind_index(f"{family_name} {given_names}", purpose=NAME_INDEX_PURPOSE)
+    """Return the blind index of a person's normalised full name (for exact-name search).
+
+    Spaces, hyphens and apostrophes do not count (`crypto.match_key`): N'Diaye is Ndiaye.
+    """
+    return crypto.blind_index(crypto.match_key(f"{family_name} {given_names}"), purpose=NAME_INDEX_PURPOSE)
 
 
 def name_search_indexes(query: str) -> set[str]:
@@ -68,7 +72,7 @@ def name_search_indexes(query: str) -> set[str]:
     if not words:
         return set()
     return {
-        crypto.blind_index(" ".join(words[split:] + words[:split]), purpose=NAME_INDEX_PURPOSE)
+        crypto.blind_index("".join(words[split:] + words[:split]), purpose=NAME_INDEX_PURPOSE)
         for split in range(len(words))
     }
 

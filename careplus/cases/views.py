@@ -20,10 +20,12 @@ from careplus.access.fetch import acting_user, deny, get_case_for, require
 from careplus.access.policy import can
 from careplus.access.reading import open_case, reason_page, remember_reason, remembered_reason, safe_back
 from careplus.access.roles import Action
+from careplus.audit.selectors import role_labels
 from careplus.cases import selectors, services, workflow
 from careplus.cases.choices import CaseStatus, Rating
 from careplus.cases.events import describe
 from careplus.cases.forms import (
+    TEXT,
     AttachmentForm,
     ConsentForm,
     DeparturePlanForm,
@@ -37,6 +39,7 @@ from careplus.cases.forms import (
 from careplus.cases.models import Case
 from careplus.cases.sections import SECTIONS
 from careplus.cases.uploads import check_upload
+from careplus.core import conflicts
 from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
 from careplus.returns.choices import ClosureReason
@@ -65,16 +68,22 @@ def _redirect_to(case: Case, tab: str = "", anchor: str = "") -> HttpResponse:
 def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
     facts, records = selectors.case_summary(case)
+    transitions = [
+        {
+            "target": target,
+            "label": CaseStatus(target).label,
+            "missing": workflow.missing_requirements(facts, target),
+            "needs_reason": workflow.needs_reason(facts, target),
+            "needs_closure_reason": target == CaseStatus.CLOSED,
+            "other": workflow.is_other_action(facts, target),
+        }
+        for target in workflow.allowed_targets(facts)
+    ]
     return {
-        "transitions": [
-            {
-                "target": target,
-                "label": CaseStatus(target).label,
-                "missing": workflow.missing_requirements(facts, target),
-                "needs_reason": workflow.needs_reason(facts, target),
-            }
-            for target in workflow.allowed_targets(facts)
-        ],
+        "procedure": selectors.case_procedure(case, facts),
+        "transitions": [t for t in transitions if not t["other"]],
+        "other_transitions": [t for t in transitions if t["other"]],
+        "reason_max": TEXT,
         "sections": [
             {"slug": slug, "label": section.label, "record": records.get(slug), "editable": can(user, section.action)}
             for slug, section in SECTIONS.items()
@@ -82,6 +91,7 @@ def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
         ],
         "rating_labels": dict(Rating.choices),
         "closure_reasons": ClosureReason.choices,
+        "safe_contact_channel": selectors.safe_contact_channel_label(case),
     }
 
 
@@ -121,7 +131,11 @@ def _history(request: HttpRequest, case: Case) -> dict[str, Any]:
 def _access(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
     context: dict[str, Any] = {
-        "viewers": selectors.case_viewers(case=case) if can(user, Action.CASE_VIEWERS) else None,
+        "viewers": (
+            [(event, role_labels(event.roles)) for event in selectors.case_viewers(case=case)]
+            if can(user, Action.CASE_VIEWERS)
+            else None
+        ),
     }
     if can(user, Action.CASES_MANAGE):
         users = selectors.restricted_users(case)
@@ -227,6 +241,7 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
         raise Http404
     instance = selectors.section_record(case, spec.model)
     form = spec.build_form(request.POST if request.method == "POST" else None, instance=instance, child=case.is_minor)
+    conflict: list[conflicts.Difference] | None = None
     if request.method == "POST" and form.is_valid():
         try:
             services.section_save(
@@ -237,15 +252,23 @@ def case_section(request: HttpRequest, case_id: str, section: str) -> HttpRespon
                 expected_version=form.cleaned_data.get("version"),
                 label=spec.label,
             )
+        except StaleObject as error:
+            # Their saved values beside mine; my input kept, on the current version: Save records the merge.
+            saved = selectors.section_record(case, spec.model)
+            form, conflict = conflicts.reopen(
+                form,
+                lambda data: spec.build_form(data, instance=saved, child=case.is_minor),
+                spec.initial(saved),
+                error.message,
+            )
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
             messages.success(request, _("%(section)s saved.") % {"section": spec.label})
             return _redirect_to(case, anchor=section)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "cases/section_form.html", {"case": case, "form": form, "spec": spec, "slug": section}, status=status
-    )
+    status = (409 if conflict is not None else 400) if request.method == "POST" else 200
+    context = {"case": case, "form": form, "spec": spec, "slug": section, "conflict": conflict}
+    return render(request, "cases/section_form.html", context, status=status)
 
 
 @methods("GET", "POST")
@@ -261,6 +284,7 @@ def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
         "version": case.version,
     }
     form = DeparturePlanForm(request.POST if request.method == "POST" else None, initial=initial)
+    conflict: list[conflicts.Difference] | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -275,13 +299,27 @@ def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
                     "alias": data["contact_alias"],
                 },
             )
+        except StaleObject:
+            # Their saved values beside mine; my input kept, on the current version: Save records the merge.
+            case.refresh_from_db(fields=["planned_departure_on", "safe_contact", "version"])
+            saved = case.safe_contact or {}
+            current = {
+                "planned_departure_on": case.planned_departure_on,
+                "contact_channel": saved.get("channel", ""),
+                "contact_times": saved.get("times", ""),
+                "contact_alias": saved.get("alias", ""),
+                "version": case.version,
+            }
+            form, conflict = conflicts.reopen(
+                form, lambda data: DeparturePlanForm(data, initial=current), current, conflicts.MESSAGE
+            )
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
             messages.success(request, _("Departure and safe contact saved."))
             return _redirect_to(case)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "cases/plan_form.html", {"case": case, "form": form}, status=status)
+    status = (409 if conflict is not None else 400) if request.method == "POST" else 200
+    return render(request, "cases/plan_form.html", {"case": case, "form": form, "conflict": conflict}, status=status)
 
 
 @methods("POST")
@@ -289,7 +327,9 @@ def case_transition(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_MANAGE, part="status")
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return _refused(request, case, _("The form was incomplete. Nothing was changed."))
+        reason_errors = form.errors.get("reason")
+        message = str(reason_errors[0]) if reason_errors else _("The form was incomplete. Nothing was changed.")
+        return _refused(request, case, message)
     try:
         services.case_transition(
             actor=acting_user(request),

@@ -86,6 +86,16 @@ def allowed_targets(facts: CaseFacts) -> list[str]:
     return sorted(ALLOWED.get(facts.status, set()), key=list(CaseStatus.values).index)
 
 
+# Rare or destructive transitions: offered behind "Other actions", after the main progression.
+OTHER_ACTIONS = {CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED}
+
+
+def is_other_action(facts: CaseFacts, target: str) -> bool:
+    """Whether `target` is a rare or destructive step (stopping, suspending, going back)."""
+    going_back = facts.status == CaseStatus.READY_TO_DEPART and target == CaseStatus.PRE_DEPARTURE
+    return target in OTHER_ACTIONS or going_back
+
+
 def needs_reason(facts: CaseFacts, target: str) -> bool:
     going_back = facts.status == CaseStatus.READY_TO_DEPART and target == CaseStatus.PRE_DEPARTURE
     reopening = facts.status == CaseStatus.CLOSED
@@ -182,3 +192,68 @@ def _child_procedure(facts: CaseFacts) -> list[str]:
             _("Minor: complete the coordination plan naming the actors in both countries, escort and reception.")
         )
     return missing
+
+
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """Which procedure applies to the case and why, with the date of majority for a minor."""
+
+    child: bool
+    explanation: str
+    majority_on: datetime.date | None = None
+    majority_before_departure: bool = False
+
+
+def majority_date(date_of_birth: datetime.date) -> datetime.date:
+    """The 18th birthday (1 March for a person born on 29 February, in a common year)."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + ADULT_AGE)
+    except ValueError:
+        return datetime.date(date_of_birth.year + ADULT_AGE, 3, 1)
+
+
+def procedure(
+    *,
+    is_minor: bool,
+    date_of_birth: datetime.date | None,
+    planned_departure_on: datetime.date | None,
+    today: datetime.date,
+) -> Procedure:
+    """The procedure decided at referral stays in force for the whole case: a minor who comes of
+    age before the departure keeps the child procedure (its safeguards are not dropped on the way),
+    and the page says so beside the planned departure."""
+    if not is_minor:
+        return Procedure(child=False, explanation=_("Adult procedure: the person was an adult when referred."))
+    if date_of_birth is None:
+        return Procedure(
+            child=True,
+            explanation=_(
+                "Child procedure: the person was a minor when referred (age estimated, date of birth unknown). "
+                "It stays in force until the return."
+            ),
+        )
+    majority_on = majority_date(date_of_birth)
+    days = {"majority": _date(majority_on)}
+    before_departure = planned_departure_on is not None and majority_on <= planned_departure_on
+    if majority_on <= today:
+        explanation = (
+            _(
+                "Child procedure: the person was a minor when referred and has been an adult since %(majority)s. "
+                "The child procedure decided at referral stays in force until the return."
+            )
+            % days
+        )
+    elif before_departure and planned_departure_on is not None:
+        explanation = _(
+            "Child procedure: the person was a minor when referred and turns 18 on %(majority)s, before the "
+            "planned departure on %(departure)s. The child procedure decided at referral stays in force until "
+            "the return."
+        ) % {**days, "departure": _date(planned_departure_on)}
+    else:
+        explanation = _("Child procedure: the person is a minor (turns 18 on %(majority)s).") % days
+    return Procedure(
+        child=True, explanation=explanation, majority_on=majority_on, majority_before_departure=before_departure
+    )

@@ -185,12 +185,63 @@ def forget_keys() -> None:
 # --- Blind index -------------------------------------------------------------------------
 
 
+# Letters by their Unicode category that names use as punctuation: apostrophes written as
+# modifier letters (U+02BC in N-apostrophe-Diaye, U+02BB) and the Arabic tatweel, which only stretches a word.
+_NOT_LETTERS = frozenset("\u02b9\u02bb\u02bc\u02bd\ua78c\u0640")
+# Scripts whose letters lose every accent (é → e, Greek tonos): the same name is written with or without them.
+_SCRIPTS_WITHOUT_MARKS = ("LATIN ", "GREEK ")
+# Marks that are optional vocalisation, written in one copy of a name and not in another, never a letter:
+# Arabic harakat (fathatan … sukun, U+064B to U+0652) and superscript alef (U+0670); Hebrew cantillation
+# (U+0591 to U+05AF) and points (niqqud, dagesh, rafe, shin and sin dots, U+05B0 to U+05C7). The Arabic
+# madda and hamza (U+0653 to U+0655) are kept: on waw and yeh they make letters of their own (ؤ, ئ).
+_OPTIONAL_MARKS = frozenset(
+    [chr(code) for code in range(0x064B, 0x0653)]
+    + ["\u0670"]
+    + [chr(code) for code in range(0x0591, 0x05BE)]
+    + ["\u05bf", "\u05c1", "\u05c2", "\u05c4", "\u05c5", "\u05c7"]
+)
+# Alef with madda, hamza above or below (آ أ إ) and alef wasla (ٱ) are folded to the bare alef: typists
+# commonly leave the hamza off (أحمد, احمد), so the same name would otherwise give two keys.
+_ALEF = "\u0627"
+_ALEF_MARKS = frozenset("\u0653\u0654\u0655")
+_FOLDED = {"\u0671": _ALEF}
+
+
+def _mark_kept(mark: str, base: str) -> bool:
+    """Whether a combining mark is part of the name, given the letter or digit it follows."""
+    if not base or mark in _OPTIONAL_MARKS:
+        return False
+    if base == _ALEF:
+        return mark not in _ALEF_MARKS
+    return not unicodedata.name(base, "").startswith(_SCRIPTS_WITHOUT_MARKS)
+
+
 def normalise_for_index(value: str) -> str:
-    """Fold case, accents, punctuation and spacing so equal names index equally."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in letters)
-    return " ".join(cleaned.split())
+    """Fold case, optional accents and vowel points, punctuation and spacing so equal names index equally.
+
+    Latin and Greek letters lose their accents (é → e, Μαρία → μαρια). Arabic harakat and Hebrew
+    niqqud are optional and dropped (مُحَمَّد → محمد), and the hamza or madda on an alef too
+    (أحمد → احمد); every letter is kept. The other marks are part of the name and kept:
+    Devanagari vowel signs (सीता ≠ सिता), viramas and nuktas, the hamza of ؤ and ئ, the breve of й…
+    Anything that is neither a letter, a mark nor a digit separates words.
+    """
+    kept: list[str] = []
+    base = ""  # the letter or digit the next marks belong to; empty after a separator
+    for char in unicodedata.normalize("NFKD", value.casefold()):
+        category = unicodedata.category(char)
+        if category.startswith("M"):
+            if _mark_kept(char, base):
+                kept.append(char)
+            continue
+        letter = _FOLDED.get(char, char)
+        base = letter if category[0] in "LN" and letter not in _NOT_LETTERS else ""
+        kept.append(base or " ")
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
+
+
+def match_key(value: str) -> str:
+    """The normalised value without word breaks: N'Diaye, N Diaye and Ndiaye give one key."""
+    return "".join(normalise_for_index(value).split())
 
 
 def blind_index(value: str, *, purpose: str) -> str:

@@ -14,8 +14,14 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> str:
-    """Return a cell a spreadsheet cannot read as a formula (prefixed with ')."""
+    """Return a cell a spreadsheet cannot read as a formula (prefixed with ').
+
+    Person and organisation text is stored as typed (`careplus.core.text`); this is where a value
+    such as `=HYPERLINK(…)` or `+1` is made harmless. A lone `-` (the usual "none") is not a formula.
+    """
     text = "" if value is None else str(value)
+    if text == "-":
+        return text
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 

@@ -33,6 +33,7 @@ from django.db import OperationalError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from careplus.core.forms import CarePlusForm
 from careplus.core.models import DataKey, OutgoingMail
 
 logger = logging.getLogger("careplus.mail")
@@ -180,7 +181,7 @@ def _send_password_reset(payload: dict[str, Any], connection: BaseEmailBackend) 
         )
 
 
-class _ResetForm(PasswordResetForm):
+class _ResetForm(CarePlusForm, PasswordResetForm):
     """Django's reset form, sending through the delivery connection rather than the outbox."""
 
     def __init__(self, *args: Any, connection: BaseEmailBackend, **kwargs: Any) -> None:

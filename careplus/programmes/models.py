@@ -40,3 +40,30 @@ class Programme(BaseModel):
     def covers(self, day: datetime.date) -> bool:
         """Tell whether a date falls within the programme's period."""
         return self.starts_on <= day <= self.ends_on
+
+
+class ReferenceRate(BaseModel):
+    """A reference exchange rate the coordinator records: local units per euro, from a date on.
+
+    A rate without a programme applies to every programme that has none of its own for that currency.
+    """
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, null=True, blank=True, related_name="reference_rates"
+    )
+    currency = models.CharField(_("currency (ISO code)"), max_length=3)
+    valid_from = models.DateField(_("valid from"))
+    rate = models.DecimalField(_("rate (local units per EUR)"), max_digits=14, decimal_places=6)
+    source = models.CharField(_("source"), max_length=200)
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        verbose_name = _("reference rate")
+        verbose_name_plural = _("reference rates")
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gt=Decimal("0")), name="referencerate_rate_positive"),
+            models.UniqueConstraint(fields=["programme", "currency", "valid_from"], name="referencerate_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.valid_from} {self.rate}"

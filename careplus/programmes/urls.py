@@ -8,4 +8,5 @@ urlpatterns = [
     path("programmes/", views.programme_list, name="programme_list"),
     path("programmes/nouveau/", views.programme_edit, name="programme_create"),
     path("programmes/<uuid:programme_id>/", views.programme_edit, name="programme_edit"),
+    path("programmes/<uuid:programme_id>/taux/", views.programme_rates, name="programme_rates"),
 ]

@@ -11,10 +11,10 @@ from careplus.access.fetch import acting_user, require
 from careplus.access.roles import Action
 from careplus.core.errors import DomainError
 from careplus.core.http import methods
-from careplus.programmes.forms import ProgrammeForm
+from careplus.programmes.forms import ProgrammeForm, ReferenceRateForm
 from careplus.programmes.models import Programme
-from careplus.programmes.selectors import programme_of, programmes_for
-from careplus.programmes.services import programme_save
+from careplus.programmes.selectors import fixed_parities, programme_of, programmes_for, reference_rates
+from careplus.programmes.services import programme_save, reference_rate_save
 
 
 @methods("GET")
@@ -50,3 +50,29 @@ def programme_edit(request: HttpRequest, programme_id: str | None = None) -> Htt
             return redirect("programmes:programme_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "programmes/programme_form.html", {"form": form, "programme": programme}, status=status)
+
+
+@methods("GET", "POST")
+def programme_rates(request: HttpRequest, programme_id: str) -> HttpResponse:
+    """The programme's reference exchange rates, which convert plan items paid in local currency."""
+    require(request.user, Action.PROGRAMMES_MANAGE)
+    programme = programme_of(request.user, programme_id)
+    if programme is None:
+        raise Http404
+    form = ReferenceRateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reference_rate_save(actor=acting_user(request), programme=programme, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error("currency", str(error.message))
+        else:
+            messages.success(request, _("Reference rate saved."))
+            return redirect("programmes:programme_rates", programme_id=programme.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "programme": programme,
+        "form": form,
+        "rates": reference_rates(programme),
+        "fixed": fixed_parities(),
+    }
+    return render(request, "programmes/rates.html", context, status=status)

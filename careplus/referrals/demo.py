@@ -53,7 +53,7 @@ def _person(
     return person
 
 
-DEMO_REFERRALS: list[tuple[datetime.date, dict[str, Any], str, dict[str, str]]] = [
+DEMO_REFERRALS: list[tuple[datetime.date, dict[str, Any], str, dict[str, Any]]] = [
     (
         datetime.date(2018, 1, 22),
         _person(

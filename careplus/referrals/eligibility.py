@@ -6,13 +6,12 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django_countries import countries
-
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from careplus.referrals.choices import IdentificationStatus
+from careplus.core.countries import country_in_sentence
+from careplus.referrals.choices import DecisionOutcome, IdentificationStatus
 
 
 class RuleOutcome(models.TextChoices):
@@ -97,7 +96,7 @@ def _voluntary(facts: Facts) -> RuleResult:
 
 def _outside_eu(facts: Facts, params: dict[str, Any]) -> RuleResult:
     code = facts.country_of_return.upper()
-    name = countries.name(code) or code
+    name = country_in_sentence(code, start=True)  # « La Roumanie est membre… », « Le Brésil est… »
     if not code:
         return RuleResult("outside_eu", RuleOutcome.REVIEW, _("The country of return is not known."))
     if code in params["eu_member_states"]:
@@ -188,3 +187,18 @@ def evaluate(facts: Facts, params: dict[str, Any]) -> list[RuleResult]:
 def failed(results: list[RuleResult]) -> list[RuleResult]:
     """Return the rules that fail (an acceptance then needs an override reason)."""
     return [r for r in results if r.outcome == RuleOutcome.FAIL]
+
+
+def referrer_guidance(*, outcome: str, rules: list[dict[str, str]]) -> str:
+    """Where the referring organisation may turn after a refusal, from the rules as they stood at the
+    decision: the pointer the coordinator reads, as one sentence without any personal detail (no
+    name, no country), fit for the partner's status page and e-mail."""
+    if outcome != DecisionOutcome.NOT_ELIGIBLE:
+        return ""
+    if not any(rule.get("code") == "outside_eu" and rule.get("outcome") == RuleOutcome.FAIL for rule in rules):
+        return ""
+    return _(
+        "The programme only covers returns outside the European Union. Other mechanisms can help, for "
+        "example the return assistance of the French Office for Immigration and Integration (OFII) for EU "
+        "nationals. The coordination team can tell you more."
+    )

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from careplus.accounts.models import Organisation
 from careplus.cases.choices import Sex
-from careplus.core.forms import DateInput
+from careplus.core.forms import CarePlusForm, DateInput
+from careplus.core.text import validate_narrative_text, validate_person_text
+from careplus.programmes.models import Programme
 from careplus.referrals.choices import (
     Channel,
     DecisionOutcome,
@@ -28,10 +30,12 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def _text(label: Any, *, max_length: int = 150, required: bool = True, help_text: Any = "") -> forms.CharField:
-    return forms.CharField(label=label, max_length=max_length, required=required, help_text=help_text)
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, help_text=help_text, validators=[validate_person_text]
+    )
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(CarePlusForm):
     """The referral form used by partners (portal) and coordinators (e-mail, phone)."""
 
     organisation = forms.ModelChoiceField(label=_("Referring organisation"), queryset=Organisation.objects.none())
@@ -55,7 +59,8 @@ class ReferralForm(forms.Form):
     city = _text(_("Place of residence in France (town)"), max_length=100)
     departement = forms.RegexField(
         label=_("Département"),
-        regex=r"^(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-8]|98[4-8])$",
+        regex=r"^(0[1-9]|[1-8]\d|9[0-5]|2[ABab]|97[1-8]|98[4-8])$",
+        strip=True,  # "973 " typed or pasted is 973
         error_messages={"invalid": _("Enter a French département number, e.g. 69 or 2A.")},
     )
     identification_status = forms.ChoiceField(label=_("Identification"), choices=IdentificationStatus.choices)
@@ -81,6 +86,7 @@ class ReferralForm(forms.Form):
         label=_("Safety concerns"),
         max_length=2000,
         required=False,
+        validators=[validate_narrative_text],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     consent_referral = forms.BooleanField(label=_("The person consents to being referred to the programme."))
@@ -133,7 +139,9 @@ class ReferralForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("date_of_birth") and data.get("estimated_age") is None and "date_of_birth" not in self.errors:
+        # An age or date already refused has its own message: asking for one of them again would contradict it.
+        answered = "date_of_birth" in self.errors or "estimated_age" in self.errors
+        if not data.get("date_of_birth") and data.get("estimated_age") is None and not answered:
             self.add_error("date_of_birth", _("Give the date of birth or an estimated age."))
         if data.get("identification_status") == IdentificationStatus.IDENTIFIED and not data.get("identified_by"):
             self.add_error("identified_by", _("Say which authority identified the person."))
@@ -172,7 +180,7 @@ class ReferralForm(forms.Form):
         return person
 
 
-class ScreeningForm(forms.Form):
+class ScreeningForm(CarePlusForm):
     indicator_list = forms.ChoiceField(label=_("Indicator list"), choices=ScreeningList.choices)
     indicators = forms.MultipleChoiceField(
         label=_("Indicators present"), required=False, widget=forms.CheckboxSelectMultiple
@@ -184,7 +192,7 @@ class ScreeningForm(forms.Form):
         field.choices = [(code, code) for code in known]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CarePlusForm):
     outcome = forms.ChoiceField(label=_("Decision"), choices=DecisionOutcome.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
         label=_("Reasons"),
@@ -192,11 +200,35 @@ class DecisionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    redirected_to = forms.CharField(label=_("Redirected to"), max_length=200, required=False)
+    redirected_to = forms.CharField(
+        label=_("Redirected to"), max_length=200, required=False, validators=[validate_person_text]
+    )
     override_reason = forms.CharField(
         label=_("Reason for accepting despite a failed rule"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    programme = forms.ModelChoiceField(
+        label=_("Programme to join"),
+        queryset=Programme.objects.order_by("-starts_on"),
+        required=False,
+        empty_label=_("The referral's programme"),
+        help_text=_("On acceptance only: a programme whose period covers today."),
+    )
+    beyond_target = forms.BooleanField(label=_("I confirm accepting beyond the programme's target"), required=False)
+    beyond_target_reason = forms.CharField(
+        label=_("Reason for going beyond the target"),
+        max_length=2000,
+        required=False,
+        validators=[validate_narrative_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def keep_acceptance_fields(self, *, programme_choice: bool, beyond_target: bool) -> None:
+        """Leave out the programme choice and the beyond-target confirmation when they are not needed."""
+        names = {"programme": programme_choice, "beyond_target": beyond_target, "beyond_target_reason": beyond_target}
+        for name, needed in names.items():
+            if not needed and not self.has_error(name):
+                self.fields.pop(name, None)

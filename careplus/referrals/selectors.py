@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careplus.access.scopes import partner_organisations, referrals_visible_to
 from careplus.accounts.models import Organisation
 from careplus.core import instruments
 from careplus.programmes.models import Programme
-from careplus.referrals import screening
+from careplus.referrals import eligibility, screening
 from careplus.referrals.models import Referral, ReferralDecision, Screening
 
 
@@ -31,9 +33,14 @@ def organisations_for(*, actor: Any, coordinator: bool) -> QuerySet[Organisation
     return Organisation.objects.filter(pk__in=partner_organisations(actor))
 
 
+def programme_covering(day: _dt.date) -> Programme | None:
+    """Return the programme whose period covers a day (the most recent one if several do)."""
+    return Programme.objects.filter(starts_on__lte=day, ends_on__gte=day).order_by("-starts_on").first()
+
+
 def current_programme() -> Programme | None:
-    """Return the programme that receives new referrals (the most recent one)."""
-    return Programme.objects.order_by("-starts_on").first()
+    """Return the programme that receives new referrals: the one covering today, else the most recent."""
+    return programme_covering(timezone.localdate()) or Programme.objects.order_by("-starts_on").first()
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,15 @@ def latest_screening(referral: Referral) -> Screening | None:
 
 def decisions(referral: Referral) -> list[ReferralDecision]:
     return list(referral.decisions.select_related("decided_by").order_by("created_at"))
+
+
+def referrer_guidance(referral: Referral) -> str:
+    """Where the referrer may turn after the latest decision (empty when there is nothing to add)."""
+    latest = referral.decisions.order_by("-created_at").values_list("outcome", "eligibility").first()
+    if latest is None:
+        return ""
+    outcome, rules = latest
+    return eligibility.referrer_guidance(outcome=outcome, rules=rules or [])
 
 
 def screening_view(item: Screening) -> dict[str, Any]:

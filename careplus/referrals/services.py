@@ -23,7 +23,7 @@ from careplus.core.fields import encrypted_fields
 from careplus.core.models import DataKey
 from careplus.core.numbering import next_reference
 from careplus.programmes.models import Programme
-from careplus.referrals import eligibility, screening
+from careplus.referrals import eligibility, screening, selectors
 from careplus.referrals.choices import OUTCOME_STATUS, Channel, DecisionOutcome, ReferralStatus
 from careplus.referrals.models import Referral, ReferralDecision, Screening
 
@@ -139,6 +139,75 @@ def current_eligibility(referral: Referral) -> tuple[list[eligibility.RuleResult
     return eligibility.evaluate(facts, params.data), params.version
 
 
+def programme_closed_problem(programme: Programme, day: datetime.date, current: Programme | None) -> str:
+    """Say why a referral cannot join a programme on a day (empty when its period covers the day)."""
+    if programme.covers(day):
+        return ""
+    values = {
+        "programme": programme.name,
+        "start": programme.starts_on.strftime("%d/%m/%Y"),
+        "end": programme.ends_on.strftime("%d/%m/%Y"),
+    }
+    if current is not None and current.pk != programme.pk:
+        return _(
+            "The programme “%(programme)s” runs from %(start)s to %(end)s: a referral can no longer join it. "
+            "Choose the current programme, “%(current)s”."
+        ) % {**values, "current": current.name}
+    return (
+        _(
+            "The programme “%(programme)s” runs from %(start)s to %(end)s: a referral can no longer join it, "
+            "and no programme covers today. A coordinator must first create or extend a programme."
+        )
+        % values
+    )
+
+
+def _acceptance_programme(
+    chosen: Programme, day: datetime.date, *, confirmed: bool, reason: str
+) -> tuple[Programme, str]:
+    """Check the programme an accepted referral joins; return it and the beyond-target note (or "").
+
+    The programme's row is locked until the decision commits, before its beneficiaries are counted: two
+    acceptances at the same moment are counted one after the other, so both cannot take the last place.
+    """
+    chosen = Programme.objects.select_for_update().get(pk=chosen.pk)
+    problem = programme_closed_problem(chosen, day, selectors.programme_covering(day))
+    if problem:
+        raise RuleViolation(problem)
+    accepted = Referral.objects.filter(programme=chosen, status=ReferralStatus.ACCEPTED).count()
+    problem = beyond_target_problem(
+        accepted=accepted, target=chosen.target_beneficiaries, confirmed=confirmed, reason=reason
+    )
+    if problem:
+        raise RuleViolation(problem)
+    if accepted < chosen.target_beneficiaries:
+        return chosen, ""
+    return chosen, _("Beyond the target (%(count)d / %(target)d): %(reason)s") % {
+        "count": accepted + 1,
+        "target": chosen.target_beneficiaries,
+        "reason": reason.strip(),
+    }
+
+
+def acceptance_needs(referral: Referral, day: datetime.date) -> tuple[bool, bool]:
+    """Tell whether accepting on a day needs another programme, and a confirmation beyond the target."""
+    programme = referral.programme
+    accepted = Referral.objects.filter(programme=programme, status=ReferralStatus.ACCEPTED).count()
+    return not programme.covers(day), accepted >= programme.target_beneficiaries
+
+
+def beyond_target_problem(*, accepted: int, target: int, confirmed: bool, reason: str) -> str:
+    """Say what is missing to accept one more beneficiary beyond the target (empty when nothing is)."""
+    if accepted < target:
+        return ""
+    if not confirmed or not reason.strip():
+        return _(
+            "The programme already assists %(count)d beneficiaries for a target of %(target)d: "
+            "to go beyond the target, confirm it and give the reason."
+        ) % {"count": accepted, "target": target}
+    return ""
+
+
 @transaction.atomic
 def screening_record(*, actor: User, referral: Referral, indicator_list: str, present: list[str]) -> Screening:
     """Score the indicators ticked for a referral and keep the result with the instrument version."""
@@ -190,14 +259,22 @@ def referral_decide(
     redirected_to: str = "",
     override_reason: str = "",
     decided_on: datetime.date | None = None,
+    programme: Programme | None = None,
+    beyond_target_confirmed: bool = False,
+    beyond_target_reason: str = "",
 ) -> ReferralDecision:
-    """Decide on a received referral; accepting opens a case and moves the data under its key."""
+    """Decide on a received referral; accepting opens a case and moves the data under its key.
+
+    Accepting joins a programme whose period covers the day of the decision (``programme`` may name
+    another one than the referral's); going beyond its target needs a confirmation and a reason.
+    """
     referral = Referral.objects.select_for_update().select_related("data_key", "programme").get(pk=referral.pk)
     if referral.version != expected_version:
         raise StaleObject(_("Someone else changed this referral meanwhile. Reload the page."))
     if referral.status != ReferralStatus.RECEIVED:
         raise RuleViolation(_("This referral has already been decided."))
     outcome = DecisionOutcome(outcome)
+    programme_before = referral.programme_id
     results, version = current_eligibility(referral)
     failures = eligibility.failed(results)
     if outcome == DecisionOutcome.NOT_ELIGIBLE and not reason.strip():
@@ -209,6 +286,14 @@ def referral_decide(
             _("These rules fail: %(rules)s. Accepting needs an explicit reason for the override.")
             % {"rules": "; ".join(r.message for r in failures)}
         )
+    beyond = ""
+    if outcome == DecisionOutcome.ACCEPT:
+        referral.programme, beyond = _acceptance_programme(
+            programme or referral.programme,
+            decided_on or timezone.localdate(),
+            confirmed=beyond_target_confirmed,
+            reason=beyond_target_reason,
+        )
     decision = ReferralDecision(
         referral=referral,
         outcome=outcome,
@@ -218,7 +303,11 @@ def referral_decide(
         decided_by=actor,
     )
     decision.reason = reason.strip()
-    decision.override_reason = override_reason.strip() if outcome == DecisionOutcome.ACCEPT else ""
+    decision.override_reason = (
+        "\n".join(text for text in (override_reason.strip(), beyond) if text)
+        if outcome == DecisionOutcome.ACCEPT
+        else ""
+    )
     decision.save()
     if outcome == DecisionOutcome.ACCEPT:
         case = case_services.case_open_from_referral(
@@ -229,7 +318,12 @@ def referral_decide(
     referral.status = OUTCOME_STATUS[outcome]
     referral.version += 1
     referral.save()
-    record_event(action=AuditAction.TRANSITION, obj=referral, actor=actor, fields=["status"])
+    changed = ["status"]
+    if outcome == DecisionOutcome.ACCEPT and referral.programme_id != programme_before:
+        changed.append("programme")
+    if beyond:
+        changed.append("beyond_target")
+    record_event(action=AuditAction.TRANSITION, obj=referral, actor=actor, fields=changed)
     transaction.on_commit(partial(notify_referrer, referral_id=referral.pk))
     return decision
 
@@ -247,7 +341,11 @@ def notify_referrer(*, referral_id: Any) -> None:
         return
     language = referral.submitted_by.language if referral.submitted_by else "fr"
     with translation.override(language):
-        context = {"reference": referral.reference, "status": referral.get_status_display()}
+        context = {
+            "reference": referral.reference,
+            "status": referral.get_status_display(),
+            "guidance": selectors.referrer_guidance(referral),
+        }
         subject = _("CARE+: decision on referral %(reference)s") % {"reference": referral.reference}
         body = render_to_string("referrals/email/decision.txt", context)
     send_mail(subject, body, None, recipients)

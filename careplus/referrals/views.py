@@ -95,7 +95,8 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Coordinator: the whole referral with eligibility; partner: its status only."""
     referral = open_referral(request, referral_id, action=Action.REFERRALS_VIEW, part="referral")
     if not can(request.user, Action.REFERRALS_READ_PERSON):
-        return render(request, "referrals/referral_status.html", {"referral": referral})
+        context = {"referral": referral, "guidance": selectors.referrer_guidance(referral)}
+        return render(request, "referrals/referral_status.html", context)
     return _render_detail(request, referral, DecisionForm(initial={"version": referral.version}))
 
 
@@ -108,12 +109,16 @@ def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionF
     else:
         results, version = services.current_eligibility(referral)
     latest = selectors.latest_screening(referral)
+    other_programme, beyond_target = services.acceptance_needs(referral, timezone.localdate())
+    decision_form.keep_acceptance_fields(programme_choice=other_programme, beyond_target=beyond_target)
     context = {
         "referral": referral,
         "exploitation": [ExploitationForm(code).label for code in referral.forms_of_exploitation],
         "eligibility": results,
         "eligibility_version": version,
         "has_failures": any(r.outcome == "fail" for r in results),
+        # Said before a choice only: once a decision is sent, its own error names the problem.
+        "override_notice": not decision_form.is_bound and any(r.outcome == "fail" for r in results),
         "screening": selectors.screening_view(latest) if latest else None,
         "decisions": decisions,
         "timeline": selectors.timeline(referral),
@@ -185,6 +190,9 @@ def referral_decide(request: HttpRequest, referral_id: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 redirected_to=form.cleaned_data["redirected_to"],
                 override_reason=form.cleaned_data["override_reason"],
+                programme=form.cleaned_data["programme"],
+                beyond_target_confirmed=form.cleaned_data["beyond_target"],
+                beyond_target_reason=form.cleaned_data["beyond_target_reason"],
             )
         except DomainError as error:
             form.add_error(None, str(error.message))

@@ -23,11 +23,25 @@ def _cell(value: Any, k: int) -> Any:
     return value
 
 
+# An amount stays a number the donor can add up; its format states the currency's ISO code.
+EUR_FORMAT = '#,##0.00 "EUR"'
+
+
 def donor_xlsx(programme: Programme, period: Period, blocks: list[Block], *, k: int) -> bytes:
-    """Return the XLSX donor report (write-only workbook, formula-safe text)."""
+    """Return the XLSX donor report (write-only workbook, formula-safe text, amounts marked EUR)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
+
+    def figure(sheet: Any, block: Block, value: Any) -> Any:
+        cell = _cell(value, k)
+        if block.kind != "amount" or isinstance(cell, str):
+            return cell
+        written = WriteOnlyCell(sheet, value=cell)
+        written.number_format = EUR_FORMAT
+        return written
+
     with translation.override("fr"):
         for component, title in (("I", _("Component I — reintegration")), ("II", _("Component II — trainings"))):
             sheet = book.create_sheet(title=f"Composante {component}")
@@ -37,9 +51,11 @@ def donor_xlsx(programme: Programme, period: Period, blocks: list[Block], *, k: 
             sheet.append([])
             for block in (b for b in blocks if b.component == component):
                 sheet.append([safe_cell(block.title), _("Total"), _("Target")])
-                sheet.append(["", _cell(block.total, k), _cell(block.target, k) if block.target is not None else ""])
+                target = figure(sheet, block, block.target) if block.target is not None else ""
+                sheet.append(["", figure(sheet, block, block.total), target])
                 for label, value in block.rows:
-                    sheet.append([safe_cell(label), _cell(value, k)])
+                    code = block.codes.get(label)  # a country keeps its ISO code beside its name
+                    sheet.append([safe_cell(label), figure(sheet, block, value), *([code] if code else [])])
                 if block.suppressed:
                     sheet.append([_("Breakdown withheld: too few cases to publish it without re-identifying anyone.")])
                 sheet.append([])

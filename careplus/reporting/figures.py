@@ -17,6 +17,7 @@ from careplus.accounts.choices import OrganisationType
 from careplus.accounts.models import Organisation
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.cases.models import Case
+from careplus.core.countries import country_names
 from careplus.programmes.models import Programme
 from careplus.referrals.choices import ExploitationForm
 from careplus.referrals.models import Referral
@@ -41,6 +42,12 @@ class Block:
     rows: list[tuple[str, Any]] = field(default_factory=list)
     kind: str = "count"  # count | amount | score
     suppressed: bool = False
+    codes: dict[str, str] = field(default_factory=dict)  # a row's code by its label (countries: ISO code)
+
+    @property
+    def beyond_target(self) -> bool:
+        """Tell whether an exact total goes beyond the block's target (shown, never capped)."""
+        return isinstance(self.total, int) and isinstance(self.target, int) and 0 < self.target < self.total
 
     @property
     def max_value(self) -> Any:
@@ -86,6 +93,7 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
     total_cases = sum(status.values())
     spent, visit_status, scores = history
     trainings = training_indicators.summary(programme, start=period.start, end=period.end)
+    names = country_names()
     return [
         Block(
             "referrals",
@@ -103,7 +111,15 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
             programme.target_beneficiaries,
             _labelled(status, dict(CaseStatus.choices)),
         ),
-        Block("countries", "I", _("Beneficiaries by country of return"), total_cases, None, _labelled(country, {})),
+        Block(
+            "countries",
+            "I",
+            _("Beneficiaries by country of return"),
+            total_cases,
+            None,
+            _labelled(country, names),
+            codes={names.get(code, code): code for code in country if code},
+        ),
         Block("sex", "I", _("Beneficiaries by sex"), total_cases, None, _labelled(sex, dict(Sex.choices))),
         Block(
             "age",

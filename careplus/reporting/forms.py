@@ -6,10 +6,11 @@ from typing import Any
 
 from django import forms
 
+from careplus.core.forms import CarePlusForm
 from careplus.reporting import periods
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(CarePlusForm):
     """Start and end of an explicit range; both optional, each within the reportable dates."""
 
     start = forms.DateField(required=False)

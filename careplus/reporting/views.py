@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 
 from careplus.access.fetch import require
 from careplus.access.policy import can
@@ -47,7 +48,12 @@ def _context(request: HttpRequest) -> tuple[Programme, periods.Period, bool]:
     programme = None
     with contextlib.suppress(ValueError, ValidationError):
         programme = programmes.filter(pk=uuid.UUID(wanted)).first() if wanted else None
-    programme = programme or programmes.order_by("-starts_on").first()
+    today = timezone.localdate()
+    programme = (
+        programme
+        or programmes.filter(starts_on__lte=today, ends_on__gte=today).order_by("-starts_on").first()
+        or programmes.order_by("-starts_on").first()
+    )
     if programme is None:
         raise Http404
     form = PeriodForm(request.GET)

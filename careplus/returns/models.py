@@ -79,8 +79,22 @@ class PlanItem(BaseModel):
     exchange_rate = models.DecimalField(
         _("exchange rate (local per EUR)"), max_digits=14, decimal_places=6, null=True, blank=True
     )
+    rate_date = models.DateField(_("date of the exchange rate"), null=True, blank=True)
+    # Nullable so that the column is added in place (the rollup triggers stay on the table).
+    rate_source = models.CharField(_("source of the exchange rate"), max_length=200, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.PLANNED)
     actual_cost = models.DecimalField(_("actual cost (EUR)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    # Paid in local currency: what was actually paid, and the rate of the delivery date it was converted at.
+    actual_local_cost = models.DecimalField(
+        _("actual cost in local currency"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    actual_exchange_rate = models.DecimalField(
+        _("exchange rate at delivery (local per EUR)"), max_digits=14, decimal_places=6, null=True, blank=True
+    )
+    actual_rate_date = models.DateField(_("date of the exchange rate at delivery"), null=True, blank=True)
+    actual_rate_source = models.CharField(
+        _("source of the exchange rate at delivery"), max_length=200, null=True, blank=True
+    )
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     evidence = models.ForeignKey(CaseAttachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

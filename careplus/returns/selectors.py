@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -159,7 +160,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
     )
     tasks.extend(
         Task(
-            due=alert.created_at.date(),
+            due=timezone.localdate(alert.created_at),
             text=_("%(reference)s: a visit answer calls for psychological support")
             % {"reference": alert.case.reference},
             url=reverse("returns:overview", kwargs={"case_id": alert.case_id}) + "#alertes",

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +25,7 @@ from careplus.core import instruments
 from careplus.core.errors import CeilingExceeded, RuleViolation, StaleObject
 from careplus.core.fields import encrypted_fields
 from careplus.programmes.models import Programme
+from careplus.programmes.selectors import in_euros
 from careplus.returns import sustainability
 from careplus.returns.choices import ArrivalKind, ItemStatus, VisitStatus
 from careplus.returns.dates import add_months
@@ -152,7 +154,26 @@ def _locked(model: type[Any], pk: Any, expected_version: int | None) -> Any:
 
 @transaction.atomic
 def plan_item_add(*, actor: User, case: Case, description: str, **values: Any) -> PlanItem:
+    """Add a plan item; paid in local currency, its euro amount is converted at the reference rate of the day."""
     ensure_writable(case)
+    currency = values.get("local_currency") or ""
+    if currency and currency != "EUR":
+        day = timezone.localdate()
+        if values.get("local_amount") is None:
+            raise RuleViolation(_("Give the amount in %(currency)s.") % {"currency": currency})
+        conversion = in_euros(currency, values["local_amount"], day, programme_of(case))
+        if conversion is None:
+            raise RuleViolation(
+                _("No reference rate for %(currency)s today. Nothing was saved.") % {"currency": currency}
+            )
+        values.update(
+            planned_amount=conversion.euros,
+            exchange_rate=conversion.rate.rate,
+            rate_date=conversion.rate_date,
+            rate_source=conversion.rate.source,
+        )
+    else:
+        values.update(local_currency="", local_amount=None, exchange_rate=None, rate_date=None, rate_source="")
     item = PlanItem(case=case, **values)
     item.description = description
     item.full_clean(exclude=[f.name for f in encrypted_fields(PlanItem)] + ["case", "evidence"])
@@ -192,16 +213,85 @@ def plan_item_approve(*, actor: User, item: PlanItem, expected_version: int) -> 
     return item
 
 
+# The largest amount the columns hold: euros on 10 digits, local amounts on 14 (2 decimals each).
+MAX_EUROS = Decimal("99999999.99")
+MAX_LOCAL = Decimal("999999999999.99")
+
+
+def _amount(value: Decimal) -> str:
+    return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+def _delivery_cost(
+    item: PlanItem, case: Case, actual_cost: Decimal | None, actual_local_cost: Decimal | None, day: datetime.date
+) -> dict[str, Any]:
+    """The delivery's cost as stored: in euros, and for an item paid locally the local amount and its conversion.
+
+    Paid in local currency, the amount actually paid is converted at the reference rate of the delivery date,
+    by the same rule as the planned amount at the rate of its day; never typed in euros.
+    """
+    currency = item.local_currency
+    if not currency:
+        if actual_local_cost is not None:
+            raise RuleViolation(_("This item is paid in euros: give the actual cost in euros."))
+        if actual_cost is None:
+            raise RuleViolation(_("Give the actual cost in euros."))
+        if actual_cost < 0 or actual_cost > MAX_EUROS:
+            raise RuleViolation(_("The actual cost must be between 0 and %(max)s €.") % {"max": _amount(MAX_EUROS)})
+        return {
+            "actual_cost": actual_cost,
+            "actual_local_cost": None,
+            "actual_exchange_rate": None,
+            "actual_rate_date": None,
+            "actual_rate_source": None,
+        }
+    if actual_cost is not None:
+        raise RuleViolation(
+            _(
+                "This item is paid in %(currency)s: give the amount paid in %(currency)s; "
+                "the amount in euros is computed from it."
+            )
+            % {"currency": currency}
+        )
+    if actual_local_cost is None:
+        raise RuleViolation(_("Give the amount paid in %(currency)s.") % {"currency": currency})
+    if actual_local_cost < 0 or actual_local_cost > MAX_LOCAL:
+        raise RuleViolation(
+            _("The amount paid must be between 0 and %(max)s %(currency)s.")
+            % {"max": _amount(MAX_LOCAL), "currency": currency}
+        )
+    conversion = in_euros(currency, actual_local_cost, day, programme_of(case))
+    if conversion is None:
+        raise RuleViolation(
+            _(
+                "No reference rate for %(currency)s on %(day)s, the delivery date: a coordinator records it on the "
+                "programme's page (Reference exchange rates). Nothing was saved."
+            )
+            % {"currency": currency, "day": date_format(day, "SHORT_DATE_FORMAT")}
+        )
+    if conversion.euros > MAX_EUROS:
+        raise RuleViolation(_("The actual cost must be between 0 and %(max)s €.") % {"max": _amount(MAX_EUROS)})
+    return {
+        "actual_cost": conversion.euros,
+        "actual_local_cost": actual_local_cost,
+        "actual_exchange_rate": conversion.rate.rate,
+        "actual_rate_date": conversion.rate_date,
+        "actual_rate_source": conversion.rate.source,
+    }
+
+
 @transaction.atomic
 def plan_item_deliver(
     *,
     actor: User,
     item: PlanItem,
-    actual_cost: Decimal,
     delivered_on: datetime.date,
+    actual_cost: Decimal | None = None,
+    actual_local_cost: Decimal | None = None,
     evidence: CaseAttachment | None = None,
     expected_version: int | None = None,
 ) -> PlanItem:
+    """Mark an approved item delivered with what it actually cost, in the currency it was paid in."""
     case = item.case
     ensure_writable(case)
     item = _locked(PlanItem, item.pk, expected_version)
@@ -210,16 +300,19 @@ def plan_item_deliver(
         raise RuleViolation(_("Only an approved item can be marked delivered."))
     if evidence is not None and evidence.case_id != item.case_id:
         raise RuleViolation(_("The evidence must be a document of this case."))
-    item.status, item.actual_cost, item.delivered_on, item.evidence = (
-        ItemStatus.DELIVERED,
-        actual_cost,
-        delivered_on,
-        evidence,
-    )
+    cost = _delivery_cost(item, case, actual_cost, actual_local_cost, delivered_on)
+    for name, value in cost.items():
+        setattr(item, name, value)
+    item.status, item.delivered_on, item.evidence = ItemStatus.DELIVERED, delivered_on, evidence
     item.version += 1
-    item.save(update_fields=["status", "actual_cost", "delivered_on", "evidence", "version"])
+    item.save(update_fields=["status", *cost, "delivered_on", "evidence", "version"])
     _event(item.case, actor, "section_saved", label=gettext_lazy("Reintegration plan"))
-    record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status", "actual_cost"])
+    record_event(
+        action=AuditAction.TRANSITION,
+        obj=item,
+        actor=actor,
+        fields=["status", "actual_cost", *(["actual_local_cost"] if item.local_currency else [])],
+    )
     return item
 
 
@@ -376,12 +469,14 @@ def alert_resolve(*, actor: User, alert: FollowUpAlert) -> FollowUpAlert:
 
 def send_reminders(*, today: datetime.date | None = None) -> int:
     """Send each user with tasks one digest a day; return how many digests were sent."""
+    from careplus.accounts.selectors import local_zone
     from careplus.returns.selectors import tasks_for
 
     today = today or timezone.localdate()
     sent = 0
     for user in User.objects.filter(is_active=True).order_by("email"):
-        tasks = tasks_for(actor=user, today=today)
+        with timezone.override(local_zone(user)):  # an alert's date as the user's office reads it
+            tasks = tasks_for(actor=user, today=today)
         if not tasks:
             continue
         try:

@@ -15,7 +15,8 @@ from careplus.access.policy import can
 from careplus.access.reading import open_case
 from careplus.access.roles import Action
 from careplus.cases.models import Case
-from careplus.core.errors import DomainError
+from careplus.core import conflicts
+from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
 from careplus.returns import selectors, services
 from careplus.returns.choices import ClosureReason, PlanCategory
@@ -70,6 +71,15 @@ def _context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
     return context
 
 
+def _problems(form: Any) -> str:
+    """A form's errors in one sentence, each with its field's label, for a form shown inline without them."""
+    parts: list[str] = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        parts.extend(_("%(field)s: %(message)s") % {"field": label, "message": m} if label else m for m in errors)
+    return " ".join(parts)
+
+
 def _refused(request: HttpRequest, case: Case, message: str, **forms: Any) -> HttpResponse:
     messages.error(request, message)
     return render(request, "returns/overview.html", _context(request, case, **forms), status=400)
@@ -90,6 +100,7 @@ def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
         initial = {name: getattr(current, name) for name in DepartureForm.base_fields if name != "version"}
         initial["version"] = current.version
     form = DepartureForm(request.POST if request.method == "POST" else None, initial=initial)
+    conflict: list[conflicts.Difference] | None = None
     if request.method == "POST" and form.is_valid():
         try:
             services.departure_save(
@@ -98,13 +109,24 @@ def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
                 values=form.values(),
                 expected_version=form.cleaned_data.get("version"),
             )
+        except StaleObject:
+            # Their saved values beside mine; my input kept, on the current version: Save records the merge.
+            latest = selectors.departure(case)
+            saved: dict[str, Any] = {}
+            if latest is not None:
+                saved = {name: getattr(latest, name) for name in DepartureForm.base_fields if name != "version"}
+                saved["version"] = latest.version
+            form, conflict = conflicts.reopen(
+                form, lambda data: DepartureForm(data, initial=saved), saved, conflicts.MESSAGE
+            )
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
             messages.success(request, _("Departure saved."))
             return _overview(case, "depart")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "returns/departure_form.html", {"case": case, "form": form}, status=status)
+    status = (409 if conflict is not None else 400) if request.method == "POST" else 200
+    context = {"case": case, "form": form, "conflict": conflict}
+    return render(request, "returns/departure_form.html", context, status=status)
 
 
 # The part of the file each form of the overview writes to, as the audit log names it.
@@ -162,15 +184,31 @@ def arrival_add(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @methods("POST")
 def plan_add(request: HttpRequest, case_id: str) -> HttpResponse:
-    return _add(
-        request,
-        case_id,
-        form_class=PlanItemForm,
-        call=lambda c, u, d: services.plan_item_add(actor=u, case=c, **d),
-        done=_("Plan item added."),
-        form_name="plan_form",
-        anchor="plan",
-    )
+    """Add a plan item; one paid in local currency first shows its amount in euros, saved once confirmed."""
+    case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
+    form = PlanItemForm(request.POST, programme=services.programme_of(case))
+    if not form.is_valid():
+        return _refused(request, case, _("Nothing was saved: check the form."), plan_form=form)
+    data = form.cleaned_data
+    if form.rate is not None:
+        euros = str(data["planned_amount"])
+        if "preview" in request.POST or request.POST.get("confirmed_amount") != euros:
+            preview = {
+                "euros": data["planned_amount"],
+                "confirmed_amount": euros,
+                "local_amount": data["local_amount"],
+                "currency": data["local_currency"],
+                "rate": form.rate,
+                "rate_date": data["rate_date"],
+            }
+            context = _context(request, case, plan_form=form, plan_preview=preview)
+            return render(request, "returns/overview.html", context)
+    try:
+        services.plan_item_add(actor=acting_user(request), case=case, **data)
+    except DomainError as error:
+        return _refused(request, case, str(error.message), plan_form=form)
+    messages.success(request, _("Plan item added."))
+    return _overview(case, "plan")
 
 
 @methods("POST")
@@ -236,9 +274,9 @@ def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpRespon
 def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
     item = selectors.child_of(PlanItem, case, item_id)
-    form = PlanDeliverForm(request.POST, case=case)
+    form = PlanDeliverForm(request.POST, case=case, currency=item.local_currency)
     if not form.is_valid():
-        return _refused(request, case, _("Nothing was saved: check the delivery form."))
+        return _refused(request, case, _("Nothing was saved: %(problems)s") % {"problems": _problems(form)})
     try:
         services.plan_item_deliver(actor=acting_user(request), item=item, **form.cleaned_data)
     except DomainError as error:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from careplus.core.forms import CarePlusForm
+from careplus.search.selectors import QUERY_MAX_LENGTH
 
-class SearchForm(forms.Form):
+
+class SearchForm(CarePlusForm):
     q = forms.CharField(
         label=_("Case number, referral reference or exact name"),
-        max_length=100,
+        max_length=QUERY_MAX_LENGTH,
         required=False,
         strip=True,
         widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "autocomplete": "off"}),
     )
-
-    def clean_q(self) -> str:
-        value: str = self.cleaned_data.get("q", "")
-        return value[:100]

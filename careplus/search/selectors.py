@@ -19,6 +19,8 @@ from careplus.referrals.models import Referral
 REFERENCE = re.compile(r"^\s*(CARE|ORI)-\d{4}-\d{3,4}\s*$", re.IGNORECASE)
 LIMIT = 50
 NAME_MATCHES = 1000
+# A full name as the forms allow it: family name (100) and given names (100) with a space.
+QUERY_MAX_LENGTH = 201
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Results:
 
 def search(*, actor: Any, query: str) -> Results:
     """Return the cases and referrals matching the query in the actor's scope."""
-    query = query.strip()[:100]
+    query = query.strip()[:QUERY_MAX_LENGTH]
     cases = cases_visible_to(actor).select_related("office", "data_key")
     referrals = referrals_visible_to(actor).select_related("organisation", "data_key")
     if not query:

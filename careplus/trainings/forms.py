@@ -7,37 +7,40 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from careplus.core.forms import DateInput
+from careplus.core.forms import CarePlusForm, DateInput
+from careplus.core.text import validate_person_text
 from careplus.trainings.choices import Module, ProfessionalType, SessionStatus
 
 
-class SessionForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    city = forms.CharField(label=_("City"), max_length=100)
-    venue = forms.CharField(label=_("Venue"), max_length=200)
+class SessionForm(CarePlusForm):
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[validate_person_text])
+    city = forms.CharField(label=_("City"), max_length=100, validators=[validate_person_text])
+    venue = forms.CharField(label=_("Venue"), max_length=200, validators=[validate_person_text])
     held_on = forms.DateField(label=_("Date"), widget=DateInput())
     status = forms.ChoiceField(label=_("Status"), choices=SessionStatus.choices, initial=SessionStatus.PLANNED)
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=500)
     modules = forms.MultipleChoiceField(
         label=_("Modules delivered"), choices=Module.choices, widget=forms.CheckboxSelectMultiple
     )
-    trainers = forms.CharField(label=_("Trainers (internal, guest experts)"), max_length=500, required=False)
+    trainers = forms.CharField(
+        label=_("Trainers (internal, guest experts)"), max_length=500, required=False, validators=[validate_person_text]
+    )
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
 
-class RegistrationForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+class RegistrationForm(CarePlusForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=150, validators=[validate_person_text])
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    organisation = forms.CharField(label=_("Organisation"), max_length=200)
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, validators=[validate_person_text])
     organisation_type = forms.ChoiceField(label=_("Organisation type"), choices=ProfessionalType.choices)
-    position = forms.CharField(label=_("Position"), max_length=150, required=False)
+    position = forms.CharField(label=_("Position"), max_length=150, required=False, validators=[validate_person_text])
 
 
-class ImportForm(forms.Form):
+class ImportForm(CarePlusForm):
     sheet = forms.FileField(label=_("Attendance sheet (CSV or XLSX, 2 MB at most)"))
 
 
-class MaterialForm(forms.Form):
+class MaterialForm(CarePlusForm):
     module = forms.ChoiceField(label=_("Module"), choices=Module.choices)
     document = forms.FileField(label=_("Document (PDF, 5 MB at most)"))
 

@@ -21,7 +21,8 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500  # participants, besides the header row
 MAX_COLUMNS = 50
 MAX_PART_BYTES = 10 * 1024 * 1024  # one unpacked part (sheet, shared strings)
-MAX_CELL_CHARS = 1000  # longer values are cut here (check_rows refuses any above 200)
+MAX_CELL_CHARS = 1000  # longer than any column allows: a value cut here is still refused (check_rows)
+FORMULA_MARK = "\x00"  # marks a cell computed by a formula (refused); typed text is never marked
 CHUNK = 64 * 1024
 
 MAIN_RELS = "_rels/.rels"
@@ -283,7 +284,7 @@ class _SheetReader:
     def _cell(self) -> str:
         raw = self.value.take()
         if self.has_formula:
-            return "=" + self.formula.take()
+            return FORMULA_MARK + "=" + self.formula.take()
         if self.kind == "s":
             try:
                 return self.strings[int(raw)]

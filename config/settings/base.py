@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "careplus.accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "careplus.accounts.middleware.RequireSecondFactorMiddleware",
+    "careplus.accounts.middleware.OfficeTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -129,7 +130,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers as each language writes them; English is en-GB (day first), not US.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
+# The country lists are those the EU and IOM use: ISO 3166-1 plus Kosovo (XK, user-assigned
+# code used by the EU and the IOM), outside the European Union.
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 TIME_ZONE = "Europe/Paris"
 USE_TZ = True
 

@@ -61,6 +61,8 @@ ALLOWED: dict[str, str] = {
     "returns.PlanItem.category": "a choice",
     "returns.PlanItem.delivery_mode": "a choice",
     "returns.PlanItem.local_currency": "ISO 4217 currency code",
+    "returns.PlanItem.rate_source": "source of a programme's reference exchange rate (no personal data)",
+    "returns.PlanItem.actual_rate_source": "source of the reference rate at delivery (no personal data)",
     "returns.PlanItem.status": "a choice",
     "returns.Visit.status": "a choice",
     "returns.Visit.mode": "a choice",

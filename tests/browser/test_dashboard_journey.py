@@ -29,6 +29,7 @@ def test_dashboard_shows_the_published_2018_figures(
     page = new_page()
     sign_in(page, base, coordinator)
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Tableau de bord").click()
+    page.locator("#id_programme").select_option(label="CARE+ 2017-2019")
     page.locator("#id_end").fill("2018-08-31")
     page.get_by_role("button", name="Afficher").click()
     expect(page.locator("[data-kpi=professionals] .kpi__value")).to_have_text("41")

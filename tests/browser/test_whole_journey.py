@@ -264,7 +264,7 @@ def test_a_minors_whole_journey(new_page: Callable[[], Page], live_server: objec
     # 11. The dashboard counts her; the auditor sees suppressed aggregates only.
     c.goto(f"{base}/tableau-de-bord/")
     expect(c.locator("[data-kpi=beneficiaries] .kpi__value")).to_have_text("1")
-    expect(c.locator("#bloc-countries")).to_contain_text("TN")
+    expect(c.locator("#bloc-countries")).to_contain_text("Tunisie")  # the country by its name (issue 20, point 14)
     journey.step(c, "dashboard")
     a = new_page()
     sign_in(a, base, auditor)

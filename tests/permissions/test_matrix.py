@@ -187,6 +187,9 @@ MATRIX: dict[str, Route] = {
     "programmes:programme_edit": Route(
         expect=verified(200, only=COORDINATOR_ONLY), kwargs=lambda c: {"programme_id": c["referral"].programme_id}
     ),
+    "programmes:programme_rates": Route(
+        expect=verified(200, only=COORDINATOR_ONLY), kwargs=lambda c: {"programme_id": c["referral"].programme_id}
+    ),
     "reporting:dashboard": Route(expect=verified(200, only=REPORT_READERS)),
     "reporting:donor_xlsx": Route(expect=verified(200, only=REPORT_READERS)),
     "reporting:donor_pdf": Route(expect=verified(200, only=REPORT_READERS)),

@@ -7,11 +7,12 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from careplus.api.serializers.common import MULTILINE, CarePlusSerializer
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.returns.choices import ClosureReason
 
 
-class CaseOutput(serializers.Serializer[Any]):
+class CaseOutput(CarePlusSerializer):
     id = serializers.UUIDField()
     reference = serializers.CharField()
     status = serializers.ChoiceField(choices=CaseStatus.choices)
@@ -31,7 +32,7 @@ class CaseOutput(serializers.Serializer[Any]):
     updated_at = serializers.DateTimeField()
 
 
-class TransitionOption(serializers.Serializer[Any]):
+class TransitionOption(CarePlusSerializer):
     target = serializers.ChoiceField(choices=CaseStatus.choices)
     needs_reason = serializers.BooleanField()
     missing = serializers.ListField(child=serializers.CharField())
@@ -49,7 +50,7 @@ class CaseDetailOutput(CaseOutput):
         return transitions
 
 
-class CaseFilter(serializers.Serializer[Any]):
+class CaseFilter(CarePlusSerializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     office = serializers.UUIDField(required=False)
     programme = serializers.UUIDField(required=False)
@@ -57,15 +58,15 @@ class CaseFilter(serializers.Serializer[Any]):
     opened_before = serializers.DateField(required=False)
 
 
-class TransitionInput(serializers.Serializer[Any]):
+class TransitionInput(CarePlusSerializer):
     target = serializers.ChoiceField(choices=CaseStatus.choices)
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="", style=MULTILINE)
     closure_reason = serializers.ChoiceField(
         choices=ClosureReason.choices, required=False, allow_blank=True, default=""
     )
 
 
-class AssessmentOutput(serializers.Serializer[Any]):
+class AssessmentOutput(CarePlusSerializer):
     section = serializers.CharField()
     title = serializers.CharField()
     version = serializers.IntegerField()
@@ -73,14 +74,14 @@ class AssessmentOutput(serializers.Serializer[Any]):
     values = serializers.DictField(child=serializers.JSONField(), help_text="The fields of the section's form.")
 
 
-class AssessmentSummary(serializers.Serializer[Any]):
+class AssessmentSummary(CarePlusSerializer):
     section = serializers.CharField()
     title = serializers.CharField()
     recorded = serializers.BooleanField()
     version = serializers.IntegerField(allow_null=True)
 
 
-class AssessmentInput(serializers.Serializer[Any]):
+class AssessmentInput(CarePlusSerializer):
     values = serializers.DictField(
         child=serializers.JSONField(),
         help_text="The section's form fields (e.g. for `risque`: factor_<name>, overall, mitigation).",

@@ -7,6 +7,7 @@ from typing import Any
 from django_countries import countries
 from rest_framework import serializers
 
+from careplus.api.serializers.common import MULTILINE, CarePlusSerializer
 from careplus.cases.choices import Sex
 from careplus.referrals.choices import ExploitationForm, IdentificationStatus, IdentifyingAuthority, ReferralStatus
 
@@ -27,7 +28,7 @@ PERSON_FIELDS = (
 )
 
 
-class ReferralCreateInput(serializers.Serializer[Any]):
+class ReferralCreateInput(CarePlusSerializer):
     """What a partner (or a coordinator) sends; office, status and programme are never taken from it."""
 
     organisation = serializers.UUIDField(
@@ -56,7 +57,7 @@ class ReferralCreateInput(serializers.Serializer[Any]):
     country_of_return = serializers.ChoiceField(choices=COUNTRY_CODES)
     guardian_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     guardian_contact = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    safety_concerns = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    safety_concerns = serializers.CharField(max_length=2000, required=False, allow_blank=True, style=MULTILINE)
     consent_referral = serializers.BooleanField()
     consent_data_processing = serializers.BooleanField()
     consent_date = serializers.DateField()
@@ -72,7 +73,7 @@ class ReferralCreateInput(serializers.Serializer[Any]):
         return {key: value for key, value in data.items() if value is not None}
 
 
-class ReferralOutput(serializers.Serializer[Any]):
+class ReferralOutput(CarePlusSerializer):
     """A referral; partners get its status only, readers of person data get the person fields too."""
 
     id = serializers.UUIDField()
@@ -107,7 +108,7 @@ class ReferralOutput(serializers.Serializer[Any]):
         return data
 
 
-class ReferralFilter(serializers.Serializer[Any]):
+class ReferralFilter(CarePlusSerializer):
     status = serializers.ChoiceField(choices=ReferralStatus.choices, required=False)
     programme = serializers.UUIDField(required=False)
     received_after = serializers.DateField(required=False)

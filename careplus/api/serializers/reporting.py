@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from careplus.api.serializers.common import CarePlusSerializer
 
-class ProgrammeOutput(serializers.Serializer[Any]):
+
+class ProgrammeOutput(CarePlusSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     funder = serializers.CharField()
@@ -19,12 +19,12 @@ class ProgrammeOutput(serializers.Serializer[Any]):
     budget = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-class IndicatorRow(serializers.Serializer[Any]):
+class IndicatorRow(CarePlusSerializer):
     category = serializers.CharField()
     value = serializers.JSONField(help_text='A number, or "< 5"-style text or null where suppressed.')
 
 
-class IndicatorBlock(serializers.Serializer[Any]):
+class IndicatorBlock(CarePlusSerializer):
     key = serializers.CharField()
     component = serializers.CharField()
     title = serializers.CharField()
@@ -35,7 +35,7 @@ class IndicatorBlock(serializers.Serializer[Any]):
     rows = IndicatorRow(many=True)
 
 
-class IndicatorsOutput(serializers.Serializer[Any]):
+class IndicatorsOutput(CarePlusSerializer):
     programme_id = serializers.UUIDField()
     period = serializers.CharField()
     starts_on = serializers.DateField()
@@ -45,7 +45,7 @@ class IndicatorsOutput(serializers.Serializer[Any]):
     blocks = IndicatorBlock(many=True)
 
 
-class IndicatorsQuery(serializers.Serializer[Any]):
+class IndicatorsQuery(CarePlusSerializer):
     period = serializers.CharField(required=False, max_length=20, help_text="`all`, a semester or month key.")
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from careplus.api.serializers.common import CarePlusSerializer
+from careplus.trainings import sheets
 from careplus.trainings.choices import Module, ProfessionalType, RegisteredVia, SessionStatus
 
 
-class TrainingOutput(serializers.Serializer[Any]):
+class TrainingOutput(CarePlusSerializer):
     id = serializers.UUIDField()
     programme_id = serializers.UUIDField()
     title = serializers.CharField()
@@ -26,7 +26,7 @@ class TrainingOutput(serializers.Serializer[Any]):
     updated_at = serializers.DateTimeField()
 
 
-class TrainingInput(serializers.Serializer[Any]):
+class TrainingInput(CarePlusSerializer):
     """A session's own fields; its programme, registration link and version are never taken from the body."""
 
     title = serializers.CharField(max_length=200)
@@ -39,14 +39,14 @@ class TrainingInput(serializers.Serializer[Any]):
     trainers = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class TrainingFilter(serializers.Serializer[Any]):
+class TrainingFilter(CarePlusSerializer):
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
     programme = serializers.UUIDField(required=False)
     held_after = serializers.DateField(required=False)
     held_before = serializers.DateField(required=False)
 
 
-class ParticipantOutput(serializers.Serializer[Any]):
+class ParticipantOutput(CarePlusSerializer):
     id = serializers.UUIDField()
     full_name = serializers.CharField(source="professional.full_name")
     email = serializers.EmailField(source="professional.email")
@@ -61,19 +61,22 @@ class ParticipantOutput(serializers.Serializer[Any]):
     post_score = serializers.IntegerField(allow_null=True)
 
 
-class ParticipantRow(serializers.Serializer[Any]):
-    full_name = serializers.CharField(max_length=200)
-    email = serializers.CharField(max_length=254)
-    organisation = serializers.CharField(max_length=200)
+_LIMITS = sheets.max_lengths()  # the participant's own fields' lengths, as the sheet import checks them
+
+
+class ParticipantRow(CarePlusSerializer):
+    full_name = serializers.CharField(max_length=_LIMITS["full_name"])
+    email = serializers.CharField(max_length=_LIMITS["email"])
+    organisation = serializers.CharField(max_length=_LIMITS["organisation"])
     organisation_type = serializers.CharField(max_length=200, help_text="A type code or its French or English label.")
-    position = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    position = serializers.CharField(max_length=_LIMITS["position"], required=False, allow_blank=True, default="")
 
 
-class ParticipantsInput(serializers.Serializer[Any]):
+class ParticipantsInput(CarePlusSerializer):
     """Participants to add, all or none (the same checks as an attendance-sheet import)."""
 
     participants = serializers.ListField(child=ParticipantRow(), min_length=1, max_length=500)
 
 
-class ParticipantsAdded(serializers.Serializer[Any]):
+class ParticipantsAdded(CarePlusSerializer):
     added = serializers.IntegerField()

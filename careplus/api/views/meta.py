@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from csp.decorators import csp_update
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -16,9 +14,10 @@ from django.utils.decorators import method_decorator
 from careplus.access.policy import roles_of
 from careplus.accounts.models import ApiToken
 from careplus.api.base import ApiView
+from careplus.api.serializers.common import CarePlusSerializer
 
 
-class MeOutput(serializers.Serializer[Any]):
+class MeOutput(CarePlusSerializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     full_name = serializers.CharField()

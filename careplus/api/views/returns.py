@@ -55,7 +55,12 @@ class PlanItemList(ApiView):
         case = open_case(request, case_id, Action.CASES_EDIT, part="plan")
         payload = PlanItemInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        values = cleaned(PlanItemForm({k: v for k, v in payload.validated_data.items() if v is not None}))
+        values = cleaned(
+            PlanItemForm(
+                {k: v for k, v in payload.validated_data.items() if v is not None},
+                programme=services.programme_of(case),
+            )
+        )
         item = services.plan_item_add(actor=self.actor, case=case, **values)
         return tagged(Response(PlanItemOutput(item).data, status=status.HTTP_201_CREATED), item)
 
@@ -97,11 +102,11 @@ class PlanItemDeliver(ApiView):
         responses=PlanItemOutput,
     )
     def post(self, request: Request, case_id: str, item_id: str) -> Response:
-        """Mark an approved item delivered with its actual cost."""
+        """Mark an approved item delivered with its actual cost, in the currency the item is paid in."""
         case, item = _plan_item(request, case_id, item_id, Action.CASES_EDIT)
         payload = PlanDeliverInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        values = cleaned(PlanDeliverForm(payload.validated_data, case=case))
+        values = cleaned(PlanDeliverForm(payload.validated_data, case=case, currency=item.local_currency))
         version = expected_version(request, item.version)
         item = services.plan_item_deliver(actor=self.actor, item=item, expected_version=version, **values)
         return tagged(Response(PlanItemOutput(item).data), item)

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from careplus.cases.choices import CaseStatus
+from careplus.core.countries import country_names
 from careplus.core.templatetags.ui import masked
 
 register = template.Library()
@@ -35,13 +36,14 @@ def case_rows(cases: Iterable[Any], empty: str) -> SafeString:
     short_date = get_format("SHORT_DATE_FORMAT")  # the active language's, looked up once
     # Translated once per page (get_status_display translates every choice for every row).
     statuses = {value: str(label) for value, label in CaseStatus.choices}
+    countries = country_names()  # the names in the active language, looked up once
     rows = [
         (
             template_url.replace(str(_PLACEHOLDER), str(case.pk)),
             case.reference,
             f"{masked(case.given_names)} {masked(case.family_name)}",
             statuses.get(case.status, case.status),
-            case.country_of_return or "—",
+            countries.get(case.country_of_return, case.country_of_return) or "—",
             case.office or "—",
             format_date(case.opened_on, short_date),
         )

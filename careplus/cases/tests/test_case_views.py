@@ -153,7 +153,7 @@ def test_section_form_bad_input_and_stale_save(coordinator: User, signed_in: Sig
     stored = RiskAssessment.objects.get(case=case)
     client.post(url, {**factors, "overall": "low", "mitigation": "Par A", "version": stored.version})
     stale = client.post(url, {**factors, "overall": "low", "mitigation": "Par B", "version": stored.version})
-    assert stale.status_code == 400
+    assert stale.status_code == 409  # issue 20 point 4: a conflict, shown with both values
     assert "rien n&#x27;a été écrasé" in stale.content.decode()
     stored = RiskAssessment.objects.get(case=case)
     stored.case = case

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 from careplus.core.fields import ERASED
+from careplus.core.forms import date_format_hint as _date_format_hint
 
 register = template.Library()
 
@@ -18,6 +21,28 @@ def masked(value: Any) -> str:
         return str(ERASED) if value is ERASED else "—"
     words = str(value).split()
     return " ".join(f"{word[0]}." for word in words if word) or "—"
+
+
+@register.filter
+def localnumber(value: Any, places: int = 2) -> str:
+    """A number as the interface language writes it: `0,88` and `1 634,39` in French.
+
+    Takes numbers and the decimal strings stored in JSON (scores); rounds half-up to `places`.
+    """
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    rounded = number.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    return number_format(rounded, decimal_pos=int(places), use_l10n=True, force_grouping=True)
+
+
+@register.simple_tag
+def date_format_hint() -> str:
+    """The expected format of a date, for date inputs written by hand in a template."""
+    return _date_format_hint()
 
 
 @register.filter

@@ -24,6 +24,7 @@ from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.cases import services as case_services
 from careplus.cases.models import Case
+from careplus.programmes.demo import DEMO_PROGRAMME
 from careplus.programmes.models import Programme
 from careplus.reporting import anonymise, figures, periods, sdc
 from tests import factories
@@ -36,7 +37,7 @@ SignedIn = Callable[[User], Client]
 @pytest.fixture
 def demo() -> Programme:
     call_command("seed_demo", stdout=io.StringIO())
-    return Programme.objects.get()
+    return Programme.objects.get(name=DEMO_PROGRAMME)
 
 
 def totals(programme: Programme, period: periods.Period) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def test_suppressed_breakdowns_hide_small_cells_and_cannot_be_recomputed(seed: i
 def test_auditor_sees_suppressed_cells_coordinator_sees_exact(demo: Programme, signed_in: SignedIn) -> None:
     auditor = factories.make_user(Role.AUDITOR)
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
-    url = reverse("reporting:dashboard") + "?end=2018-08-31"
+    url = reverse("reporting:dashboard") + f"?programme={demo.pk}&end=2018-08-31"
     audited = signed_in(auditor).get(url).content.decode()
     exact = signed_in(coordinator).get(url).content.decode()
     assert "&lt; 5" in audited
@@ -96,7 +97,7 @@ def test_published_blocks_never_show_one_to_four(demo: Programme) -> None:
 
 def test_xlsx_figures_equal_the_dashboard(demo: Programme, signed_in: SignedIn) -> None:
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
-    response = signed_in(coordinator).get(reverse("reporting:donor_xlsx") + "?end=2018-08-31")
+    response = signed_in(coordinator).get(reverse("reporting:donor_xlsx") + f"?programme={demo.pk}&end=2018-08-31")
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Composante I", "Composante II"]
     values = [cell for row in book["Composante II"].iter_rows(values_only=True) for cell in row if cell is not None]
@@ -118,7 +119,7 @@ def test_xlsx_figures_equal_the_dashboard(demo: Programme, signed_in: SignedIn) 
 
 def test_pdf_report_renders_the_indicator_table(demo: Programme, signed_in: SignedIn) -> None:
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
-    response = signed_in(coordinator).get(reverse("reporting:donor_pdf") + "?period=2018-S1")
+    response = signed_in(coordinator).get(reverse("reporting:donor_pdf") + f"?programme={demo.pk}&period=2018-S1")
     document = pypdfium2.PdfDocument(response.content)
     image = document[0].render(scale=1).to_pil()
     assert image.width > 400

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
+from careplus.programmes.demo import DEMO_PROGRAMME
 from careplus.programmes.models import Programme
 from tests import factories
 from tests.api.helpers import api_client
@@ -107,7 +108,7 @@ def test_sweep_d_routes_are_found_from_the_url_configuration() -> None:
 @override_settings(CAREPLUS_API_RATES={"token": "10000/hour", "list": "10000/minute", "export": "10000/hour"})
 def test_sweep_d_threshold_parameters_never_change_what_is_disclosed() -> None:
     call_command("seed_demo", stdout=io.StringIO())
-    programme = Programme.objects.get()
+    programme = Programme.objects.get(name=DEMO_PROGRAMME)
     readers: dict[Role, User] = {role: factories.make_user(role) for role in ROLES}
     pages: dict[Role, Client] = {}
     for role, user in readers.items():

@@ -55,17 +55,6 @@ SignedIn = Callable[[User], Client]
         ),
         (
             {
-                "category": "iga",
-                "description": "x",
-                "provider": "P",
-                "delivery_mode": "in_kind",
-                "planned_amount": "10",
-                "local_currency": "NPR",
-            },
-            "indiquez la monnaie, le montant local et le taux de change",
-        ),
-        (
-            {
                 "category": "nope",
                 "description": "x",
                 "provider": "P",

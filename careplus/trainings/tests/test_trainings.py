@@ -56,8 +56,8 @@ def test_knowledge_gain_is_exact() -> None:
     [
         (
             "sheet.csv",
-            (HEADER + "Élodie Martin;elodie@example.test;Gendarmerie;gendarmerie;Adjudante\n").encode("latin-1"),
-            "UTF-8",
+            HEADER.encode() + b"\x81\x8d\x90;elodie@example.test;Gendarmerie;gendarmerie;Adjudante\n",
+            "UTF-8",  # neither UTF-8 nor Windows-1252 (a latin-1/cp1252 file is read: issue 20, point 11)
         ),
         ("sheet.csv", b"x" * (10 * 1024 * 1024), "2 Mo"),
         ("sheet.xlsx", b"PK\x03\x04 not really a workbook", "XLSX"),
@@ -85,7 +85,7 @@ def test_rows_are_checked_one_by_one() -> None:
     assert errors[3] == ["Le nom est manquant."]
     assert errors[4] == ["L'adresse électronique n'est pas valide."]
     assert errors[5] == ["Type d'organisation inconnu : Inconnu."]
-    assert "formule" in errors[6][0]
+    assert errors[6] == []  # typed text that looks like a formula is stored as typed, neutralised on export
     assert errors[7] == ["Cette adresse électronique figure deux fois dans la feuille."]
 
 
