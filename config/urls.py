@@ -12,9 +12,11 @@ urlpatterns = [
     path("", include("careplus.trainings.urls")),
     path("", include("careplus.reporting.urls")),
     path("", include("careplus.programmes.urls")),
+    path("", include("careplus.core.instrument_urls")),
     path("", include("careplus.search.urls")),
     path("", include("careplus.referrals.urls")),
     path("", include("careplus.audit.urls")),
+    path("", include("careplus.privacy.urls")),
     path("api/", include("careplus.api.urls")),
     path("langue/", public(methods("POST")(set_language)), name="set_language"),
 ]

@@ -93,6 +93,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 SHIPPED_INSTRUMENT_MIGRATIONS = [
     "careplus.referrals.migrations.0002_load_instruments",
     "careplus.returns.migrations.0002_load_rss",
+    # Marks the versions just loaded approved, effective from today (issue 21, point 4).
+    "careplus.core.migrations.0005_instrument_approval",
 ]
 
 

@@ -21,6 +21,7 @@ from careplus.accounts import services as account_services
 from careplus.accounts.models import RoleGrant, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, Consent, Handover
+from careplus.core.models import Instrument
 from careplus.returns.models import ArrivalItem, Departure, FollowUpAlert, PlanItem, Visit
 from careplus.trainings.models import SessionMaterial
 from tests import factories
@@ -89,7 +90,27 @@ VALUES: dict[str, Callable[[dict[str, Any], str], Any]] = {
     "programme_id": lambda c, route: c["referral"].programme_id,
     "token": lambda c, route: "abc-def" if "reset" in route else c["training"].registration_token,
     "uidb64": lambda c, route: "MTIz",
+    # Issue 21, point 4: an instrument version (the eligibility parameters in force) and its kind.
+    "instrument_id": lambda c, route: Instrument.objects.get(kind="eligibility", version="2018-1").pk,
+    "kind": lambda c, route: "eligibility",
+    "office_id": lambda c, route: factories.shared_office().pk,
+    "organisation_id": lambda c, route: factories.shared_organisation().pk,
+    # Issue 21, point 5: the file of a data-subject access request (a case file).
+    "subject_kind": lambda c, route: "case",
+    "subject_id": lambda c, route: c["case"].pk,
+    "request_id": lambda c, route: _erasure_request(c).pk,
 }
+
+
+def _erasure_request(ctx: dict[str, Any]) -> Any:
+    """Issue 21, point 5: one pending erasure request of the swept file, asked by the target DPO."""
+    if "erasure_request" not in ctx:
+        from careplus.privacy import erasure
+
+        ctx["erasure_request"] = erasure.erasure_request(
+            actor=ctx["target"], case_reference=ctx["case"].reference, reason="Demande de la personne."
+        )
+    return ctx["erasure_request"]
 
 
 def url_for(route: SweptRoute, ctx: dict[str, Any], section: str = "") -> str:

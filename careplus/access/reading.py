@@ -17,6 +17,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -193,3 +194,63 @@ class RestrictedReasonMiddleware:
             return response
         changing = request.method not in {"GET", "HEAD"}
         return reason_page(request, case, back, status=403 if changing else 200, refused=changing)
+
+
+# A data-subject request (GDPR arts. 15-17): the one door through which the DPO, who never reads
+# case files in routine work, opens a person's whole file. The caller has checked a fresh second
+# factor; every opening is written with its reason (and the reason row of a restricted file).
+
+
+def find_for_subject_request(actor: Any, reference: str) -> Case | Referral | None:
+    """Return the case or referral whose number is exactly `reference`, for a data-subject request.
+
+    A referral that became a case gives its case: the person's whole file starts there. Nothing is
+    read but the number; out of the actor's rights, nothing is found (and the refusal is written).
+    """
+    from careplus.access.fetch import deny
+    from careplus.access.scopes import subject_request_cases, subject_request_referrals
+
+    if not can(actor, Action.PRIVACY_REQUESTS):
+        raise deny(action=Action.PRIVACY_REQUESTS)
+    number = reference.strip().upper()
+    case = subject_request_cases(actor).select_related("data_key").filter(reference=number).first()
+    if case is not None:
+        return case
+    referral = subject_request_referrals(actor).select_related("data_key", "case").filter(reference=number).first()
+    if referral is not None and referral.case is not None:
+        return referral.case
+    return referral
+
+
+def open_for_subject_request(
+    *, actor: Any, kind: str, subject_id: UUID | str, reason: str, part: str
+) -> tuple[Case | None, Referral | None]:
+    """Return the case and referral of a data-subject request, the read written with its reason; 404 otherwise.
+
+    `kind` is "case" (the case file and its referral) or "referral" (a referral without a case).
+    """
+    from careplus.access.fetch import deny
+    from careplus.access.scopes import subject_request_cases, subject_request_referrals
+
+    reason = reason.strip()
+    if not can(actor, Action.PRIVACY_REQUESTS) or not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise deny(action=Action.PRIVACY_REQUESTS, object_type=kind, object_id=subject_id)
+    try:
+        if kind == "case":
+            case = subject_request_cases(actor).select_related("data_key", "office", "programme").get(pk=subject_id)
+            referral = (
+                Referral.objects.select_related("data_key", "organisation", "programme").filter(case=case).first()
+            )
+            record_case_read(actor=actor, case=case, part=part, reason=reason)
+            fields = [f"referral:{part}", "reason"]
+            if referral is not None:
+                record_event(action=AuditAction.VIEW, obj=referral, actor=actor, fields=fields)
+            return case, referral
+        if kind == "referral":
+            queryset = subject_request_referrals(actor).select_related("data_key", "organisation", "programme")
+            referral = queryset.get(pk=subject_id, case__isnull=True)
+            record_event(action=AuditAction.VIEW, obj=referral, actor=actor, fields=[part, "reason"])
+            return None, referral
+    except (Case.DoesNotExist, Referral.DoesNotExist, ValueError) as missing:
+        raise deny(action=Action.PRIVACY_REQUESTS, object_type=kind, object_id=subject_id) from missing
+    raise deny(action=Action.PRIVACY_REQUESTS, object_type=kind, object_id=subject_id)

@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     CASES_MANAGE = "cases.manage", _("Change a case's status, hand it over, restrict it")
     CASES_APPROVE = "cases.approve", _("Approve high risks and best-interests determinations")
     CASES_LEGAL = "cases.legal", _("Read and record the legal situation in France")
+    CASES_IMPORT = "cases.import", _("Import existing case files from a spreadsheet (go-live)")
     HANDOVER_ACKNOWLEDGE = "cases.acknowledge", _("Acknowledge a handover to one's office")
     REFERRALS_SUBMIT = "referrals.submit", _("Submit referrals")
     REFERRALS_VIEW = "referrals.view", _("Follow referrals in one's scope")
@@ -39,6 +40,17 @@ class Action(models.TextChoices):
     REPORTS_EXACT = "reports.exact", _("See exact figures (no small-count suppression)")
     AUDIT_READ = "audit.read", _("Search the audit log")
     AUDIT_EXPORT = "audit.export", _("Export the audit log")
+    OFFICES_MANAGE = "offices.manage", _("Create, edit and deactivate offices")
+    ORGANISATIONS_MANAGE = (
+        "organisations.manage",
+        _("Create, edit and deactivate partner organisations, suspend their referral portal"),
+    )
+    PRIVACY_REQUESTS = "privacy.requests", _("Handle data-subject requests (access, erasure)")
+    ERASURE_APPROVE = "privacy.erasure_approve", _("Approve or refuse another person's erasure request")
+    PRIVACY_REGISTER = "privacy.register", _("Read the register of processing")
+    INSTRUMENTS_VIEW = "instruments.view", _("Read the instrument versions and their drafts")
+    INSTRUMENTS_MANAGE = "instruments.manage", _("Draft, approve or refuse a new instrument version")
+    STAFF_HANDOVER = "staff.handover", _("Hand over a leaving caseworker's files and deactivate the account")
 
 
 _EVERYONE = frozenset({Action.HOME_VIEW, Action.ACCOUNT_SELF})
@@ -52,6 +64,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.CASES_MANAGE,
         Action.CASES_APPROVE,
         Action.CASES_LEGAL,
+        Action.CASES_IMPORT,
         Action.TRAININGS_MANAGE,
         Action.REPORTS_VIEW,
         Action.REPORTS_EXACT,
@@ -61,12 +74,32 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         Action.REFERRALS_SCREEN,
         Action.REFERRALS_DECIDE,
         Action.REFERRALS_READ_PERSON,
+        # A new police station, ASE department or NGO is added by the coordination (and the DPO).
+        Action.ORGANISATIONS_MANAGE,
+        Action.ERASURE_APPROVE,
+        Action.PRIVACY_REGISTER,
+        Action.INSTRUMENTS_VIEW,
+        Action.INSTRUMENTS_MANAGE,
+        # Staff leaving: the coordination moves a caseworker's files to a colleague, then deactivates.
+        Action.STAFF_HANDOVER,
     },
     Role.CASEWORKER: _EVERYONE | {Action.CASES_VIEW, Action.CASES_EDIT, Action.HANDOVER_ACKNOWLEDGE},
     Role.PARTNER: _EVERYONE | {Action.REFERRALS_SUBMIT, Action.REFERRALS_VIEW, Action.REFERRALS_SCREEN},
     Role.TRAINER: _EVERYONE | {Action.TRAININGS_MANAGE},
-    Role.AUDITOR: _EVERYONE | {Action.REPORTS_VIEW},
-    Role.DPO: _EVERYONE | {Action.USERS_MANAGE, Action.AUDIT_READ, Action.AUDIT_EXPORT},
+    # The auditor reads the instrument versions (what each result was computed with), never drafts them.
+    Role.AUDITOR: _EVERYONE | {Action.REPORTS_VIEW, Action.PRIVACY_REGISTER, Action.INSTRUMENTS_VIEW},
+    Role.DPO: _EVERYONE
+    | {
+        Action.USERS_MANAGE,
+        # "users, roles, offices" (product.md); neither opens a case file.
+        Action.OFFICES_MANAGE,
+        Action.ORGANISATIONS_MANAGE,
+        Action.AUDIT_READ,
+        Action.AUDIT_EXPORT,
+        Action.PRIVACY_REQUESTS,
+        Action.ERASURE_APPROVE,
+        Action.PRIVACY_REGISTER,
+    },
 }
 
 # Roles whose grant is bound to an office or an organisation.
@@ -82,8 +115,10 @@ CASE_FILE_ACTIONS = frozenset(
         Action.CASES_MANAGE,
         Action.CASES_APPROVE,
         Action.CASES_LEGAL,
+        Action.CASES_IMPORT,
         Action.HANDOVER_ACKNOWLEDGE,
         Action.REFERRALS_READ_PERSON,
+        Action.STAFF_HANDOVER,
     }
 )
 

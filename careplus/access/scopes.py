@@ -100,3 +100,22 @@ def trainings_visible_to(actor: Any) -> QuerySet[TrainingSession]:
     if can(actor, Action.TRAININGS_MANAGE):
         return TrainingSession.objects.all()
     return TrainingSession.objects.none()
+
+
+def subject_request_cases(actor: Any) -> QuerySet[Case]:
+    """Return the case files the actor may open for a data-subject request (GDPR arts. 15-17).
+
+    The DPO reaches every file here, restricted ones included, and only here: the case pages keep
+    answering 404 to the DPO (no routine reading). Opening one asks a reason and a fresh second
+    factor (`careplus.access.reading.open_for_subject_request`).
+    """
+    if can(actor, Action.PRIVACY_REQUESTS):
+        return Case.objects.all()
+    return Case.objects.none()
+
+
+def subject_request_referrals(actor: Any) -> QuerySet[Referral]:
+    """Return the referrals the actor may open for a data-subject request (see `subject_request_cases`)."""
+    if can(actor, Action.PRIVACY_REQUESTS):
+        return Referral.objects.all()
+    return Referral.objects.none()

@@ -66,13 +66,13 @@ class RoleGrantForm(CarePlusForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     office = forms.ModelChoiceField(
         label=_("Office"),
-        queryset=Office.objects.all(),
+        queryset=Office.objects.filter(active=True),
         required=False,
         help_text=_("Required for a caseworker."),
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
-        queryset=Organisation.objects.all(),
+        queryset=Organisation.objects.filter(active=True),
         required=False,
         help_text=_("Required for a partner."),
     )

@@ -23,6 +23,9 @@ class Office(BaseModel):
     country = models.CharField(_("country (ISO code)"), max_length=2)
     kind = models.CharField(_("kind"), max_length=20, choices=OfficeKind.choices)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    # Never deleted once files point to it: a deactivated office is no longer offered for new work.
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["code"]
@@ -41,6 +44,11 @@ class Office(BaseModel):
 class Organisation(BaseModel):
     name = models.CharField(_("name"), max_length=200, unique=True)
     type = models.CharField(_("type"), max_length=30, choices=OrganisationType.choices)
+    departement = models.CharField(_("département"), max_length=3, blank=True)
+    # Never deleted once referrals point to it: a deactivated organisation is no longer offered.
+    active = models.BooleanField(_("active"), default=True)
+    # Its partners' portal access: while suspended they follow their past referrals but submit none.
+    referrals_suspended = models.BooleanField(_("referral portal suspended"), default=False)
 
     class Meta:
         ordering = ["name"]

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from careplus.access.policy import grants_of
+from careplus.access.roles import Role
 from careplus.access.scopes import users_visible_to
 from careplus.accounts.models import ApiToken, RoleGrant, User
 
@@ -70,3 +71,16 @@ def api_token_of(*, user: Any, token_id: Any) -> ApiToken:
     if token is None:
         raise Http404
     return token
+
+
+def partners_of(*, organisation: Any) -> QuerySet[User]:
+    """Return the accounts holding an active partner role for the organisation, by name."""
+    return (
+        User.objects.filter(
+            role_grants__organisation=organisation,
+            role_grants__role=Role.PARTNER,
+            role_grants__revoked_at__isnull=True,
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )

@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -14,7 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -26,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from careplus.access.policy import forget_grants
 from careplus.access.roles import ROLE_NEEDS_OFFICE, ROLE_NEEDS_ORGANISATION, Role, duties_conflict
+from careplus.accounts.choices import Language
 from careplus.accounts.models import (
     ApiToken,
     Office,
@@ -39,8 +43,10 @@ from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
 from careplus.core.crypto import blind_index
 from careplus.core.errors import RuleViolation, StaleObject
+from careplus.core.text import text_problem
 
 RECOVERY_DEVICE_NAME = "recovery"
+FULL_NAME_MAX = 150
 TOTP_DEVICE_NAME = "authenticator"
 
 
@@ -61,8 +67,8 @@ def _bump_version(user: User, expected_version: int | None) -> None:
 
 
 @transaction.atomic
-def user_create(*, actor: User, email: str, full_name: str, language: str) -> User:
-    """Create an account with no password and send it an invitation to choose one."""
+def user_create(*, actor: User | None, email: str, full_name: str, language: str) -> User:
+    """Create an account with no password and send it an invitation to choose one (actor None: the system)."""
     email = normalise_email(email)
     if User.objects.filter(email=email).exists():
         raise RuleViolation(_("An account with this e-mail address already exists."))
@@ -70,6 +76,69 @@ def user_create(*, actor: User, email: str, full_name: str, language: str) -> Us
     record_event(action=AuditAction.CREATE, obj=user, actor=actor, fields=["email", "full_name", "language"])
     transaction.on_commit(lambda: invitation_send(user=user))
     return user
+
+
+@dataclass(frozen=True)
+class FirstInstallation:
+    """What `manage.py setup` asks for: the first DPO and, optionally, the first coordinator."""
+
+    dpo_email: str
+    dpo_name: str
+    dpo_language: str = Language.FRENCH
+    coordinator_email: str = ""
+    coordinator_name: str = ""
+    coordinator_language: str = Language.FRENCH
+
+
+def _installation_person(email: str, name: str, language: str, who: str) -> tuple[str, str, str]:
+    """Check one person of the first installation; raise RuleViolation naming what is wrong."""
+    email = normalise_email(email or "")
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise RuleViolation(_("%(who)s: enter a valid e-mail address.") % {"who": who}) from error
+    name = (name or "").strip()
+    problem = text_problem(name)
+    if problem is not None:
+        raise RuleViolation(f"{who}: {' '.join(problem.messages)}")
+    if not name or len(name) > FULL_NAME_MAX:
+        raise RuleViolation(
+            _("%(who)s: enter a full name of at most %(max)d characters.") % {"who": who, "max": FULL_NAME_MAX}
+        )
+    if language not in Language.values:
+        raise RuleViolation(_("%(who)s: choose the language French or English.") % {"who": who})
+    return email, name, language
+
+
+@transaction.atomic
+def first_installation(setup: FirstInstallation) -> list[tuple[User, Role]]:
+    """Create the first DPO (and coordinator) with the system as actor; refused once an active DPO exists.
+
+    All or nothing: a bad value, an existing DPO or an address already used leaves the database
+    as it was. The invitations leave after the commit (a link to choose a password; the second
+    factor is set up at the first sign-in).
+    """
+    dpo = _installation_person(setup.dpo_email, setup.dpo_name, setup.dpo_language, _("Data protection officer"))
+    people = [(dpo, Role.DPO)]
+    if setup.coordinator_email or setup.coordinator_name:
+        coordinator = _installation_person(
+            setup.coordinator_email, setup.coordinator_name, setup.coordinator_language, _("Coordinator")
+        )
+        if coordinator[0] == dpo[0]:
+            raise RuleViolation(
+                _("The coordinator needs an address of their own: a DPO never also holds a role that opens case files.")
+            )
+        people.append((coordinator, Role.COORDINATOR))
+    # Serialise two set-ups run at once: the second waits, then sees the first one's DPO.
+    RoleGrant.objects.select_for_update().filter(role=Role.DPO).exists()
+    if _active_dpo_count() > 0:
+        raise RuleViolation(_("CARE+ is already set up: a data protection officer exists. Use the user screens."))
+    created = []
+    for (email, name, language), role in people:
+        user = user_create(actor=None, email=email, full_name=name, language=language)
+        role_grant_system(user=user, role=role)
+        created.append((user, role))
+    return created
 
 
 def invitation_send(*, user: User) -> None:
@@ -112,6 +181,15 @@ def _step_up(*, user: User, code: str | None) -> None:
         raise StepUpFailed(_("This code is not valid. Check the time on your phone and try again."))
 
 
+def require_step_up(*, user: User, code: str | None) -> None:
+    """Ask for a fresh second-factor code before a sensitive change made in another app.
+
+    Raises StepUpFailed with a message for the form. Same rule as `_step_up`: call it outside
+    the transaction of the change it guards.
+    """
+    _step_up(user=user, code=code)
+
+
 def _role_scope(
     role: Role, office: Office | None, organisation: Organisation | None
 ) -> tuple[Office | None, Organisation | None]:
@@ -126,6 +204,8 @@ def _grant_rules(*, user: User, role: Role, office: Office | None, organisation:
     """The rules on the account that receives a role, whoever grants it."""
     if not user.is_active:
         raise RuleViolation(_("A deactivated account cannot receive a role."))
+    if (office is not None and not office.active) or (organisation is not None and not organisation.active):
+        raise RuleViolation(_("This office or organisation is deactivated: it cannot receive new users."))
     active = RoleGrant.objects.filter(user=user, revoked_at__isnull=True)
     if active.filter(role=role, office=office, organisation=organisation).exists():
         raise RuleViolation(_("This user already holds this role with this scope."))
@@ -195,6 +275,22 @@ def role_grant_system(
     office, organisation = _role_scope(role_value, office, organisation)
     _grant_rules(user=user, role=role_value, office=office, organisation=organisation)
     return _grant_create(granted_by=None, user=user, role=role_value, office=office, organisation=organisation)
+
+
+def role_grant_stepped_up(
+    *, actor: User, user: User, role: str, office: Office | None = None, organisation: Organisation | None = None
+) -> RoleGrant:
+    """Grant a role within a change whose caller has just asked the actor's second factor (`require_step_up`).
+
+    For a change that creates an account and its role at once (a partner invited from their
+    organisation's page): one fresh code for both, asked before the transaction. Every other rule
+    of `role_grant` holds.
+    """
+    role_value = Role(role)
+    if user.pk == actor.pk:
+        raise RoleChangeRefused(_("No one can grant a role on their own account."), rule="own_account")
+    office, organisation = _role_scope(role_value, office, organisation)
+    return _grant_create(granted_by=actor, user=user, role=role_value, office=office, organisation=organisation)
 
 
 @transaction.atomic

@@ -1,10 +1,43 @@
 from django.urls import path
 
-from careplus.accounts import views
+from careplus.accounts import views, views_offices, views_staff
 
 app_name = "accounts"
 
 urlpatterns = [
+    path("bureaux/", views_offices.office_list, name="office_list"),
+    path("bureaux/nouveau/", views_offices.office_create, name="office_create"),
+    path("bureaux/<uuid:office_id>/", views_offices.office_detail, name="office_detail"),
+    path("bureaux/<uuid:office_id>/desactiver/", views_offices.office_deactivate, name="office_deactivate"),
+    path("bureaux/<uuid:office_id>/reactiver/", views_offices.office_reactivate, name="office_reactivate"),
+    path("organisations/", views_offices.organisation_list, name="organisation_list"),
+    path("organisations/nouvelle/", views_offices.organisation_create, name="organisation_create"),
+    path("organisations/<uuid:organisation_id>/", views_offices.organisation_detail, name="organisation_detail"),
+    path(
+        "organisations/<uuid:organisation_id>/inviter/",
+        views_offices.organisation_invite,
+        name="organisation_invite",
+    ),
+    path(
+        "organisations/<uuid:organisation_id>/desactiver/",
+        views_offices.organisation_deactivate,
+        name="organisation_deactivate",
+    ),
+    path(
+        "organisations/<uuid:organisation_id>/reactiver/",
+        views_offices.organisation_reactivate,
+        name="organisation_reactivate",
+    ),
+    path(
+        "organisations/<uuid:organisation_id>/suspendre-le-portail/",
+        views_offices.organisation_suspend,
+        name="organisation_suspend",
+    ),
+    path(
+        "organisations/<uuid:organisation_id>/retablir-le-portail/",
+        views_offices.organisation_resume,
+        name="organisation_resume",
+    ),
     path("connexion/", views.login_view, name="login"),
     path("connexion/code/", views.otp_verify, name="otp_verify"),
     path("connexion/authentificateur/", views.otp_setup, name="otp_setup"),
@@ -32,6 +65,8 @@ urlpatterns = [
         name="user_revoke",
     ),
     path("utilisateurs/<uuid:user_id>/desactiver/", views.user_deactivate, name="user_deactivate"),
+    path("utilisateurs/departs/", views_staff.staff_leaving_list, name="staff_leaving_list"),
+    path("utilisateurs/<uuid:user_id>/depart/", views_staff.staff_leaving, name="staff_leaving"),
     path("utilisateurs/<uuid:user_id>/reactiver/", views.user_reactivate, name="user_reactivate"),
     path(
         "utilisateurs/<uuid:user_id>/double-authentification/",

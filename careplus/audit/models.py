@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import unquote
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,17 @@ class AuditEvent(models.Model):
     @property
     def field_names(self) -> list[str]:
         return [name for name in self.fields.split(",") if name]
+
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """The (field, old, new) values recorded with `record_event(changes=...)`."""
+        found = []
+        for token in self.field_names:
+            name, _sep, values = token.partition(":")
+            if "→" in values:
+                old, new = values.split("→", 1)
+                found.append((name, unquote(old), unquote(new)))
+        return found
 
 
 class AuditHead(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -33,8 +33,15 @@ def record_event(
     outcome: AuditOutcome | str = AuditOutcome.SUCCESS,
     actor: Any = _UNSET,
     actor_label: str | None = None,
+    changes: Mapping[str, tuple[object, object]] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the current transaction (or its own)."""
+    """Append one event to the chain, inside the current transaction (or its own).
+
+    `changes` ({field: (old, new)}) records the old and new values with the field names. Only for
+    values that are not personal data (programme settings, codes): personal fields are recorded
+    by name alone. Each change is stored as a `name:old→new` field (see AuditEvent.changes).
+    """
+    fields = [*fields, *(change_field(name, old, new) for name, (old, new) in (changes or {}).items())]
     ctx = current()
     user = ctx.user if actor is _UNSET else actor
     authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
@@ -64,6 +71,19 @@ def record_event(
         ts = int(str(values["ts"]))
         AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest, ts=ts, mac=chain.head_seal(seq, digest, ts, key))
     return event
+
+
+CHANGE_ARROW = "→"
+
+
+def _change_value(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("%", "%25").replace(",", "%2C").replace(CHANGE_ARROW, "%E2%86%92")
+
+
+def change_field(name: str, old: object, new: object) -> str:
+    """One change as stored in the event's fields; commas and arrows in the values are escaped."""
+    return f"{name}:{_change_value(old)}{CHANGE_ARROW}{_change_value(new)}"
 
 
 def _locked_head(key: bytes) -> AuditHead:

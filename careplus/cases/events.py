@@ -44,6 +44,12 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         "note_added": lambda: _("Note added."),
         "attachment_added": lambda: _("Document added."),
         "restriction_changed": lambda: _("Access restriction changed."),
+        "caseworker_changed": lambda: _("Responsible caseworker changed."),
+        "reassigned": lambda: _("File handed over to another caseworker (staff leaving)."),
+        "restriction_handed_over": lambda: _(
+            "A colleague named on this restricted file in place of a leaving caseworker."
+        ),
+        "imported": lambda: _("File imported from the go-live sheet (row %(row)s).") % {"row": params.get("row", "")},
     }
     text = texts.get(kind)
     return text() if text else kind

@@ -204,7 +204,7 @@ class ConsentForm(CarePlusForm):
 
 class HandoverForm(CarePlusForm):
     office = forms.ModelChoiceField(
-        label=_("Office of the country of return"), queryset=Office.objects.filter(kind="return_country")
+        label=_("Office of the country of return"), queryset=Office.objects.filter(kind="return_country", active=True)
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
@@ -230,3 +230,48 @@ class RestrictionForm(CarePlusForm):
 
 class RestrictedReasonForm(CarePlusForm):
     reason = forms.CharField(label=_("Why do you open this restricted case?"), min_length=5, max_length=500)
+
+
+class _StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A colleague shown by name and e-mail address."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name} ({obj.email})" if obj.full_name else str(obj.email)
+
+
+class CaseworkerForm(CarePlusForm):
+    """Name the caseworker responsible for a file, among those the file may have."""
+
+    caseworker = _StaffChoiceField(
+        label=_("Responsible caseworker"), queryset=User.objects.none(), required=False, empty_label=_("Nobody")
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, choices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["caseworker"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = choices
+
+
+class StaffLeavingForm(CarePlusForm):
+    """Choose the colleague who takes over a leaving caseworker's files."""
+
+    successor = _StaffChoiceField(
+        label=_("Colleague who takes over the files"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Choose a colleague"),
+        error_messages={"invalid_choice": _("Choose a colleague from the list.")},
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, choices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["successor"]
+        assert isinstance(field, forms.ModelChoiceField)
+        # The list offers the leaver's colleagues; any account is read back, so that the service
+        # says why another one (another office, deactivated, the leaver) cannot take over.
+        shown = _StaffChoiceField(queryset=choices, empty_label=field.empty_label)
+        field.queryset = User.objects.all()
+        field.widget.choices = shown.choices

@@ -59,6 +59,15 @@ class Case(BaseModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     restricted = models.BooleanField(_("restricted"), default=False)
     restricted_users = models.ManyToManyField(User, blank=True, related_name="+", verbose_name=_("named users"))
+    # The caseworker responsible for the file (set by a coordinator; moved when staff leave).
+    caseworker = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible caseworker"),
+    )
     # Kept by the database equal to "the consent to share with the return office stands"
     # (cases/sharing.py): the caseworker's scope read from the list's index.
     shared_with_office = models.BooleanField(
@@ -351,3 +360,34 @@ class CoordinationPlan(CaseSection):
 
     def __str__(self) -> str:
         return f"{self.case_id} coordination plan"
+
+
+class CaseImport(BaseModel):
+    """One import of existing files at go-live (a sheet confirmed by a coordinator, all rows or none)."""
+
+    imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    rows = models.PositiveIntegerField(_("files imported"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import of existing files")
+        verbose_name_plural = _("imports of existing files")
+
+    def __str__(self) -> str:
+        return f"import {self.pk}"
+
+
+class ImportedCase(models.Model):
+    """Marks a case file as brought in by an import, with the row of the sheet it came from."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="imported_from")
+    batch = models.ForeignKey(CaseImport, on_delete=models.PROTECT, related_name="cases")
+    row = models.PositiveIntegerField(_("row of the sheet"))
+
+    class Meta:
+        ordering = ["batch", "row"]
+        verbose_name = _("imported case")
+        verbose_name_plural = _("imported cases")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} row {self.row}"

@@ -127,7 +127,9 @@ def case_open(
 
 def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.date) -> Case:
     """Open the case of an accepted referral, with its consents; the return office if only one."""
-    offices = list(Office.objects.filter(country=str(referral.country_of_return), kind="return_country")[:2])
+    offices = list(
+        Office.objects.filter(country=str(referral.country_of_return), kind="return_country", active=True)[:2]
+    )
     case = case_open(
         actor=actor,
         given_names=referral.given_names or "",
@@ -383,6 +385,8 @@ def handover_send(*, actor: User, case: Case, office: Office, expected_version: 
     case = _lock(case, expected_version)
     if office.kind != "return_country":
         raise RuleViolation(_("Choose an office in a country of return."))
+    if not office.active:
+        raise RuleViolation(_("This office is deactivated: choose an active office."))
     if not case.consents.filter(scope=ConsentScope.SHARE_RETURN_OFFICE, withdrawn_on__isnull=True).exists():
         raise RuleViolation(_("The person has not consented to share data with the office in the country of return."))
     case.office = office
@@ -453,11 +457,14 @@ def restriction_set(*, actor: User, case: Case, restricted: bool, users: list[Us
     return case
 
 
+def _models_keyed_by(path: str) -> list[type[models.Model]]:
+    """Return the models whose encrypted fields use the data key found at `path`."""
+    return [model for model in apps.get_models() if any(f.key_field == path for f in encrypted_fields(model))]
+
+
 def _models_keyed_by_case() -> list[type[models.Model]]:
     """Return the models whose encrypted fields use the case's data key."""
-    return [
-        model for model in apps.get_models() if any(f.key_field == "case.data_key" for f in encrypted_fields(model))
-    ]
+    return _models_keyed_by("case.data_key")
 
 
 @transaction.atomic
@@ -465,16 +472,24 @@ def case_erase(*, actor: User | None, case: Case) -> Case:
     """Crypto-shred a case: destroy its data key so its encrypted data can never be read again.
 
     Aggregate fields (status, sex, nationality, country, year of birth) stay; the blind index
-    that could link the person to another record is removed.
+    that could link the person to another record is removed. The referral the case came from
+    (its data moved under the case's key at acceptance) is shredded with it: its encrypted
+    columns, its screenings' and decisions', and its blind indexes.
     """
     case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
     if case.erased_at is not None:
         raise RuleViolation("This case was already erased.")
-    data_key = case.data_key
-    DataKey.objects.filter(pk=data_key.pk).update(wrapped=None, destroyed_at=timezone.now())
-    crypto.forget_key(data_key.pk)
+    referral_model = apps.get_model("referrals", "Referral")
+    referrals = referral_model._default_manager.filter(case=case)
+    key_ids = {case.data_key_id, *referrals.values_list("data_key_id", flat=True)}
+    DataKey.objects.filter(pk__in=key_ids).update(wrapped=None, destroyed_at=timezone.now())
+    for key_id in key_ids:
+        crypto.forget_key(key_id)
     Case.objects.filter(pk=case.pk).update(person_index="", name_index="", erased_at=timezone.now(), **tombstones(Case))
     for model in _models_keyed_by_case():
         model._default_manager.filter(case=case).update(**tombstones(model))
+    for model in _models_keyed_by("referral.data_key"):
+        model._default_manager.filter(referral__case=case).update(**tombstones(model))
+    referrals.update(person_index="", name_index="", **tombstones(referral_model))
     record_event(action=AuditAction.ERASE, obj=case, actor=actor)
     return Case.objects.select_related("data_key", "office").get(pk=case.pk)

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from careplus.cases import views
+from careplus.cases import views, views_import
 
 app_name = "cases"
 
 urlpatterns = [
     path("dossiers/", views.case_list, name="case_list"),
+    path("dossiers/import/", views_import.import_start, name="import_start"),
+    path("dossiers/import/modele.xlsx", views_import.import_template, name="import_template"),
+    path("dossiers/import/confirmer/", views_import.import_confirm, name="import_confirm"),
     path("dossiers/<uuid:case_id>/", views.case_detail, name="case_detail"),
     path("dossiers/<uuid:case_id>/motif/", views.case_reason, name="case_reason"),
     path("dossiers/<uuid:case_id>/sections/<slug:section>/", views.case_section, name="case_section"),
@@ -34,4 +37,5 @@ urlpatterns = [
         name="attachment_download",
     ),
     path("dossiers/<uuid:case_id>/restriction/", views.restriction_set, name="restriction_set"),
+    path("dossiers/<uuid:case_id>/intervenant/", views.caseworker_set, name="caseworker_set"),
 ]

@@ -21,12 +21,13 @@ from careplus.access.policy import can
 from careplus.access.reading import open_case, reason_page, remember_reason, remembered_reason, safe_back
 from careplus.access.roles import Action
 from careplus.audit.selectors import role_labels
-from careplus.cases import selectors, services, workflow
+from careplus.cases import selectors, services, staff, workflow
 from careplus.cases.choices import CaseStatus, Rating
 from careplus.cases.events import describe
 from careplus.cases.forms import (
     TEXT,
     AttachmentForm,
+    CaseworkerForm,
     ConsentForm,
     DeparturePlanForm,
     HandoverForm,
@@ -42,6 +43,7 @@ from careplus.cases.uploads import check_upload
 from careplus.core import conflicts
 from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
+from careplus.privacy import rectification
 from careplus.returns.choices import ClosureReason
 
 
@@ -53,7 +55,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if status not in CaseStatus.values:
         status = ""
     page = selectors.case_list_page(actor=request.user, status=status, number=request.GET.get("page"))
-    return render(request, "cases/case_list.html", {"page": page, "statuses": CaseStatus.choices, "status": status})
+    context: dict[str, Any] = {"page": page, "statuses": CaseStatus.choices, "status": status}
+    context["can_import"] = can(request.user, Action.CASES_IMPORT)
+    return render(request, "cases/case_list.html", context)
 
 
 def _redirect_to(case: Case, tab: str = "", anchor: str = "") -> HttpResponse:
@@ -125,6 +129,7 @@ def _history(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {
         "timeline": [(event, describe(event.kind, event.params)) for event in history.events],
         "timeline_hidden": history.hidden,
+        "corrections": rectification.corrections(case),
     }
 
 
@@ -142,6 +147,12 @@ def _access(request: HttpRequest, case: Case) -> dict[str, Any]:
         context["restriction_form"] = RestrictionForm(
             initial={"restricted": case.restricted, "users": users, "version": case.version}
         )
+        context["caseworker_form"] = CaseworkerForm(
+            initial={"caseworker": case.caseworker_id, "version": case.version},
+            choices=staff.caseworker_choices(case),
+        )
+    if can(user, Action.STAFF_HANDOVER) and case.caseworker_id:
+        context["leaving_url"] = reverse("accounts:staff_leaving", kwargs={"user_id": case.caseworker_id})
     return context
 
 
@@ -218,6 +229,7 @@ def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: Any) ->
         "can_edit": can(user, Action.CASES_EDIT),
         "can_manage": can(user, Action.CASES_MANAGE),
         "can_approve": can(user, Action.CASES_APPROVE),
+        "case_caseworker": case.caseworker,
         **TABS[tab].context(request, case),
     }
     context.update(forms)
@@ -523,4 +535,26 @@ def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
     except StaleObject as error:
         return _refused(request, case, str(error.message), "acces", restriction_form=form)
     messages.success(request, _("Access restriction saved."))
+    return _redirect_to(case, "acces")
+
+
+@methods("POST")
+def caseworker_set(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Name the caseworker responsible for the file (coordinators; version-checked, audited)."""
+    case = open_case(request, case_id, action=Action.CASES_MANAGE, part="access")
+    form = CaseworkerForm(request.POST, choices=staff.caseworker_choices(case))
+    if not form.is_valid():
+        return _refused(
+            request, case, _("The caseworker was not changed: check the form."), "acces", caseworker_form=form
+        )
+    try:
+        staff.caseworker_set(
+            actor=acting_user(request),
+            case=case,
+            caseworker=form.cleaned_data["caseworker"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except DomainError as error:
+        return _refused(request, case, str(error.message), "acces", caseworker_form=form)
+    messages.success(request, _("Responsible caseworker saved."))
     return _redirect_to(case, "acces")

@@ -18,8 +18,15 @@ NAVIGATION = [
     ("trainings:session_list", _("Trainings"), Action.TRAININGS_MANAGE),
     ("reporting:dashboard", _("Dashboard"), Action.REPORTS_VIEW),
     ("programmes:programme_list", _("Programmes"), Action.PROGRAMMES_MANAGE),
+    ("instruments:instrument_list", _("Instruments"), Action.INSTRUMENTS_VIEW),
     ("accounts:user_list", _("Users"), Action.USERS_MANAGE),
+    ("accounts:staff_leaving_list", _("Staff leaving"), Action.STAFF_HANDOVER),
+    ("accounts:office_list", _("Offices"), Action.OFFICES_MANAGE),
+    ("accounts:organisation_list", _("Partner organisations"), Action.ORGANISATIONS_MANAGE),
     ("audit:event_list", _("Audit log"), Action.AUDIT_READ),
+    ("privacy:erasure_list", _("Erasure requests"), Action.ERASURE_APPROVE),
+    ("privacy:access_request", _("Access requests"), Action.PRIVACY_REQUESTS),
+    ("privacy:register", _("Register of processing"), Action.PRIVACY_REGISTER),
 ]
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
 
 from careplus.core.models import Instrument
 
@@ -13,9 +17,18 @@ class InstrumentMissing(LookupError):
     """No active version of an instrument is loaded."""
 
 
-def current(kind: str) -> Instrument:
-    """Return the newest active version of an instrument."""
-    instrument = Instrument.objects.filter(kind=kind, active=True).order_by("-created_at", "-id").first()
+def current(kind: str, *, on: datetime.date | None = None) -> Instrument:
+    """Return the approved version of an instrument in force on a day (today by default), never a draft.
+
+    The version in force is the approved one with the latest effective date on or before the day.
+    """
+    day = on or timezone.localdate()
+    instrument = (
+        Instrument.objects.filter(kind=kind, active=True, status=Instrument.Status.APPROVED, effective_from__lte=day)
+        # Same effective date: the latest approval wins (the shipped versions have none: last, on every database).
+        .order_by("-effective_from", F("decided_at").desc(nulls_last=True), "-created_at", "-id")
+        .first()
+    )
     if instrument is None:
         raise InstrumentMissing(kind)
     return instrument

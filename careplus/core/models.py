@@ -82,8 +82,15 @@ class Counter(models.Model):
 class Instrument(models.Model):
     """A versioned instrument kept as data (indicator lists, eligibility parameters, scales).
 
-    Computed results store the version they used, so a correction never rewrites history.
+    Computed results store the version they used, so a correction never rewrites history. A new
+    version starts as a coordinator's draft copy of the current one; a second coordinator approves
+    it with an effective date, from which `instruments.current` returns it.
     """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
 
     kind = models.CharField(_("kind"), max_length=40)
     version = models.CharField(_("version"), max_length=40)
@@ -91,6 +98,24 @@ class Instrument(models.Model):
     data = models.JSONField(_("data"))
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    effective_from = models.DateField(_("effective from"), null=True, blank=True)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("based on")
+    )
+    drafted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("drafted by")
+    )
+    last_edited_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("reason for refusal"), blank=True)
+    # Optimistic locking of drafts (`version` above is the instrument's own version label).
+    row_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["kind", "-created_at"]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from careplus.core.currencies import is_known_currency
 from careplus.core.forms import CarePlusForm, DateInput
 from careplus.core.money import MoneyField
+from careplus.core.templatetags.ui import localnumber
 from careplus.core.text import validate_person_text
+from careplus.returns.choices import PlanCategory
 
 
 class ProgrammeForm(CarePlusForm):
@@ -28,16 +32,78 @@ class ProgrammeForm(CarePlusForm):
     ceiling_per_beneficiary = MoneyField(
         label=_("Ceiling per beneficiary (EUR)"), min_value=Decimal("0"), max_digits=10, decimal_places=2
     )
+    currencies = forms.CharField(
+        label=_("Currencies used besides the euro"),
+        max_length=200,
+        required=False,
+        help_text=_("ISO codes separated by commas or spaces, e.g. XOF, NPR, TND. Their rates are set by date below."),
+    )
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    BUDGET_PREFIX = "budget_"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for category, label in PlanCategory.choices:
+            self.fields[self.BUDGET_PREFIX + category] = MoneyField(
+                label=_("Budget: %(category)s (EUR)") % {"category": label},
+                min_value=Decimal("0"),
+                max_digits=12,
+                decimal_places=2,
+                required=False,
+            )
+
+    def budget_fields(self) -> list[Any]:
+        """The bound fields of the budget by category, shown as their own group."""
+        return [self[self.BUDGET_PREFIX + category] for category in PlanCategory.values]
+
+    def setting_fields(self) -> list[Any]:
+        return [field for field in self if not field.name.startswith(self.BUDGET_PREFIX)]
+
+    def clean_currencies(self) -> list[str]:
+        raw = str(self.cleaned_data.get("currencies") or "")
+        codes = sorted({code.upper() for code in re.split(r"[\s,;]+", raw) if code})
+        unknown = [code for code in codes if not is_known_currency(code)]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown currency: %(codes)s. Use ISO codes such as XOF or NPR."),
+                params={"codes": ", ".join(unknown)},
+            )
+        return [code for code in codes if code != "EUR"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The end of the period is before its start."))
+        budget = data.get("budget")
+        planned = sum((amount for amount in self.budget_lines().values()), Decimal("0"))
+        if budget is not None and planned > budget:
+            self.add_error(
+                "budget",
+                _("The budgets by category add up to %(sum)s EUR, more than the programme's budget.")
+                % {"sum": localnumber(planned)},
+            )
         return data
 
     def values(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        return {k: v for k, v in self.cleaned_data.items() if k != "version" and not k.startswith(self.BUDGET_PREFIX)}
+
+    def budget_lines(self) -> dict[str, Decimal]:
+        lines = {}
+        for category in PlanCategory.values:
+            amount = self.cleaned_data.get(self.BUDGET_PREFIX + category)
+            if amount:
+                lines[category] = amount
+        return lines
+
+    @classmethod
+    def initial_for(cls, programme: Any) -> dict[str, Any]:
+        initial = {name: getattr(programme, name) for name in cls.base_fields if name not in {"version", "currencies"}}
+        initial["currencies"] = ", ".join(programme.currencies or [])
+        initial["version"] = programme.version
+        for line in programme.budget_lines.all():
+            initial[cls.BUDGET_PREFIX + line.category] = line.amount
+        return initial
 
 
 class ReferenceRateForm(CarePlusForm):
@@ -59,4 +125,9 @@ class ReferenceRateForm(CarePlusForm):
     )
 
     def clean_currency(self) -> str:
-        return str(self.cleaned_data["currency"]).upper()
+        code = str(self.cleaned_data["currency"]).upper()
+        if not is_known_currency(code):
+            raise forms.ValidationError(
+                _("Unknown currency: %(codes)s. Use ISO codes such as XOF or NPR."), params={"codes": code}
+            )
+        return code

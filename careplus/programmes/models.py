@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from careplus.core.models import BaseModel
+from careplus.returns.choices import PlanCategory
 
 
 class Programme(BaseModel):
@@ -25,6 +26,8 @@ class Programme(BaseModel):
     ceiling_per_beneficiary = models.DecimalField(
         _("ceiling per beneficiary (EUR)"), max_digits=10, decimal_places=2, default=Decimal("0")
     )
+    # ISO 4217 codes the programme pays in besides the euro (careplus.core.currencies), sorted.
+    currencies = models.JSONField(_("currencies used"), default=list, blank=True)
 
     class Meta:
         ordering = ["-starts_on"]
@@ -40,6 +43,27 @@ class Programme(BaseModel):
     def covers(self, day: datetime.date) -> bool:
         """Tell whether a date falls within the programme's period."""
         return self.starts_on <= day <= self.ends_on
+
+
+class ProgrammeBudgetLine(BaseModel):
+    """The part of a programme's budget set aside for one category of reintegration assistance."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_lines")
+    category = models.CharField(_("assistance category"), max_length=20, choices=PlanCategory.choices)
+    amount = models.DecimalField(_("budget (EUR)"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["category"]
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "category"], name="budgetline_one_per_category"),
+            models.CheckConstraint(condition=Q(amount__gte=Decimal("0")), name="budgetline_amount_positive"),
+            models.CheckConstraint(condition=Q(category__in=PlanCategory.values), name="budgetline_category_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.category} {self.amount}"
 
 
 class ReferenceRate(BaseModel):

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime
+import re
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 from careplus.access.policy import can
 from careplus.access.roles import Action
+from careplus.accounts.models import User
 from careplus.core.money import FIXED_PARITY, FIXED_PARITY_SOURCE, to_euros
 from careplus.programmes.models import Programme, ReferenceRate
 
@@ -83,3 +89,111 @@ def reference_rates(programme: Programme) -> QuerySet[ReferenceRate]:
     return ReferenceRate.objects.filter(Q(programme=programme) | Q(programme__isnull=True)).order_by(
         "currency", "-valid_from"
     )
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One assistance category: its budget, what plans commit (planned or approved) and what was delivered."""
+
+    category: str
+    label: str
+    budget: Decimal | None
+    planned: Decimal
+    delivered: Decimal
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.planned + self.delivered > self.budget
+
+
+def budget_by_category(programme: Programme) -> list[BudgetRow]:
+    """The programme's budget lines beside the plans of its files, in euros, category by category."""
+    from careplus.returns.choices import ItemStatus, PlanCategory
+    from careplus.returns.models import PlanItem
+
+    items = PlanItem.objects.filter(case__programme=programme).order_by()
+    planned = dict(
+        items.filter(status__in=[ItemStatus.PLANNED, ItemStatus.APPROVED])
+        .values_list("category")
+        .annotate(total=Sum("planned_amount"))
+    )
+    delivered = dict(
+        items.filter(status=ItemStatus.DELIVERED)
+        .values_list("category")
+        .annotate(total=Sum(Coalesce("actual_cost", "planned_amount")))
+    )
+    budgets = dict(programme.budget_lines.values_list("category", "amount"))
+    zero = Decimal("0.00")
+    return [
+        BudgetRow(
+            category, str(label), budgets.get(category), planned.get(category) or zero, delivered.get(category) or zero
+        )
+        for category, label in PlanCategory.choices
+        if category in budgets or category in planned or category in delivered
+    ]
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One line of a programme's change history: when, who, which setting, old → new."""
+
+    at: datetime.datetime
+    actor: str
+    setting: str
+    old: str
+    new: str
+
+
+def _setting_label(name: str, currency: str = "") -> str:
+    from careplus.programmes.forms import ProgrammeForm
+    from careplus.returns.choices import PlanCategory
+
+    if name.startswith("budget_line."):
+        category = name.removeprefix("budget_line.")
+        return str(_("Budget: %(category)s (EUR)") % {"category": dict(PlanCategory.choices).get(category, category)})
+    if currency:
+        labels = {"rate": _("Reference rate %(currency)s"), "source": _("Source of the rate %(currency)s")}
+        if name in labels:
+            return str(labels[name] % {"currency": currency})
+        if name == "valid_from":
+            return str(_("Rate %(currency)s valid from") % {"currency": currency})
+        if name == "currency":
+            return str(_("New reference rate"))
+    field = ProgrammeForm.base_fields.get(name)
+    return str(field.label) if field is not None and field.label else name
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _display(value: str) -> str:
+    """A stored value as the page shows it: dates and numbers in the reader's format."""
+    if _ISO_DATE.match(value):
+        return date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    if _NUMBER.match(value):
+        number = Decimal(value)
+        places = max(2, -int(number.as_tuple().exponent)) if "." in value else None  # 20000.5 → 20 000,50
+        return number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return value
+
+
+def programme_history(programme: Programme, limit: int = 200) -> list[SettingChange]:
+    """The audited changes of a programme's settings and reference rates, newest first, with old → new."""
+    from careplus.audit.models import AuditEvent
+
+    rates = {str(pk): code for pk, code in programme.reference_rates.values_list("pk", "currency")}
+    events = AuditEvent.objects.filter(
+        Q(object_type=Programme._meta.label_lower, object_id=str(programme.pk))
+        | Q(object_type=ReferenceRate._meta.label_lower, object_id__in=list(rates))
+    ).order_by("-seq")[:limit]
+    names = dict(User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list("pk", "full_name"))
+    lines: list[SettingChange] = []
+    for event in events:
+        actor = str(names.get(uuid.UUID(event.actor_id), event.actor_label)) if event.actor_id else str(_("System"))
+        currency = rates.get(event.object_id, "")
+        lines.extend(
+            SettingChange(event.at, actor, _setting_label(name, currency), _display(old), _display(new))
+            for name, old, new in event.changes
+        )
+    return lines

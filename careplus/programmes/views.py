@@ -9,11 +9,19 @@ from django.utils.translation import gettext as _
 
 from careplus.access.fetch import acting_user, require
 from careplus.access.roles import Action
+from careplus.core.currencies import currency_label
 from careplus.core.errors import DomainError
 from careplus.core.http import methods
 from careplus.programmes.forms import ProgrammeForm, ReferenceRateForm
 from careplus.programmes.models import Programme
-from careplus.programmes.selectors import fixed_parities, programme_of, programmes_for, reference_rates
+from careplus.programmes.selectors import (
+    budget_by_category,
+    fixed_parities,
+    programme_history,
+    programme_of,
+    programmes_for,
+    reference_rates,
+)
 from careplus.programmes.services import programme_save, reference_rate_save
 
 
@@ -32,8 +40,7 @@ def programme_edit(request: HttpRequest, programme_id: str | None = None) -> Htt
         programme = programme_of(request.user, programme_id)
         if programme is None:
             raise Http404
-        initial = {name: getattr(programme, name) for name in ProgrammeForm.base_fields if name != "version"}
-        initial["version"] = programme.version
+        initial = ProgrammeForm.initial_for(programme)
     form = ProgrammeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -42,6 +49,7 @@ def programme_edit(request: HttpRequest, programme_id: str | None = None) -> Htt
                 programme=programme,
                 values=form.values(),
                 expected_version=form.cleaned_data.get("version"),
+                budget_lines=form.budget_lines(),
             )
         except DomainError as error:
             form.add_error(None, str(error.message))
@@ -49,7 +57,14 @@ def programme_edit(request: HttpRequest, programme_id: str | None = None) -> Htt
             messages.success(request, _("Programme saved."))
             return redirect("programmes:programme_list")
     status = 400 if request.method == "POST" else 200
-    return render(request, "programmes/programme_form.html", {"form": form, "programme": programme}, status=status)
+    context = {
+        "form": form,
+        "programme": programme,
+        "budget_rows": budget_by_category(programme) if programme else [],
+        "history": programme_history(programme) if programme else [],
+        "currency_names": [currency_label(code) for code in programme.currencies] if programme else [],
+    }
+    return render(request, "programmes/programme_form.html", context, status=status)
 
 
 @methods("GET", "POST")

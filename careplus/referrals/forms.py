@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careplus.accounts.models import Organisation
 from careplus.cases.choices import Sex
+from careplus.core.departements import DepartementField
 from careplus.core.forms import CarePlusForm, DateInput
 from careplus.core.text import validate_narrative_text, validate_person_text
 from careplus.programmes.models import Programme
@@ -57,12 +58,7 @@ class ReferralForm(CarePlusForm):
     nationality = CountryField().formfield(label=_("Nationality"))
     languages = _text(_("Languages spoken"), max_length=200, required=False)
     city = _text(_("Place of residence in France (town)"), max_length=100)
-    departement = forms.RegexField(
-        label=_("Département"),
-        regex=r"^(0[1-9]|[1-8]\d|9[0-5]|2[ABab]|97[1-8]|98[4-8])$",
-        strip=True,  # "973 " typed or pasted is 973
-        error_messages={"invalid": _("Enter a French département number, e.g. 69 or 2A.")},
-    )
+    departement = DepartementField(label=_("Département"))  # "973 " typed or pasted is 973
     identification_status = forms.ChoiceField(label=_("Identification"), choices=IdentificationStatus.choices)
     identified_by = forms.ChoiceField(
         label=_("Identified or detected by"),

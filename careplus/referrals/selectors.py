@@ -27,10 +27,14 @@ def referral_list(*, actor: Any, status: str = "") -> QuerySet[Referral]:
 
 
 def organisations_for(*, actor: Any, coordinator: bool) -> QuerySet[Organisation]:
-    """Return the organisations the actor may refer for."""
+    """Return the organisations the actor may refer for (a deactivated one is offered to no one).
+
+    A partner's organisation whose portal is suspended stays in the list: the service refuses the
+    referral with the reason (access.offices.may_refer_for).
+    """
     if coordinator:
-        return Organisation.objects.all()
-    return Organisation.objects.filter(pk__in=partner_organisations(actor))
+        return Organisation.objects.filter(active=True)
+    return Organisation.objects.filter(pk__in=partner_organisations(actor), active=True)
 
 
 def programme_covering(day: _dt.date) -> Programme | None:

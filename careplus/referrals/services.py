@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from careplus.access.offices import may_refer_for
 from careplus.accounts.models import Organisation, User
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
@@ -54,6 +55,22 @@ def duplicates_of(*, index: str, organisation: Organisation | None = None) -> li
     return list(found.only("id", "reference", "organisation_id"))
 
 
+def referral_refusal(*, actor: User, organisation: Organisation) -> str:
+    """Say why the actor may not refer in the organisation's name now, or return "" (access rule: may_refer_for)."""
+    if may_refer_for(actor, organisation):
+        return ""
+    if not organisation.active:
+        return _("%(organisation)s is deactivated: no referral can be sent in its name.") % {
+            "organisation": organisation.name
+        }
+    if organisation.referrals_suspended:
+        return _(
+            "The referral portal of %(organisation)s is suspended: you can follow your past referrals, but not "
+            "send new ones. Contact the programme coordination."
+        ) % {"organisation": organisation.name}
+    return _("You cannot send referrals in the name of this organisation.")
+
+
 @transaction.atomic
 def referral_submit(
     *,
@@ -72,6 +89,9 @@ def referral_submit(
     A partner is only told about duplicates within their own organisation; the coordinator sees
     the flag on every referral.
     """
+    refusal = referral_refusal(actor=actor, organisation=organisation)
+    if refusal:
+        raise RuleViolation(refusal, extra={"rule": "referral_portal"})
     index = case_services.person_index(
         given_names=person["given_names"],
         family_name=person["family_name"],

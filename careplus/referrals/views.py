@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careplus.access.fetch import acting_user, require
+from careplus.access.offices import referral_portal_closed
 from careplus.access.policy import can
 from careplus.access.reading import open_referral
 from careplus.access.roles import Action
@@ -31,13 +32,17 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     if status not in ReferralStatus.values:
         status = ""
     referrals = selectors.referral_list(actor=request.user, status=status)
+    portal_closed = can(request.user, Action.REFERRALS_SUBMIT) and referral_portal_closed(
+        request.user, selectors.organisations_for(actor=request.user, coordinator=False)
+    )
     page = Paginator(referrals, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "status": status,
         "statuses": ReferralStatus.choices,
         "full": can(request.user, Action.REFERRALS_READ_PERSON),
-        "can_submit": can(request.user, Action.REFERRALS_SUBMIT),
+        "can_submit": can(request.user, Action.REFERRALS_SUBMIT) and not portal_closed,
+        "portal_closed": portal_closed,
     }
     return render(request, "referrals/referral_list.html", context)
 
@@ -50,6 +55,11 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     coordinator = can(user, Action.REFERRALS_DECIDE)
     programme = selectors.current_programme()
     organisations = selectors.organisations_for(actor=user, coordinator=coordinator)
+    if referral_portal_closed(user, organisations):
+        # Said before anything is typed: the portal of the partner's organisation is suspended (or closed).
+        closed = [services.referral_refusal(actor=user, organisation=org) for org in organisations]
+        message = closed[0] if closed else _("You cannot send referrals in the name of this organisation.")
+        return render(request, "referrals/portal_closed.html", {"message": message}, status=403)
     form = ReferralForm(request.POST or None, organisations=organisations, coordinator=coordinator)
     duplicate_warning = ""
     if request.method == "POST" and programme is not None and form.is_valid():

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "careplus.reporting",
     "careplus.search",
     "careplus.referrals",
+    "careplus.privacy",
     "careplus.api",
 ]
 

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent / "careplus"
 def _web_modules() -> list[Path]:
     files = [
         *ROOT.glob("*/views.py"),
+        *ROOT.glob("*/views_*.py"),
         *ROOT.glob("*/views/*.py"),
         *ROOT.glob("*/templatetags/*.py"),
     ]

@@ -58,6 +58,7 @@ def verified(ok: int, *, only: set[str] | None = None) -> dict[str, int]:
 
 
 DPO_ONLY = {Role.DPO.value}
+REGISTER_READERS = {Role.DPO.value, Role.COORDINATOR.value, Role.AUDITOR.value}
 
 
 def api(ok: int, *, only: set[str] | None = None) -> dict[str, int]:
@@ -76,8 +77,32 @@ def _grant(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"user_id": ctx["target"].pk, "grant_id": ctx["target_grant"].pk}
 
 
+def _leaver(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A caseworker of the shared office (the staff-leaving page is for caseworkers only)."""
+    return {"user_id": factories.make_user(Role.CASEWORKER, office=factories.shared_office()).pk}
+
+
 def _version(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"version": ctx["target"].version}
+
+
+ORGANISATION_MANAGERS = {Role.DPO.value, Role.COORDINATOR.value}
+
+
+def _office(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"office_id": factories.shared_office().pk}
+
+
+def _office_version(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"version": factories.shared_office().version}
+
+
+def _organisation(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"organisation_id": factories.shared_organisation().pk}
+
+
+def _organisation_version(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"version": factories.shared_organisation().version}
 
 
 CASE_READERS = {Role.COORDINATOR.value, Role.CASEWORKER.value}
@@ -123,6 +148,17 @@ def _training(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 REPORT_READERS = {Role.COORDINATOR.value, Role.AUDITOR.value}
+INSTRUMENT_READERS = {Role.COORDINATOR.value, Role.AUDITOR.value}
+
+
+def _instrument_draft(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A draft of the eligibility parameters, opened by another coordinator (created once per test)."""
+    from careplus.core import instrument_drafts
+
+    if "instrument_draft" not in ctx:
+        author = factories.make_user(Role.COORDINATOR)
+        ctx["instrument_draft"] = instrument_drafts.draft_create(actor=author, kind="eligibility")
+    return {"instrument_id": ctx["instrument_draft"].pk}
 
 
 def _api_item(name: str, key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -173,6 +209,27 @@ API_ROUTES: dict[str, Route] = {
     ),
 }
 
+ERASURE_DECIDERS = {Role.DPO.value, Role.COORDINATOR.value}
+
+
+def _erasure(*, erased: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An erasure request by the target DPO on a new file; approved (file erased) if asked."""
+
+    def kwargs(ctx: dict[str, Any]) -> dict[str, Any]:
+        from careplus.privacy import erasure
+
+        request = erasure.erasure_request(
+            actor=ctx["target"], case_reference=factories.make_case().reference, reason="Demande de la personne."
+        )
+        if erased:
+            approver = factories.system_user()
+            code = factories.totp_code(approver)
+            request = erasure.erasure_approve(actor=approver, request=request, expected_version=1, code=code)
+        return {"request_id": request.pk}
+
+    return kwargs
+
+
 MATRIX: dict[str, Route] = {
     **API_ROUTES,
     "accounts:api_tokens": Route(expect=verified(200)),
@@ -189,6 +246,23 @@ MATRIX: dict[str, Route] = {
     ),
     "programmes:programme_rates": Route(
         expect=verified(200, only=COORDINATOR_ONLY), kwargs=lambda c: {"programme_id": c["referral"].programme_id}
+    ),
+    # Issue 21, point 4: coordinators draft and decide instrument versions; the auditor reads them.
+    "instruments:instrument_list": Route(expect=verified(200, only=INSTRUMENT_READERS)),
+    "instruments:draft_create": Route(
+        method="post", expect=verified(302, only=COORDINATOR_ONLY), kwargs=lambda c: {"kind": "eligibility"}
+    ),
+    "instruments:version_detail": Route(expect=verified(200, only=INSTRUMENT_READERS), kwargs=_instrument_draft),
+    "instruments:draft_edit": Route(
+        expect=verified(200, only=COORDINATOR_ONLY),
+        kwargs=lambda c: {**_instrument_draft(c), "section": "parametres"},
+    ),
+    # Posted without the effective date and code: the form answers 400, nothing is approved.
+    "instruments:draft_approve": Route(
+        method="post", expect=verified(400, only=COORDINATOR_ONLY), kwargs=_instrument_draft
+    ),
+    "instruments:draft_refuse": Route(
+        method="post", expect=verified(400, only=COORDINATOR_ONLY), kwargs=_instrument_draft
     ),
     "reporting:dashboard": Route(expect=verified(200, only=REPORT_READERS)),
     "reporting:donor_xlsx": Route(expect=verified(200, only=REPORT_READERS)),
@@ -268,16 +342,44 @@ MATRIX: dict[str, Route] = {
         expect=verified(200, only=CASE_READERS), kwargs=_case_child("attachment_id", "attachment")
     ),
     "cases:restriction_set": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
+    "cases:caseworker_set": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
     "referrals:referral_list": Route(expect=verified(200, only=REFERRERS)),
     "referrals:referral_create": Route(expect=verified(200, only=REFERRERS)),
     "referrals:referral_detail": Route(expect=verified(200, only=REFERRERS), kwargs=_referral),
     "referrals:referral_screening": Route(expect=verified(200, only=REFERRERS), kwargs=_referral),
     "referrals:referral_decide": Route(method="post", expect=verified(400, only=COORDINATOR_ONLY), kwargs=_referral),
     "cases:case_list": Route(expect=verified(200, only=CASE_READERS)),
+    "cases:import_start": Route(expect=verified(200, only=COORDINATOR_ONLY)),
+    "cases:import_template": Route(expect=verified(200, only=COORDINATOR_ONLY)),
+    "cases:import_confirm": Route(method="post", expect=verified(400, only=COORDINATOR_ONLY)),
     "cases:case_detail": Route(expect=verified(200, only=CASE_READERS), kwargs=_case),
     "cases:case_reason": Route(expect=verified(302, only=CASE_READERS), kwargs=_case),
     "audit:event_list": Route(expect=verified(200, only=DPO_ONLY)),
     "audit:event_export": Route(method="post", expect=verified(400, only=DPO_ONLY)),
+    # Issue 21, point 5: access requests (DPO only; without an opening in the session the review and
+    # the download send back to the request form) and the register of processing.
+    "privacy:access_request": Route(expect=verified(200, only=DPO_ONLY)),
+    "privacy:access_review": Route(
+        expect=verified(302, only=DPO_ONLY), kwargs=lambda c: {"subject_kind": "case", "subject_id": c["case"].pk}
+    ),
+    "privacy:access_download": Route(
+        method="post",
+        expect=verified(302, only=DPO_ONLY),
+        kwargs=lambda c: {"subject_kind": "case", "subject_id": c["case"].pk},
+    ),
+    "privacy:register": Route(expect=verified(200, only=REGISTER_READERS)),
+    "privacy:register_pdf": Route(expect=verified(200, only=REGISTER_READERS)),
+    # Issue 21, point 5: erasure requests; the DPO asks, a DPO or a coordinator decides.
+    "privacy:erasure_list": Route(expect=verified(200, only=ERASURE_DECIDERS)),
+    "privacy:erasure_request": Route(method="post", expect=verified(400, only=DPO_ONLY)),
+    "privacy:erasure_detail": Route(expect=verified(200, only=ERASURE_DECIDERS), kwargs=_erasure(erased=False)),
+    "privacy:erasure_approve": Route(
+        method="post", expect=verified(400, only=ERASURE_DECIDERS), kwargs=_erasure(erased=False)
+    ),
+    "privacy:erasure_refuse": Route(
+        method="post", expect=verified(400, only=ERASURE_DECIDERS), kwargs=_erasure(erased=False)
+    ),
+    "privacy:erasure_certificate": Route(expect=verified(200, only=ERASURE_DECIDERS), kwargs=_erasure(erased=True)),
     "core:home": Route(expect=verified(200)),
     "core:health": Route(expect=everyone(200), protected=False),
     "set_language": Route(method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False),
@@ -312,6 +414,47 @@ MATRIX: dict[str, Route] = {
         method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target, data=_version
     ),
     "accounts:user_resend_invitation": Route(method="post", expect=verified(302, only=DPO_ONLY), kwargs=_target),
+    "accounts:staff_leaving_list": Route(expect=verified(200, only=COORDINATOR_ONLY)),
+    "accounts:staff_leaving": Route(expect=verified(200, only=COORDINATOR_ONLY), kwargs=_leaver),
+    # Issue 21 point 2: offices (DPO) and partner organisations (DPO and coordinators).
+    "accounts:office_list": Route(expect=verified(200, only=DPO_ONLY)),
+    "accounts:office_create": Route(expect=verified(200, only=DPO_ONLY)),
+    "accounts:office_detail": Route(expect=verified(200, only=DPO_ONLY), kwargs=_office),
+    "accounts:office_deactivate": Route(
+        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_office, data=_office_version
+    ),
+    "accounts:office_reactivate": Route(
+        method="post", expect=verified(302, only=DPO_ONLY), kwargs=_office, data=_office_version
+    ),
+    "accounts:organisation_list": Route(expect=verified(200, only=ORGANISATION_MANAGERS)),
+    "accounts:organisation_create": Route(expect=verified(200, only=ORGANISATION_MANAGERS)),
+    "accounts:organisation_detail": Route(expect=verified(200, only=ORGANISATION_MANAGERS), kwargs=_organisation),
+    # Creating an account and granting its role stay the DPO's.
+    "accounts:organisation_invite": Route(method="post", expect=verified(400, only=DPO_ONLY), kwargs=_organisation),
+    "accounts:organisation_deactivate": Route(
+        method="post",
+        expect=verified(302, only=ORGANISATION_MANAGERS),
+        kwargs=_organisation,
+        data=_organisation_version,
+    ),
+    "accounts:organisation_reactivate": Route(
+        method="post",
+        expect=verified(302, only=ORGANISATION_MANAGERS),
+        kwargs=_organisation,
+        data=_organisation_version,
+    ),
+    "accounts:organisation_suspend": Route(
+        method="post",
+        expect=verified(302, only=ORGANISATION_MANAGERS),
+        kwargs=_organisation,
+        data=_organisation_version,
+    ),
+    "accounts:organisation_resume": Route(
+        method="post",
+        expect=verified(302, only=ORGANISATION_MANAGERS),
+        kwargs=_organisation,
+        data=_organisation_version,
+    ),
 }
 
 
