@@ -54,7 +54,7 @@ class Case(BaseModel):
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     is_minor = models.BooleanField(_("minor"), default=False)
     planned_departure_on = models.DateField(_("planned departure"), null=True, blank=True)
-    status_before_suspension = models.CharField(max_length=20, blank=True)
+    status_before_suspension = models.CharField(_("status before suspension"), max_length=20, blank=True)
     closure_reason = models.CharField(_("closure reason"), max_length=20, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     restricted = models.BooleanField(_("restricted"), default=False)
@@ -115,12 +115,12 @@ class Case(BaseModel):
 class CaseAttachment(BaseModel):
     """A document of the case file, stored encrypted."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case file"))
     filename = EncryptedTextField(_("file name"), key_field="case.data_key")
     content = EncryptedBytesField(_("contents"), key_field="case.data_key")
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
 
     class Meta:
         ordering = ["created_at"]
@@ -134,11 +134,13 @@ class CaseAttachment(BaseModel):
 class CaseEvent(models.Model):
     """One line of a case's timeline (what happened, who, when); never personal details."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=40)
-    params = models.JSONField(default=dict)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case file"))
+    at = models.DateTimeField(_("date and time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    kind = models.CharField(_("event"), max_length=40)
+    params = models.JSONField(_("details"), default=dict)
 
     class Meta:
         ordering = ["at", "id"]
@@ -153,19 +155,23 @@ class CaseEvent(models.Model):
 class CaseSection(BaseModel):
     """Base of the one-per-case records edited with a version check."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="+")
-    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case file"))
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("updated by"))
 
     class Meta:
         abstract = True
 
 
 class RiskAssessment(CaseSection):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="risk_assessment")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="risk_assessment", verbose_name=_("case file")
+    )
     ratings = EncryptedJSONField(_("ratings"), key_field="case.data_key")
     overall = models.CharField(_("overall risk"), max_length=10, choices=Rating.choices)
     mitigation = EncryptedTextField(_("mitigation measures"), key_field="case.data_key")
-    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
@@ -176,7 +182,9 @@ class RiskAssessment(CaseSection):
 
 
 class NeedsAssessment(CaseSection):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="needs_assessment")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="needs_assessment", verbose_name=_("case file")
+    )
     priorities = EncryptedJSONField(_("priorities"), key_field="case.data_key")
     notes = EncryptedTextField(_("notes"), key_field="case.data_key")
 
@@ -188,7 +196,9 @@ class NeedsAssessment(CaseSection):
 
 
 class SkillsAssessment(CaseSection):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="skills_assessment")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="skills_assessment", verbose_name=_("case file")
+    )
     education = EncryptedTextField(_("education"), key_field="case.data_key")
     languages = EncryptedTextField(_("languages"), key_field="case.data_key")
     work_experience = EncryptedTextField(_("work experience"), key_field="case.data_key")
@@ -205,7 +215,9 @@ class SkillsAssessment(CaseSection):
 
 
 class LegalSituation(CaseSection):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="legal_situation")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="legal_situation", verbose_name=_("case file")
+    )
     identified_by_authority = models.BooleanField(_("identified by the police or gendarmerie"), default=False)
     reflection_period_ends_on = models.DateField(_("end of the reflection period"), null=True, blank=True)
     residence_permit = models.CharField(_("residence permit as a victim"), max_length=10, choices=PermitStatus.choices)
@@ -225,10 +237,10 @@ class LegalSituation(CaseSection):
 class Opportunity(BaseModel):
     """A concrete reintegration opportunity, verified by someone."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="opportunities")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="opportunities", verbose_name=_("case file"))
     kind = models.CharField(_("kind"), max_length=20, choices=PreferredPath.choices)
     description = EncryptedTextField(_("description"), key_field="case.data_key")
-    verified_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    verified_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("verified by"))
     verified_on = models.DateField(_("verified on"))
 
     class Meta:
@@ -241,12 +253,14 @@ class Opportunity(BaseModel):
 
 
 class Consent(BaseModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents", verbose_name=_("case file"))
     scope = models.CharField(_("scope"), max_length=30, choices=ConsentScope.choices)
     given_on = models.DateField(_("given on"))
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("withdrawn by")
+    )
 
     class Meta:
         ordering = ["scope", "given_on"]
@@ -267,12 +281,14 @@ class Consent(BaseModel):
 class Handover(BaseModel):
     """The case sent to the office of the country of return, to be acknowledged."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handovers")
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="handovers")
-    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handovers", verbose_name=_("case file"))
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="handovers", verbose_name=_("office"))
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by"))
     due_on = models.DateField(_("acknowledge by"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("acknowledged by")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -284,8 +300,8 @@ class Handover(BaseModel):
 
 
 class CaseNote(BaseModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case file"))
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
     body = EncryptedTextField(_("note"), key_field="case.data_key")
 
     class Meta:
@@ -300,9 +316,9 @@ class CaseNote(BaseModel):
 class RestrictedView(models.Model):
     """Why someone opened a restricted case (asked at every view)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case file"))
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    at = models.DateTimeField(_("date and time"), auto_now_add=True)
     reason = EncryptedTextField(_("reason"), key_field="case.data_key")
 
     class Meta:
@@ -316,7 +332,9 @@ class RestrictedView(models.Model):
 class FamilyAssessment(CaseSection):
     """Family assessment in the country of return (child procedure), by that office."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="family_assessment")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="family_assessment", verbose_name=_("case file")
+    )
     caregiver = EncryptedTextField(_("caregiver and relationship to the child"), key_field="case.data_key")
     findings = EncryptedTextField(
         _("willingness and capacity to care, role in the migration, risks, housing, school, health"),
@@ -333,12 +351,16 @@ class FamilyAssessment(CaseSection):
 
 
 class BestInterestsDetermination(CaseSection):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="best_interests")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="best_interests", verbose_name=_("case file")
+    )
     participants = EncryptedTextField(_("participants (panel)"), key_field="case.data_key")
     reasoning = EncryptedTextField(_("factors weighed and recommendation"), key_field="case.data_key")
     return_in_best_interests = models.BooleanField(_("return is in the child's best interests"))
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
+    approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
@@ -349,7 +371,9 @@ class BestInterestsDetermination(CaseSection):
 
 
 class CoordinationPlan(CaseSection):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="coordination_plan")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="coordination_plan", verbose_name=_("case file")
+    )
     actors_france = EncryptedTextField(_("actors in France"), key_field="case.data_key")
     actors_return = EncryptedTextField(_("actors in the country of return"), key_field="case.data_key")
     escort = EncryptedTextField(_("escort in transit"), key_field="case.data_key")
@@ -365,7 +389,7 @@ class CoordinationPlan(CaseSection):
 class CaseImport(BaseModel):
     """One import of existing files at go-live (a sheet confirmed by a coordinator, all rows or none)."""
 
-    imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by"))
     rows = models.PositiveIntegerField(_("files imported"))
 
     class Meta:
@@ -380,8 +404,10 @@ class CaseImport(BaseModel):
 class ImportedCase(models.Model):
     """Marks a case file as brought in by an import, with the row of the sheet it came from."""
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="imported_from")
-    batch = models.ForeignKey(CaseImport, on_delete=models.PROTECT, related_name="cases")
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="imported_from", verbose_name=_("case file")
+    )
+    batch = models.ForeignKey(CaseImport, on_delete=models.PROTECT, related_name="cases", verbose_name=_("import"))
     row = models.PositiveIntegerField(_("row of the sheet"))
 
     class Meta:

@@ -24,7 +24,9 @@ from careplus.referrals.choices import (
 
 
 class Referral(BaseModel):
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="referrals")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("programme")
+    )
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
@@ -36,7 +38,9 @@ class Referral(BaseModel):
         verbose_name=_("referring organisation"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("submitted by")
+    )
     received_on = models.DateField(_("received on"))
     data_key = models.ForeignKey(DataKey, on_delete=models.PROTECT, related_name="+")
 
@@ -68,7 +72,9 @@ class Referral(BaseModel):
     person_index = models.CharField(max_length=64, db_index=True)
     name_index = models.CharField(max_length=64, blank=True, db_index=True)
     possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="referral")
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="referral", verbose_name=_("case file")
+    )
 
     class Meta:
         ordering = ["-received_on", "-reference"]
@@ -102,12 +108,16 @@ class Referral(BaseModel):
 class Screening(BaseModel):
     """Identification screening on the ILO/EU indicators: decision support, never identification."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="screenings")
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="screenings", verbose_name=_("referral")
+    )
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="+", verbose_name=_("instrument version")
+    )
     indicator_list = models.CharField(_("indicator list"), max_length=20, choices=ScreeningList.choices)
     answers = EncryptedJSONField(_("indicators present"), key_field="referral.data_key")
     result = EncryptedJSONField(_("result"), key_field="referral.data_key")
-    done_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    done_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("done by"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -119,14 +129,16 @@ class Screening(BaseModel):
 
 
 class ReferralDecision(BaseModel):
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="decisions")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("referral")
+    )
     outcome = models.CharField(_("decision"), max_length=20, choices=DecisionOutcome.choices)
     reason = EncryptedTextField(_("reasons"), key_field="referral.data_key")
     redirected_to = EncryptedTextField(_("redirected to"), key_field="referral.data_key", max_chars=200)
     override_reason = EncryptedTextField(_("reason for overriding a failed rule"), key_field="referral.data_key")
     eligibility = models.JSONField(_("eligibility at the time of the decision"), default=list)
-    eligibility_version = models.CharField(max_length=40, blank=True)
-    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    eligibility_version = models.CharField(_("eligibility parameters version"), max_length=40, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
 
     class Meta:
         ordering = ["created_at"]

@@ -16,7 +16,7 @@ from careplus.returns.choices import ArrivalKind, DeliveryMode, ItemStatus, Plan
 
 
 class Departure(BaseModel):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="departure")
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="departure", verbose_name=_("case file"))
     actual_departure_on = models.DateField(_("actual departure"), null=True, blank=True)
     arrival_on = models.DateField(_("arrival"), null=True, blank=True)
     airport = EncryptedTextField(_("departure airport"), key_field="case.data_key", max_chars=100)
@@ -24,8 +24,10 @@ class Departure(BaseModel):
     escort = EncryptedTextField(_("escort"), key_field="case.data_key")
     fit_to_travel = models.BooleanField(_("fit to travel"), default=False)
     wish_reconfirmed_on = models.DateField(_("return wish reconfirmed on"), null=True, blank=True)
-    wish_reconfirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    wish_reconfirmed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("wish reconfirmed by")
+    )
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("updated by"))
 
     class Meta:
         verbose_name = _("departure")
@@ -35,7 +37,7 @@ class Departure(BaseModel):
 
 
 class TravelLeg(BaseModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="travel_legs")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="travel_legs", verbose_name=_("case file"))
     travel_on = models.DateField(_("date"))
     from_place = EncryptedTextField(_("from"), key_field="case.data_key", max_chars=100)
     to_place = EncryptedTextField(_("to"), key_field="case.data_key", max_chars=100)
@@ -50,7 +52,7 @@ class TravelLeg(BaseModel):
 
 
 class ArrivalItem(BaseModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="arrival_items")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="arrival_items", verbose_name=_("case file"))
     kind = models.CharField(_("assistance"), max_length=20, choices=ArrivalKind.choices)
     details = EncryptedTextField(_("who, where"), key_field="case.data_key")
     planned_on = models.DateField(_("planned on"))
@@ -66,7 +68,7 @@ class ArrivalItem(BaseModel):
 
 
 class PlanItem(BaseModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_items")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plan_items", verbose_name=_("case file"))
     category = models.CharField(_("category"), max_length=20, choices=PlanCategory.choices)
     description = EncryptedTextField(_("description"), key_field="case.data_key")
     provider = EncryptedTextField(_("provider"), key_field="case.data_key", max_chars=200)
@@ -96,8 +98,12 @@ class PlanItem(BaseModel):
         _("source of the exchange rate at delivery"), max_length=200, null=True, blank=True
     )
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
-    evidence = models.ForeignKey(CaseAttachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    evidence = models.ForeignKey(
+        CaseAttachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("evidence")
+    )
+    approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
@@ -121,10 +127,12 @@ class PlanItem(BaseModel):
 class CeilingException(BaseModel):
     """A coordinator's exception allowing a case's plan to exceed the per-beneficiary ceiling."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ceiling_exceptions")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="ceiling_exceptions", verbose_name=_("case file")
+    )
     new_ceiling = models.DecimalField(_("ceiling allowed for this case (EUR)"), max_digits=10, decimal_places=2)
     reason = EncryptedTextField(_("reason"), key_field="case.data_key")
-    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -135,23 +143,34 @@ class CeilingException(BaseModel):
 
 
 class Visit(BaseModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits", verbose_name=_("case file"))
     planned_on = models.DateField(_("planned on"))
     status = models.CharField(_("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.PLANNED)
     done_on = models.DateField(_("date of the visit"), null=True, blank=True)
     mode = models.CharField(_("mode"), max_length=10, choices=VisitMode.choices, blank=True)
-    conducted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    conducted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("conducted by")
+    )
     progress = EncryptedTextField(_("progress on the plan"), key_field="case.data_key")
     notes = EncryptedTextField(_("notes"), key_field="case.data_key")
     missed_reason = EncryptedTextField(_("reason the visit was missed"), key_field="case.data_key", max_chars=300)
     answers = EncryptedJSONField(_("questionnaire answers"), key_field="case.data_key")
     scores = models.JSONField(_("sustainability scores"), null=True, blank=True)
     # The same scores as numbers, so programme averages are computed from an index.
-    score_economic = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    score_social = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    score_psychosocial = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    score_composite = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    score_economic = models.DecimalField(_("economic score"), max_digits=5, decimal_places=4, null=True, blank=True)
+    score_social = models.DecimalField(_("social score"), max_digits=5, decimal_places=4, null=True, blank=True)
+    score_psychosocial = models.DecimalField(
+        _("psychosocial score"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    score_composite = models.DecimalField(_("composite score"), max_digits=5, decimal_places=4, null=True, blank=True)
+    instrument = models.ForeignKey(
+        Instrument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("instrument version"),
+    )
 
     class Meta:
         ordering = ["planned_on"]
@@ -182,12 +201,14 @@ class Visit(BaseModel):
 class FollowUpAlert(models.Model):
     """A visit answer that needs a caseworker's attention at once (distress, support asked)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts")
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="alerts")
-    item = models.CharField(max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("case file"))
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("visit"))
+    item = models.CharField(_("plan item"), max_length=40)
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("resolved by")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -204,9 +225,9 @@ class FollowUpAlert(models.Model):
 class ReminderDigest(models.Model):
     """One reminder digest per user and day, so running the command twice sends it once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("reminder digest")
