@@ -314,18 +314,32 @@ def _grant_create(
     return grant
 
 
-def role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
-    """Revoke an active grant; end the holder's sessions and revoke their API tokens.
+def role_revoke(*, actor: User, grant: RoleGrant, code: str | None = None) -> RoleGrant:
+    """Revoke an active grant after the actor gives their second factor again; end the holder's
+    sessions and revoke their API tokens.
 
     No one revokes a role on their own account; the last active data protection officer cannot
-    be removed.
+    be removed. The rules are checked before the code, so a refused revocation spends no code.
     """
     if grant.user_id == actor.pk:
         _refuse_role_change(
             action=AuditAction.ROLE_REVOKE, actor=actor, user=grant.user, role=grant.role, rule="own_account"
         )
         raise RoleChangeRefused(_("No one can revoke a role on their own account."), rule="own_account")
+    _last_dpo_kept(grant)
+    try:
+        _step_up(user=actor, code=code)
+    except StepUpFailed:
+        _refuse_role_change(
+            action=AuditAction.ROLE_REVOKE, actor=actor, user=grant.user, role=grant.role, rule="step_up"
+        )
+        raise
     return _role_revoke(actor=actor, grant=grant)
+
+
+def _last_dpo_kept(grant: RoleGrant) -> None:
+    if grant.role == Role.DPO and _active_dpo_count(excluding_grant=grant) == 0:
+        raise RuleViolation(_("The last data protection officer cannot lose this role."))
 
 
 @transaction.atomic
@@ -333,8 +347,7 @@ def _role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
     grant = RoleGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     if grant.revoked_at is not None:
         raise RuleViolation(_("This role was already revoked."))
-    if grant.role == Role.DPO and _active_dpo_count(excluding_grant=grant) == 0:
-        raise RuleViolation(_("The last data protection officer cannot lose this role."))
+    _last_dpo_kept(grant)
     grant.revoked_at = timezone.now()
     grant.revoked_by = actor
     grant.save(update_fields=["revoked_at", "revoked_by"])

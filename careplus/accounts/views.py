@@ -371,7 +371,7 @@ def user_revoke(request: HttpRequest, user_id: str, grant_id: str) -> HttpRespon
     if grant is None:
         raise Http404
     try:
-        services.role_revoke(actor=acting_user(request), grant=grant)
+        services.role_revoke(actor=acting_user(request), grant=grant, code=request.POST.get("code", "")[:16])
     except DomainError as error:
         messages.error(request, str(error.message))
     else:

@@ -218,7 +218,7 @@ def test_p06_revoking_a_role_revokes_the_api_tokens(dpo: User, signed_in: Any) -
     assert _token_works(raw) == 200
     grant = RoleGrant.objects.get(user=user)
     url = reverse("accounts:user_revoke", kwargs={"user_id": user.pk, "grant_id": grant.pk})
-    response = signed_in(dpo).post(url, follow=True)
+    response = signed_in(dpo).post(url, {"code": factories.totp_code(dpo)}, follow=True)
     assert any("API" in str(m) for m in response.context["messages"])
     assert _token_works(raw) == 401
     assert _revoked_audited(user)

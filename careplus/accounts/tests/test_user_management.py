@@ -134,7 +134,10 @@ def test_revoking_a_role_removes_access(dpo: User, signed_in: SignedIn) -> None:
     victim_client = signed_in(other_dpo)
     assert victim_client.get(reverse("accounts:user_list")).status_code == 200
 
-    signed_in(dpo).post(reverse("accounts:user_revoke", kwargs={"user_id": other_dpo.pk, "grant_id": grant.pk}))
+    signed_in(dpo).post(
+        reverse("accounts:user_revoke", kwargs={"user_id": other_dpo.pk, "grant_id": grant.pk}),
+        {"code": factories.totp_code(dpo)},
+    )
     grant.refresh_from_db()
     assert grant.revoked_at is not None
     assert grant.revoked_by == dpo
