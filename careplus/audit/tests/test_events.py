@@ -143,10 +143,10 @@ def test_account_changes(dpo: User, signed_in: Callable[[User], Client], do: str
         client.post(reverse("accounts:user_grant", kwargs=kwargs), {"role": Role.AUDITOR, "code": code})
     elif do == "revoke":
         kwargs["grant_id"] = RoleGrant.objects.get(user=target).pk
-        client.post(reverse("accounts:user_revoke", kwargs=kwargs))
+        client.post(reverse("accounts:user_revoke", kwargs=kwargs), {"code": factories.totp_code(dpo)})  # step-up too
     else:
         client.post(reverse("accounts:user_deactivate", kwargs=kwargs), {"version": target.version})
-    if do == "grant":  # the step-up's own event, then the grant
+    if do in {"grant", "revoke"}:  # the step-up's own event, then the change
         step_up, event = new_events(start)
         assert step_up.action == AuditAction.SECOND_FACTOR
     else:
