@@ -65,6 +65,7 @@ DOORS: dict[str, str] = {
     "careplus.programmes.forms.ProgrammeForm": "programme page",
     "careplus.cases.forms.DeparturePlanForm": "departure plan page",
     "careplus.cases.forms.CoordinationPlanForm": "coordination plan page",
+    "careplus.cases.forms.IdentityForm": "identity correction page (GDPR art. 16)",
     "careplus.returns.forms.DepartureForm": "departure page",
     "careplus.returns.forms.PlanItemForm": "reintegration plan page and API",
 }

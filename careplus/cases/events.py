@@ -23,6 +23,17 @@ def _scope(value: Any) -> str:
         return str(value)
 
 
+def _identity_fields(names: Any) -> str:
+    labels = {
+        "family_name": _("family name"),
+        "given_names": _("given names"),
+        "date_of_birth": _("date of birth"),
+        "sex": _("sex"),
+        "nationality": _("nationality"),
+    }
+    return ", ".join(labels.get(name, str(name)) for name in (names or []))
+
+
 def describe(kind: str, params: dict[str, Any]) -> str:
     """Return the sentence shown on the timeline for an event."""
     texts = {
@@ -48,6 +59,9 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         "reassigned": lambda: _("File handed over to another caseworker (staff leaving)."),
         "restriction_handed_over": lambda: _(
             "A colleague named on this restricted file in place of a leaving caseworker."
+        ),
+        "identity_corrected": lambda: (
+            _("Identity corrected by a coordinator: %(fields)s.") % {"fields": _identity_fields(params.get("fields"))}
         ),
         "imported": lambda: _("File imported from the go-live sheet (row %(row)s).") % {"row": params.get("row", "")},
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_countries.fields import CountryField
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +21,7 @@ from careplus.cases.choices import (
     PreferredPath,
     Priority,
     Rating,
+    Sex,
 )
 from careplus.core.forms import CarePlusForm, DateInput
 from careplus.core.text import validate_narrative_text, validate_person_text
@@ -166,6 +169,39 @@ class DeparturePlanForm(CarePlusForm):
         if value and value < timezone.localdate():
             raise forms.ValidationError(_("The planned departure cannot be in the past."))
         return value
+
+
+class IdentityForm(CarePlusForm):
+    """Correct the person's identity on the file (GDPR art. 16): the values as they should read, and why."""
+
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    given_names = forms.CharField(label=_("Given names"), max_length=100)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    nationality = CountryField(blank=True).formfield(label=_("Nationality"), required=False)
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        min_length=5,
+        max_length=500,
+        help_text=_("For example: the passport shows another spelling. Kept with the file."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("I have checked: save the correction even though a similar file or referral exists."),
+        required=False,
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data.get("date_of_birth")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("This date cannot be in the future."))
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in ("family_name", "given_names", "date_of_birth", "sex")} | {
+            "nationality": str(self.cleaned_data["nationality"] or "")
+        }
 
 
 class TransitionForm(CarePlusForm):

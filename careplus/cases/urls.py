@@ -13,6 +13,7 @@ urlpatterns = [
     path("dossiers/<uuid:case_id>/motif/", views.case_reason, name="case_reason"),
     path("dossiers/<uuid:case_id>/sections/<slug:section>/", views.case_section, name="case_section"),
     path("dossiers/<uuid:case_id>/depart/", views.case_plan, name="case_plan"),
+    path("dossiers/<uuid:case_id>/identite/", views.case_identity, name="case_identity"),
     path("dossiers/<uuid:case_id>/statut/", views.case_transition, name="case_transition"),
     path("dossiers/<uuid:case_id>/risque/approuver/", views.risk_approve, name="risk_approve"),
     path("dossiers/<uuid:case_id>/interet-superieur/approuver/", views.bid_approve, name="bid_approve"),

@@ -21,7 +21,7 @@ from careplus.access.policy import can
 from careplus.access.reading import open_case, reason_page, remember_reason, remembered_reason, safe_back
 from careplus.access.roles import Action
 from careplus.audit.selectors import role_labels
-from careplus.cases import selectors, services, staff, workflow
+from careplus.cases import identity, selectors, services, staff, workflow
 from careplus.cases.choices import CaseStatus, Rating
 from careplus.cases.events import describe
 from careplus.cases.forms import (
@@ -31,6 +31,7 @@ from careplus.cases.forms import (
     ConsentForm,
     DeparturePlanForm,
     HandoverForm,
+    IdentityForm,
     NoteForm,
     OpportunityForm,
     RestrictedReasonForm,
@@ -44,6 +45,7 @@ from careplus.core import conflicts
 from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
 from careplus.privacy import rectification
+from careplus.referrals.services import PossibleDuplicate
 from careplus.returns.choices import ClosureReason
 
 
@@ -96,6 +98,7 @@ def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
         "rating_labels": dict(Rating.choices),
         "closure_reasons": ClosureReason.choices,
         "safe_contact_channel": selectors.safe_contact_channel_label(case),
+        "can_correct_identity": can(user, Action.CASES_MANAGE) and identity.may_correct(case),
     }
 
 
@@ -332,6 +335,59 @@ def case_plan(request: HttpRequest, case_id: str) -> HttpResponse:
             return _redirect_to(case)
     status = (409 if conflict is not None else 400) if request.method == "POST" else 200
     return render(request, "cases/plan_form.html", {"case": case, "form": form, "conflict": conflict}, status=status)
+
+
+def _identity_initial(case: Case) -> dict[str, Any]:
+    current = identity.current_identity(case)
+    return {
+        "family_name": current.family_name,
+        "given_names": current.given_names,
+        "date_of_birth": current.date_of_birth,
+        "sex": current.sex,
+        "nationality": current.nationality,
+        "version": case.version,
+    }
+
+
+@methods("GET", "POST")
+def case_identity(request: HttpRequest, case_id: str) -> HttpResponse:
+    """Correct the person's identity on the file (GDPR art. 16; coordinators; version-checked, audited)."""
+    case = open_case(request, case_id, action=Action.CASES_MANAGE, part="identity")
+    if not identity.may_correct(case):
+        messages.error(request, _("The personal data of this file was erased: there is nothing left to correct."))
+        return _redirect_to(case)
+    form = IdentityForm(request.POST if request.method == "POST" else None, initial=_identity_initial(case))
+    conflict: list[conflicts.Difference] | None = None
+    duplicate_warning = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            identity.identity_correct(
+                actor=acting_user(request),
+                case=case,
+                changes=form.changes(),
+                reason=data["reason"],
+                expected_version=data["version"],
+                confirm_duplicate=data["confirm_duplicate"],
+            )
+        except StaleObject:
+            case.refresh_from_db()
+            current = _identity_initial(case)
+            form, conflict = conflicts.reopen(
+                form, lambda data: IdentityForm(data, initial=current), current, conflicts.MESSAGE
+            )
+        except PossibleDuplicate as duplicate:
+            duplicate_warning = str(duplicate.message)
+        except identity.FieldRefused as refused:
+            form.add_error(refused.field, str(refused.message))
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Identity corrected."))
+            return _redirect_to(case)
+    status = (409 if conflict is not None else 400) if request.method == "POST" else 200
+    context = {"case": case, "form": form, "conflict": conflict, "duplicate_warning": duplicate_warning}
+    return render(request, "cases/identity_form.html", context, status=status)
 
 
 @methods("POST")

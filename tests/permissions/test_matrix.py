@@ -322,6 +322,7 @@ MATRIX: dict[str, Route] = {
     ),
     "cases:case_section": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_case_section("risque")),
     "cases:case_plan": Route(expect=verified(200, only=CASE_EDITORS), kwargs=_case),
+    "cases:case_identity": Route(expect=verified(200, only=CASE_MANAGERS), kwargs=_case),
     "cases:case_transition": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
     "cases:risk_approve": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
     "cases:bid_approve": Route(method="post", expect=verified(400, only=CASE_MANAGERS), kwargs=_case),
