@@ -2,8 +2,9 @@
 
     .venv/bin/python -m drills.backup [--cases 2000] [--rto-from postgres://…/careplus_bench]
 
-Runs on throw-away PostgreSQL clusters of its own (loopback ports 54331 and 54332, under
-/tmp/careplus-backup-drill), never on the machine's main cluster:
+Runs on throw-away PostgreSQL clusters of its own (two free loopback ports, under a folder of
+its own in the temporary directory), never on the machine's main cluster; two drills can run
+at once (say, the SQLite and the PostgreSQL runs of the suite) without meeting:
 
 1. a source cluster with WAL archiving gets the schema and `--cases` synthetic cases;
 2. `pg_basebackup` takes a base backup, checked with `pg_verifybackup`;
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -35,8 +37,21 @@ from typing import Any
 
 from drills.common import ROOT
 
-WORK = Path(tempfile.gettempdir()) / "careplus-backup-drill"
-SOURCE_PORT, RESTORE_PORT = 54331, 54332
+
+def _free_ports(count: int) -> list[int]:
+    """Ports nobody listens on now: held open together so the kernel gives distinct ones."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+WORK = Path(tempfile.gettempdir()) / f"careplus-backup-drill-{os.getpid()}"
+SOURCE_PORT, RESTORE_PORT = _free_ports(2)
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 
 
@@ -99,7 +114,11 @@ def _start_cluster(data: Path, port: int, extra: dict[str, str]) -> None:
     }
     with (data / "postgresql.auto.conf").open("a") as conf:
         conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-    _as_postgres(_bin("pg_ctl"), "-D", str(data), "-l", str(WORK / f"{data.name}.log"), "-w", "-t", "300", "start")
+    log = WORK / f"{data.name}.log"
+    started = _as_postgres(_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "300", "start", check=False)
+    if started.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise SystemExit(f"pg_ctl start on port {port} failed: {started.stderr.strip()}\n{tail}")
 
 
 def _stop_cluster(data: Path) -> None:
