@@ -1,14 +1,20 @@
 """Issue 20, point 10: two acceptances at the same moment cannot both take a programme's last place.
 
-The programme's row is locked before its beneficiaries are counted. SQLite locks the whole database for a write
-transaction (and Django sends no FOR UPDATE there), so these tests run on PostgreSQL, where rows are locked.
+The programme's row is locked before its beneficiaries are counted. On PostgreSQL that is a row lock (FOR UPDATE);
+SQLite sends no FOR UPDATE but begins every write transaction IMMEDIATE, so the second decision queues behind the
+first. The concurrent test runs on both: on SQLite it runs itself again in a subprocess on a file database, because
+an in-memory database shared between threads answers "table is locked" at once instead of queueing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +31,8 @@ from careplus.referrals.choices import DecisionOutcome, ReferralStatus
 from careplus.referrals.models import Referral
 from tests import factories
 
-needs_row_locks = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="row locks: SQLite serialises every write transaction anyway"
-)
+ROOT = Path(__file__).resolve().parents[3]
+ON_SQLITE_FILE = bool(os.environ.get("CAREPLUS_TEST_SQLITE_FILE"))
 
 
 def _current(target: int) -> Programme:
@@ -51,14 +56,33 @@ def _accept(actor: Any, referral: Referral, programme: Programme) -> None:
     )
 
 
-@needs_row_locks
 @pytest.mark.django_db
-def test_i20_p10_accepting_locks_the_programme_row_before_counting() -> None:
+def test_i20_p10_accepting_locks_the_programme_row_before_counting(monkeypatch: pytest.MonkeyPatch) -> None:
     programme = _current(target=15)
     referral = factories.make_referral(programme=factories.make_programme(name="Programme de la saisine"))
     coordinator = factories.make_user(Role.COORDINATOR)
+    # On every engine: the decision asks for the programme's row with select_for_update before it counts.
+    steps: list[str] = []
+    lock, count = Programme.objects.select_for_update, services.beyond_target_problem
+
+    def locking(*args: Any, **kwargs: Any) -> Any:
+        steps.append("lock")
+        return lock(*args, **kwargs)
+
+    def counting(**kwargs: Any) -> str:
+        steps.append("count")
+        return count(**kwargs)
+
+    monkeypatch.setattr(Programme.objects, "select_for_update", locking)
+    monkeypatch.setattr(services, "beyond_target_problem", counting)
     with CaptureQueriesContext(connection) as queries:
         _accept(coordinator, referral, programme)
+    assert "lock" in steps, steps
+    assert "count" in steps[steps.index("lock") :], steps
+    if connection.vendor == "sqlite":
+        # SQLite has no row locks: the write transaction itself was begun IMMEDIATE (the whole database).
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        return
     sql = [q["sql"] for q in queries.captured_queries]
     locks = [i for i, q in enumerate(sql) if 'FROM "programmes_programme"' in q and "FOR UPDATE" in q]
     counts = [i for i, q in enumerate(sql) if "COUNT(" in q and '"referrals_referral"."status"' in q]
@@ -67,9 +91,13 @@ def test_i20_p10_accepting_locks_the_programme_row_before_counting() -> None:
     assert any(count > locks[0] for count in counts)
 
 
-@needs_row_locks
 @pytest.mark.django_db(transaction=True)
-def test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if connection.vendor == "sqlite" and not ON_SQLITE_FILE:
+        _run_again_on_a_sqlite_file(tmp_path)
+        return
     # Deciding locks the referral and, joined to it, the programme it was received under. These two were received
     # under two other programmes and are accepted into the current one, whose row only the explicit lock takes.
     programme = _current(target=1)
@@ -108,3 +136,18 @@ def test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place(monk
     assert sorted(outcomes) == ["accepted", "refused"]
     assert Referral.objects.filter(programme=programme, status=ReferralStatus.ACCEPTED).count() == 1
     assert Referral.objects.filter(status=ReferralStatus.RECEIVED).count() == 1  # the refused one is untouched
+
+
+def _run_again_on_a_sqlite_file(tmp_path: Path) -> None:
+    """Run the concurrent test in a subprocess whose test database is a file (SQLite queues writers there)."""
+    env = {**os.environ, "CAREPLUS_TEST_SQLITE_FILE": str(tmp_path / "locks.sqlite3")}
+    env.pop("DATABASE_URL", None)
+    test = (
+        f"{Path(__file__).relative_to(ROOT)}::test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "1 passed" in result.stdout, result.stdout[-3000:]
