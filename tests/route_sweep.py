@@ -108,7 +108,7 @@ def _erasure_request(ctx: dict[str, Any]) -> Any:
         from careplus.privacy import erasure
 
         ctx["erasure_request"] = erasure.erasure_request(
-            actor=ctx["target"], case_reference=ctx["case"].reference, reason="Demande de la personne."
+            actor=ctx["target"], reference=ctx["case"].reference, reason="Demande de la personne."
         )
     return ctx["erasure_request"]
 

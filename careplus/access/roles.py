@@ -50,7 +50,7 @@ class Action(models.TextChoices):
     PRIVACY_REGISTER = "privacy.register", _("Read the register of processing")
     INSTRUMENTS_VIEW = "instruments.view", _("Read the instrument versions and their drafts")
     INSTRUMENTS_MANAGE = "instruments.manage", _("Draft, approve or refuse a new instrument version")
-    STAFF_HANDOVER = "staff.handover", _("Hand over a leaving caseworker's files and deactivate the account")
+    STAFF_HANDOVER = "staff.handover", _("Hand over a leaving staff member's work and deactivate the account")
 
 
 _EVERYONE = frozenset({Action.HOME_VIEW, Action.ACCOUNT_SELF})

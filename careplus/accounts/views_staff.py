@@ -1,4 +1,5 @@
-"""Staff leaving: a coordinator hands a caseworker's files to a colleague, then deactivates the account."""
+"""Staff leaving: a coordinator hands a leaver's work (files, drafts, erasure requests) to a colleague, then
+deactivates the account."""
 
 from __future__ import annotations
 
@@ -20,17 +21,9 @@ from careplus.core.http import methods
 
 @methods("GET")
 def staff_leaving_list(request: HttpRequest) -> HttpResponse:
-    """List the active caseworkers a coordinator may hand over, with their open files."""
+    """List the active staff a coordinator may hand over (caseworkers, coordinators, DPOs), with their open files."""
     require(request.user, Action.STAFF_HANDOVER)
-    people = [
-        (
-            person,
-            ", ".join(str(office) for office in staff.caseworker_offices(person)),
-            staff.open_files(person).count(),
-        )
-        for person in staff.leavers()
-    ]
-    return render(request, "accounts/staff_leaving_list.html", {"people": people})
+    return render(request, "accounts/staff_leaving_list.html", {"rows": staff.leaver_rows()})
 
 
 def _leaver(request: HttpRequest, user_id: str) -> User:
@@ -48,7 +41,7 @@ def _render(request: HttpRequest, leaver: User, form: StaffLeavingForm, status: 
 
 @methods("GET", "POST")
 def staff_leaving(request: HttpRequest, user_id: str) -> HttpResponse:
-    """Show what a leaving caseworker's handover moves; on confirmation, move it and deactivate."""
+    """Show what a leaver's handover moves (counted by kind); on confirmation, move it and deactivate."""
     leaver = _leaver(request, user_id)
     choices = staff.successor_choices(leaver)
     if request.method == "GET":
@@ -58,7 +51,7 @@ def staff_leaving(request: HttpRequest, user_id: str) -> HttpResponse:
     if not form.is_valid():
         return _render(request, leaver, form, status=400)
     try:
-        moved = staff.staff_leave(
+        plan = staff.staff_leave(
             actor=acting_user(request),
             leaver=leaver,
             successor=form.cleaned_data["successor"],
@@ -73,10 +66,10 @@ def staff_leaving(request: HttpRequest, user_id: str) -> HttpResponse:
     messages.success(
         request,
         ngettext(
-            "%(count)d file handed over; the account is deactivated and its sessions ended.",
-            "%(count)d files handed over; the account is deactivated and its sessions ended.",
-            len(moved),
+            "%(count)d item handed over; the account is deactivated and its sessions ended.",
+            "%(count)d items handed over; the account is deactivated and its sessions ended.",
+            plan.count,
         )
-        % {"count": len(moved)},
+        % {"count": plan.count},
     )
     return redirect("accounts:staff_leaving_list")

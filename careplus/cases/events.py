@@ -34,6 +34,18 @@ def _identity_fields(names: Any) -> str:
     return ", ".join(labels.get(name, str(name)) for name in (names or []))
 
 
+def _procedure_changed(params: dict[str, Any]) -> str:
+    if params.get("procedure") != "child":
+        return _("Date of birth corrected: the file now follows the adult procedure.")
+    text = _("Date of birth corrected: the file now follows the child procedure.")
+    if params.get("flagged"):
+        text += " " + _(
+            "It had already passed the step where the child procedure is checked: an alert stays on its summary "
+            "until the child procedure's steps are recorded."
+        )
+    return text
+
+
 def describe(kind: str, params: dict[str, Any]) -> str:
     """Return the sentence shown on the timeline for an event."""
     texts = {
@@ -63,6 +75,7 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         "identity_corrected": lambda: (
             _("Identity corrected by a coordinator: %(fields)s.") % {"fields": _identity_fields(params.get("fields"))}
         ),
+        "procedure_changed": lambda: _procedure_changed(params),
         "imported": lambda: _("File imported from the go-live sheet (row %(row)s).") % {"row": params.get("row", "")},
     }
     text = texts.get(kind)

@@ -44,6 +44,7 @@ from careplus.programmes.models import Programme
 from careplus.referrals.choices import Channel, ExploitationForm, IdentificationStatus, ReferralStatus
 from careplus.referrals.forms import ReferralForm
 from careplus.referrals.models import Referral
+from careplus.referrals.services import is_minor_on
 from careplus.returns import sustainability
 from careplus.returns.choices import ClosureReason, VisitStatus
 from careplus.returns.dates import add_months
@@ -56,7 +57,6 @@ __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "Row", "SheetError", "check_rows"
 
 VISITS = 4  # past follow-up visits a row may carry
 SCORES = ("economic", "social", "psychosocial")
-ADULT_AGE = 18
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 IMPORTABLE_STATUSES = (
     CaseStatus.OPEN,
@@ -668,17 +668,10 @@ def _visit_scores(scores: dict[str, Decimal | None]) -> sustainability.Scores:
     )
 
 
-def _age(birth: datetime.date | None, day: datetime.date) -> int | None:
-    if birth is None:
-        return None
-    return day.year - birth.year - int((day.month, day.day) < (birth.month, birth.day))
-
-
 def _create_file(actor: User, batch: CaseImport, row: Row) -> Case:
     parsed, values = row.parsed, row.values
     birth = parsed.get("date_of_birth")
     received, opened = parsed["received_on"], parsed["opened_on"]
-    age = _age(birth, received)
     case = case_services.case_open(
         actor=actor,
         given_names=values["given_names"],
@@ -689,7 +682,7 @@ def _create_file(actor: User, batch: CaseImport, row: Row) -> Case:
         country_of_return=parsed["country_of_return"],
         office=parsed["office"],
         opened_on=opened,
-        is_minor=age is not None and age < ADULT_AGE,
+        is_minor=is_minor_on(date_of_birth=birth, estimated_age=None, day=received),
         programme=parsed["programme"],
     )
     referral = Referral(

@@ -467,6 +467,29 @@ def _models_keyed_by_case() -> list[type[models.Model]]:
     return _models_keyed_by("case.data_key")
 
 
+def destroy_data_keys(key_ids: set[Any], *, at: datetime.datetime) -> None:
+    """Destroy data keys for good: their wrapped material is dropped and no cached copy is kept."""
+    DataKey.objects.filter(pk__in=key_ids).update(wrapped=None, destroyed_at=at)
+    for key_id in key_ids:
+        crypto.forget_key(key_id)
+
+
+def shred_referrals(referrals: models.QuerySet[Any], *, at: datetime.datetime) -> None:
+    """Crypto-shred referrals inside the caller's transaction, the one way both erasures do it.
+
+    Their data keys are destroyed; their encrypted columns, and their screenings' and decisions',
+    are overwritten with tombstones; their blind indexes (person and name) are cleared, so no
+    search or duplicate check finds them again; they are marked erased. Used by `case_erase` for
+    the referral a case came from and by `referrals.services.referral_erase` for a referral that
+    never became a case.
+    """
+    referral_model = referrals.model
+    destroy_data_keys(set(referrals.values_list("data_key_id", flat=True)), at=at)
+    for model in _models_keyed_by("referral.data_key"):
+        model._default_manager.filter(referral__in=referrals).update(**tombstones(model))
+    referrals.update(person_index="", name_index="", erased_at=at, **tombstones(referral_model))
+
+
 @transaction.atomic
 def case_erase(*, actor: User | None, case: Case) -> Case:
     """Crypto-shred a case: destroy its data key so its encrypted data can never be read again.
@@ -474,22 +497,17 @@ def case_erase(*, actor: User | None, case: Case) -> Case:
     Aggregate fields (status, sex, nationality, country, year of birth) stay; the blind index
     that could link the person to another record is removed. The referral the case came from
     (its data moved under the case's key at acceptance) is shredded with it: its encrypted
-    columns, its screenings' and decisions', and its blind indexes.
+    columns, its screenings' and decisions', and its blind indexes (`shred_referrals`).
     """
     case = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
     if case.erased_at is not None:
         raise RuleViolation("This case was already erased.")
+    now = timezone.now()
     referral_model = apps.get_model("referrals", "Referral")
-    referrals = referral_model._default_manager.filter(case=case)
-    key_ids = {case.data_key_id, *referrals.values_list("data_key_id", flat=True)}
-    DataKey.objects.filter(pk__in=key_ids).update(wrapped=None, destroyed_at=timezone.now())
-    for key_id in key_ids:
-        crypto.forget_key(key_id)
-    Case.objects.filter(pk=case.pk).update(person_index="", name_index="", erased_at=timezone.now(), **tombstones(Case))
+    shred_referrals(referral_model._default_manager.filter(case=case), at=now)
+    destroy_data_keys({case.data_key_id}, at=now)
+    Case.objects.filter(pk=case.pk).update(person_index="", name_index="", erased_at=now, **tombstones(Case))
     for model in _models_keyed_by_case():
         model._default_manager.filter(case=case).update(**tombstones(model))
-    for model in _models_keyed_by("referral.data_key"):
-        model._default_manager.filter(referral__case=case).update(**tombstones(model))
-    referrals.update(person_index="", name_index="", **tombstones(referral_model))
     record_event(action=AuditAction.ERASE, obj=case, actor=actor)
     return Case.objects.select_related("data_key", "office").get(pk=case.pk)

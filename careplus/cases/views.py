@@ -87,6 +87,7 @@ def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
     ]
     return {
         "procedure": selectors.case_procedure(case, facts),
+        "procedure_alert": identity.procedure_alert(case, facts),
         "transitions": [t for t in transitions if not t["other"]],
         "other_transitions": [t for t in transitions if t["other"]],
         "reason_max": TEXT,
@@ -362,7 +363,7 @@ def case_identity(request: HttpRequest, case_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            identity.identity_correct(
+            saved = identity.identity_correct(
                 actor=acting_user(request),
                 case=case,
                 changes=form.changes(),
@@ -384,6 +385,9 @@ def case_identity(request: HttpRequest, case_id: str) -> HttpResponse:
             form.add_error(None, str(error.message))
         else:
             messages.success(request, _("Identity corrected."))
+            notice = identity.procedure_notice(saved, was_minor=case.is_minor)
+            if notice:
+                messages.warning(request, notice)
             return _redirect_to(case)
     status = (409 if conflict is not None else 400) if request.method == "POST" else 200
     context = {"case": case, "form": form, "conflict": conflict, "duplicate_warning": duplicate_warning}

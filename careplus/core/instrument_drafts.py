@@ -52,6 +52,10 @@ INDICATOR_CODE = re.compile(r"^d[1-9]\.[a-z0-9_]{1,40}$")
 DEPARTEMENT_CODE = re.compile(r"^(\d{2,3}|2A|2B)$")
 WEIGHT_TOLERANCE = Decimal("0.001")
 
+# The audit field of a staff handover moving a draft to a colleague: it changes who holds the
+# draft, not its content, so the coordinator who hands it over does not become one of its editors.
+HANDOVER_FIELD = "drafted_by"
+
 STALE = gettext_lazy("Someone else changed this draft meanwhile; nothing was overwritten. Reload the page.")
 
 
@@ -91,17 +95,22 @@ def is_author(user: Any, draft: Instrument) -> bool:
     """Tell whether the user drafted or ever edited the draft (and so may not approve it).
 
     Every edit is an audit event on the draft, so anyone who changed it — not only its first and
-    last editors — is found there.
+    last editors — is found there. A draft handed over when its drafter left names the successor
+    as its drafter; the leaver's creation and edits stay in the log, so neither may approve it.
     """
     if user.pk in {draft.drafted_by_id, draft.last_edited_by_id}:
         return True
-    return AuditEvent.objects.filter(
-        object_type=Instrument._meta.label_lower,
-        object_id=str(draft.pk),
-        action__in=[AuditAction.CREATE, AuditAction.CHANGE],
-        outcome=AuditOutcome.SUCCESS,
-        actor_id=str(user.pk),
-    ).exists()
+    return (
+        AuditEvent.objects.filter(
+            object_type=Instrument._meta.label_lower,
+            object_id=str(draft.pk),
+            action__in=[AuditAction.CREATE, AuditAction.CHANGE],
+            outcome=AuditOutcome.SUCCESS,
+            actor_id=str(user.pk),
+        )
+        .exclude(action=AuditAction.CHANGE, fields=HANDOVER_FIELD)
+        .exists()
+    )
 
 
 def open_screenings_on(instrument: Instrument) -> int:

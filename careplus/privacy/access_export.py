@@ -154,7 +154,7 @@ def subject_of(actor: Any, reference: str) -> tuple[str, Case | Referral]:
     found = find_for_subject_request(actor, reference)
     if found is None:
         raise RuleViolation(_("No case or referral has this number. Check it on the person's request."))
-    if isinstance(found, Case) and found.erased_at is not None:
+    if found.erased_at is not None:
         raise RuleViolation(_("This file was erased: none of the person's data remains to give."))
     return ("case" if isinstance(found, Case) else "referral"), found
 
@@ -400,6 +400,8 @@ def subject_file(kind: str, subject_id: UUID | str) -> SubjectFile:
         referral = Referral.objects.select_related("data_key", "organisation", "programme").filter(case=case).first()
     else:
         referral = Referral.objects.select_related("data_key", "organisation", "programme").get(pk=subject_id)
+        if referral.erased_at is not None:
+            raise RuleViolation(_("This file was erased: none of the person's data remains to give."))
     with translation.override("fr"):
         records = _records_of(referral) if referral is not None else []
         if case is not None:

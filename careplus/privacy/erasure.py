@@ -1,14 +1,19 @@
-"""Erasure of a case file on the person's request (GDPR art. 17): request, second approval, certificate.
+"""Erasure of a person's file on their request (GDPR art. 17): request, second approval, certificate.
 
-The data protection officer asks for the erasure of a file by its number, with a reason. A second
-person (another DPO or a coordinator, never the requester) approves it after giving their second
-factor again; the approval crypto-shreds the file (`cases.services.case_erase`) and records a
-certificate in the same transaction. A file with a hearing ahead is kept while the proceedings are
-pending: the request is refused with that reason, at request time and again at approval. (There is
-no legal-hold field on a file; the hearing is the one hold the system knows.)
+The file is a case file, or a referral that never became a case (refused, redirected, withdrawn or
+still awaiting a decision). The data protection officer asks for its erasure by its number
+(CARE-… or ORI-…), with a reason. A second person (another DPO or a coordinator, never the
+requester) approves it after giving their second factor again; the approval crypto-shreds the file
+(`cases.services.case_erase`, or `referrals.services.referral_erase` for a referral) and records a
+certificate in the same transaction.
 
-Referrals are erased with the case they became. A referral that never became a case has no erasure
-service yet: it is not handled here.
+A case file with a hearing ahead is kept while the proceedings are pending: the request is refused
+with that reason, at request time and again at approval. (There is no legal-hold field on a file;
+the hearing is the one hold the system knows, and a referral has none.)
+
+A referral that became a case is erased with its case file: asked by the referral's number, the
+request is refused with the case file's number to ask for instead, and so is the approval when the
+referral was accepted meanwhile.
 
 Nothing here reads or shows personal data: the request, its reasons and its certificate name the
 file by its number and the staff who acted, and list field labels, never values.
@@ -33,6 +38,7 @@ from careplus.access.roles import Action
 from careplus.accounts import services as account_services
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction, AuditOutcome
+from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, LegalSituation
@@ -40,6 +46,8 @@ from careplus.core.errors import RuleViolation, StaleObject
 from careplus.core.fields import EncryptedField, encrypted_fields
 from careplus.core.text import clean_person_text
 from careplus.privacy.models import ErasureRequest, ErasureStatus
+from careplus.referrals import services as referral_services
+from careplus.referrals.models import Referral
 
 # Columns every record has that say nothing about the person.
 _TECHNICAL = frozenset({"id", "created_at", "updated_at", "version", "person_index", "name_index"})
@@ -56,7 +64,9 @@ class ErasureRefused(RuleViolation):
 
 def erasure_requests() -> QuerySet[ErasureRequest]:
     """Every erasure request, newest first, with the staff who acted (never the person)."""
-    return ErasureRequest.objects.select_related("case", "requested_by", "decided_by").order_by("-created_at")
+    return ErasureRequest.objects.select_related("case", "referral", "requested_by", "decided_by").order_by(
+        "-created_at"
+    )
 
 
 def pending_requests() -> QuerySet[ErasureRequest]:
@@ -74,17 +84,40 @@ def get_request_for(actor: Any, request_id: Any, *, action: Action) -> ErasureRe
         raise deny(action=action, object_type=label, object_id=request_id) from missing
 
 
+def original_requester(request: ErasureRequest) -> str:
+    """Return the id of whoever first asked for the erasure (a staff handover may have moved it since)."""
+    found = (
+        AuditEvent.objects.filter(
+            object_type=ErasureRequest._meta.label_lower,
+            object_id=str(request.pk),
+            action=AuditAction.CREATE,
+            outcome=AuditOutcome.SUCCESS,
+        )
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return found or str(request.requested_by_id)
+
+
+def is_requester(actor: Any, request: ErasureRequest) -> bool:
+    """Tell whether the actor asked for the erasure, or holds the request after a staff handover."""
+    pk = getattr(actor, "pk", None)
+    return request.requested_by_id == pk or original_requester(request) == str(pk)
+
+
 def may_decide(actor: Any, request: ErasureRequest) -> bool:
     """Tell whether the actor may approve or refuse the request (a second person, while it is open)."""
     return (
         request.status == ErasureStatus.REQUESTED
         and can(actor, Action.ERASURE_APPROVE)
-        and request.requested_by_id != getattr(actor, "pk", None)
+        and not is_requester(actor, request)
     )
 
 
-def hearing_ahead(case: Case, today: datetime.date | None = None) -> bool:
-    """Tell whether the file has a hearing today or later (legal proceedings pending)."""
+def hearing_ahead(case: Case | None, today: datetime.date | None = None) -> bool:
+    """Tell whether the file has a hearing today or later (legal proceedings pending); a referral has none."""
+    if case is None:
+        return False
     return LegalSituation.objects.filter(case=case, next_hearing_on__gte=today or timezone.localdate()).exists()
 
 
@@ -102,18 +135,20 @@ def _kept_fields(model: type[models.Model]) -> list[str]:
     ]
 
 
-def _records_of(case: Case) -> list[tuple[type[models.Model], int]]:
-    """Each kind of record of the file (its own, its referral's) with how many there are."""
-    found: list[tuple[type[models.Model], int]] = [(Case, 1)]
-    referral_model = apps.get_model("referrals", "Referral")
+def _records_of(subject: Case | Referral) -> list[tuple[type[models.Model], int]]:
+    """Each kind of record of the file (a case's own and its referral's, or a referral's) with how many."""
+    found: list[tuple[type[models.Model], int]] = [(type(subject), 1)]
     for model in apps.get_models():
         if model._meta.app_label == "privacy":
             continue
         names = {f.name: f.related_model for f in model._meta.concrete_fields if f.is_relation}
-        if names.get("case") is Case:
-            count = model._default_manager.filter(case=case).count()
-        elif names.get("referral") is referral_model:
-            count = model._default_manager.filter(referral__case=case).count()
+        if isinstance(subject, Case) and names.get("case") is Case:
+            count = model._default_manager.filter(case=subject).count()
+        elif names.get("referral") is Referral:
+            lookup: dict[str, Case | Referral] = (
+                {"referral__case": subject} if isinstance(subject, Case) else {"referral": subject}
+            )
+            count = model._default_manager.filter(**lookup).count()
         else:
             continue
         if count:
@@ -121,7 +156,7 @@ def _records_of(case: Case) -> list[tuple[type[models.Model], int]]:
     return found
 
 
-def certificate_data(case: Case) -> dict[str, Any]:
+def certificate_data(subject: Case | Referral) -> dict[str, Any]:
     """What erasing the file destroys and what stays, read from the models (labels, never values).
 
     Labels are kept in English and translated when the certificate is shown.
@@ -129,7 +164,7 @@ def certificate_data(case: Case) -> dict[str, Any]:
     destroyed: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     with translation.override("en"):
-        for model, count in _records_of(case):
+        for model, count in _records_of(subject):
             name = str(model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural)
             secret = [str(f.verbose_name) for f in encrypted_fields(model)]
             if secret:
@@ -137,7 +172,8 @@ def certificate_data(case: Case) -> dict[str, Any]:
             remaining = _kept_fields(model)
             if remaining:
                 kept.append({"record": name, "count": count, "fields": remaining})
-    return {"case_reference": case.reference, "destroyed": destroyed, "kept": kept}
+    number = "referral_reference" if isinstance(subject, Referral) else "case_reference"
+    return {number: subject.reference, "destroyed": destroyed, "kept": kept}
 
 
 def certificate_context(request: ErasureRequest) -> dict[str, Any]:
@@ -152,7 +188,9 @@ def certificate_context(request: ErasureRequest) -> dict[str, Any]:
 
     return {
         "request": request,
-        "reference": data.get("case_reference", request.case.reference),
+        "is_referral": request.is_referral,
+        "subject_label": request.subject_label,
+        "reference": data.get("referral_reference" if request.is_referral else "case_reference", request.reference),
         "erased_at": datetime.datetime.fromisoformat(data["erased_at"]) if data.get("erased_at") else None,
         "destroyed": shown(data.get("destroyed", [])),
         "kept": shown(data.get("kept", [])),
@@ -178,7 +216,7 @@ def certificate_pdf(*, actor: User, request: ErasureRequest) -> bytes:
 def _refuse(*, actor: User, obj: models.Model, rule: str, message: str) -> ErasureRefused:
     """Record a refusal by an erasure rule (in its own transaction) and return the error to raise."""
     record_event(action=AuditAction.DENIED, obj=obj, actor=actor, fields=[rule], outcome=AuditOutcome.DENIED)
-    return ErasureRefused(message, extra={"rule": rule, "field": "case_reference"})
+    return ErasureRefused(message, extra={"rule": rule, "field": "reference"})
 
 
 def _hearing_message() -> str:
@@ -198,29 +236,55 @@ def _reason(value: str, *, missing: str) -> str:
     return text
 
 
-def erasure_request(*, actor: User, case_reference: str, reason: str) -> ErasureRequest:
-    """The DPO asks for the erasure of a file by its number, with a reason; audited, refusals too."""
+def _subject(number: str) -> Case | Referral | None:
+    """The case file or referral whose number is exactly `number` (nothing else is read)."""
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    return Case.objects.filter(reference=number).first() or Referral.objects.filter(reference=number).first()
+
+
+def _referral_refusal(*, actor: User, referral: Referral) -> ErasureRefused | None:
+    """The refusal of a referral's erasure (it became a case, or is already erased), recorded; or None."""
+    message = referral_services.erasure_refusal(referral)
+    if not message:
+        return None
+    rule = "referral_has_case" if referral.case_id is not None else "already_erased"
+    return _refuse(actor=actor, obj=referral, rule=rule, message=message)
+
+
+def erasure_request(*, actor: User, reference: str, reason: str) -> ErasureRequest:
+    """The DPO asks for the erasure of a case file or referral by its number, with a reason; audited, refusals too."""
     text = _reason(reason, missing=_("Give the reason for the erasure (the person's request, its date)."))
-    case = Case.objects.filter(reference=(case_reference or "").strip().upper()).first()
-    if case is None:
-        raise RuleViolation(_("No case file has this number."), extra={"field": "case_reference"})
-    if case.erased_at is not None:
-        raise _refuse(actor=actor, obj=case, rule="already_erased", message=_("This file was already erased."))
-    if hearing_ahead(case):
-        raise _refuse(actor=actor, obj=case, rule="hearing_ahead", message=_hearing_message())
+    subject = _subject(reference)
+    if subject is None:
+        raise RuleViolation(_("No case file or referral has this number."), extra={"field": "reference"})
+    if isinstance(subject, Referral):
+        refused = _referral_refusal(actor=actor, referral=subject)
+        if refused is not None:
+            raise refused
+        values: dict[str, Any] = {"referral": subject}
+    else:
+        if subject.erased_at is not None:
+            raise _refuse(actor=actor, obj=subject, rule="already_erased", message=_("This file was already erased."))
+        if hearing_ahead(subject):
+            raise _refuse(actor=actor, obj=subject, rule="hearing_ahead", message=_hearing_message())
+        values = {"case": subject}
     try:
         with transaction.atomic():
-            request = ErasureRequest.objects.create(case=case, reason=text, requested_by=actor)
-            record_event(action=AuditAction.CREATE, obj=request, actor=actor, fields=["case", "reason"])
+            request = ErasureRequest.objects.create(**values, reason=text, requested_by=actor)
+            record_event(action=AuditAction.CREATE, obj=request, actor=actor, fields=[*values, "reason"])
     except IntegrityError as duplicate:
         raise RuleViolation(
-            _("An erasure request for this file is already awaiting approval."), extra={"field": "case_reference"}
+            _("An erasure request for this file is already awaiting approval."), extra={"field": "reference"}
         ) from duplicate
     return request
 
 
 def _locked(request: ErasureRequest, expected_version: int) -> ErasureRequest:
-    locked = ErasureRequest.objects.select_for_update().select_related("case", "requested_by").get(pk=request.pk)
+    # Only the request's row is locked: its case or referral is an outer join (one of them is null).
+    found = ErasureRequest.objects.select_for_update(of=("self",)).select_related("case", "referral", "requested_by")
+    locked = found.get(pk=request.pk)
     if locked.status != ErasureStatus.REQUESTED:
         raise StaleObject(_("This request was already decided meanwhile. Reload the page."))
     if locked.version != expected_version:
@@ -229,7 +293,7 @@ def _locked(request: ErasureRequest, expected_version: int) -> ErasureRequest:
 
 
 def _second_person(*, actor: User, request: ErasureRequest) -> None:
-    if request.requested_by_id == actor.pk:
+    if is_requester(actor, request):
         raise _refuse(
             actor=actor,
             obj=request,
@@ -249,6 +313,13 @@ def erasure_approve(*, actor: User, request: ErasureRequest, expected_version: i
         raise StaleObject(_("This request was already decided meanwhile. Reload the page."))
     if hearing_ahead(request.case):
         raise _refuse(actor=actor, obj=request, rule="hearing_ahead", message=_hearing_message())
+    if request.referral is not None:
+        # Accepted since the request: the referral is now part of a case file, erased with it.
+        request.referral.refresh_from_db(fields=["case", "erased_at"])
+        message = referral_services.erasure_refusal(request.referral)
+        if message:
+            rule = "referral_has_case" if request.referral.case_id is not None else "already_erased"
+            raise _refuse(actor=actor, obj=request, rule=rule, message=message)
     try:
         account_services.require_step_up(user=actor, code=code)
     except account_services.StepUpFailed:
@@ -258,13 +329,18 @@ def erasure_approve(*, actor: User, request: ErasureRequest, expected_version: i
         raise
     with transaction.atomic():
         locked = _locked(request, expected_version)
-        data = certificate_data(locked.case)
-        case = case_services.case_erase(actor=actor, case=locked.case)
-        assert case.erased_at is not None
+        data = certificate_data(locked.subject)
+        erased: Case | Referral
+        if locked.referral is not None:
+            erased = referral_services.referral_erase(actor=actor, referral=locked.referral)
+        else:
+            assert locked.case is not None
+            erased = case_services.case_erase(actor=actor, case=locked.case)
+        assert erased.erased_at is not None
         now = timezone.now()
         data.update(
             {
-                "erased_at": case.erased_at.isoformat(),
+                "erased_at": erased.erased_at.isoformat(),
                 "requested_by": locked.requested_by.full_name,
                 "requested_at": locked.created_at.isoformat(),
                 "approved_by": actor.full_name,

@@ -11,8 +11,10 @@ from careplus.core.forms import CarePlusForm
 
 
 class ErasureRequestForm(CarePlusForm):
-    case_reference = forms.CharField(
-        label=_("Case file number"), max_length=20, help_text=_("For example CARE-2024-001.")
+    reference = forms.CharField(
+        label=_("Case or referral number"),
+        max_length=20,
+        help_text=_("For example CARE-2024-001, or ORI-2024-0001 for a referral that never became a case file."),
     )
     reason = forms.CharField(
         label=_("Reason for the erasure"),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
 from careplus.accounts.models import User
 from careplus.cases.models import Case
 from careplus.core.models import BaseModel
+from careplus.referrals.models import Referral
 
 
 class ErasureStatus(models.TextChoices):
@@ -17,13 +19,29 @@ class ErasureStatus(models.TextChoices):
 
 
 class ErasureRequest(BaseModel):
-    """A request to crypto-shred one case file, decided by a second person.
+    """A request to crypto-shred one case file, or one referral that never became a case, decided by a second person.
 
-    Only the case number identifies the file: the request, its reasons and its certificate hold no
-    personal data, so they stay readable after the erasure.
+    Only the case or referral number identifies the file: the request, its reasons and its
+    certificate hold no personal data, so they stay readable after the erasure. Exactly one of
+    `case` and `referral` is set.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="erasure_requests", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="erasure_requests",
+        verbose_name=_("case"),
+    )
+    referral = models.ForeignKey(
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="erasure_requests",
+        verbose_name=_("referral"),
+    )
     reason = models.TextField(_("reason for the erasure"))
     status = models.CharField(
         _("status"), max_length=20, choices=ErasureStatus.choices, default=ErasureStatus.REQUESTED
@@ -49,7 +67,44 @@ class ErasureRequest(BaseModel):
                 condition=models.Q(status="requested"),
                 name="erasure_one_open_request_per_case",
             ),
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=models.Q(status="requested"),
+                name="erasure_one_open_request_per_referral",
+            ),
+            # A request names one file: a case file, or a referral that never became one.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(case__isnull=False, referral__isnull=True)
+                    | models.Q(case__isnull=True, referral__isnull=False)
+                ),
+                name="erasure_one_subject",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id} erasure"
+        return f"{self.case_id or self.referral_id} erasure"
+
+    @property
+    def is_referral(self) -> bool:
+        """Whether the request names a referral (that never became a case) rather than a case file."""
+        return self.referral_id is not None
+
+    @property
+    def subject(self) -> Case | Referral:
+        """The case file or referral to erase."""
+        subject = self.referral if self.referral_id is not None else self.case
+        assert subject is not None  # the check constraint sets exactly one
+        return subject
+
+    @property
+    def reference(self) -> str:
+        """The number of the file to erase (CARE-… or ORI-…), the one thing that names it."""
+        return self.subject.reference
+
+    @property
+    def subject_label(self) -> str:
+        """The kind and number of the file ("Case file CARE-…", "Referral ORI-…") in the active language."""
+        if self.is_referral:
+            return _gettext("Referral %(reference)s") % {"reference": self.reference}
+        return _gettext("Case file %(reference)s") % {"reference": self.reference}

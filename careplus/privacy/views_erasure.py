@@ -52,14 +52,14 @@ def erasure_list(request: HttpRequest) -> HttpResponse:
 
 @methods("POST")
 def erasure_request(request: HttpRequest) -> HttpResponse:
-    """The DPO asks for the erasure of a file by its number."""
+    """The DPO asks for the erasure of a case file or of a referral by its number."""
     require(request.user, Action.PRIVACY_REQUESTS)
     form = ErasureRequestForm(request.POST)
     if form.is_valid():
         try:
             item = erasure.erasure_request(
                 actor=acting_user(request),
-                case_reference=form.cleaned_data["case_reference"],
+                reference=form.cleaned_data["reference"],
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as error:
@@ -158,5 +158,5 @@ def erasure_certificate(request: HttpRequest, request_id: str) -> HttpResponse:
         messages.error(request, str(error.message))
         return redirect("privacy:erasure_detail", request_id=item.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificat-effacement-{item.case.reference}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="certificat-effacement-{item.reference}.pdf"'
     return response

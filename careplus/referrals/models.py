@@ -75,6 +75,9 @@ class Referral(BaseModel):
     case = models.OneToOneField(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="referral", verbose_name=_("case file")
     )
+    # Set when the referral is crypto-shredded: on the person's request (a referral that never became a
+    # case, privacy.erasure) or with the case file it became (cases.services.case_erase).
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_on", "-reference"]

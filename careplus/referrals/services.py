@@ -1,4 +1,4 @@
-"""State changes on referrals: submission, screening, decision (which may open a case)."""
+"""State changes on referrals: submission, screening, decision (which may open a case), erasure."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ def age_on(*, date_of_birth: datetime.date | None, estimated_age: int | None, da
         before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
         return day.year - date_of_birth.year - int(before_birthday)
     return estimated_age
+
+
+def is_minor_on(*, date_of_birth: datetime.date | None, estimated_age: int | None, day: datetime.date) -> bool:
+    """The rule that puts a file under the child procedure: under 18 on the day the referral was
+    received (from the date of birth, else the estimated age; neither known: not a minor).
+
+    Used when a referral is recorded and when a coordinator corrects the date of birth of a file."""
+    age = age_on(date_of_birth=date_of_birth, estimated_age=estimated_age, day=day)
+    return age is not None and age < ADULT_AGE
 
 
 def duplicates_of(*, index: str, organisation: Organisation | None = None) -> list[Referral]:
@@ -107,11 +116,6 @@ def referral_submit(
             % {"refs": ", ".join(r.reference for r in visible_duplicates)},
             extra={"references": [r.reference for r in visible_duplicates]},
         )
-    age = age_on(
-        date_of_birth=person.get("date_of_birth"),
-        estimated_age=person.get("estimated_age"),
-        day=received_on,
-    )
     referral = Referral(
         programme=programme,
         reference=next_reference("ORI", received_on.year),
@@ -123,7 +127,9 @@ def referral_submit(
         person_index=index,
         name_index=case_services.name_index(given_names=person["given_names"], family_name=person["family_name"]),
         possible_duplicate=bool(duplicates_of(index=index)),
-        is_minor=age is not None and age < ADULT_AGE,
+        is_minor=is_minor_on(
+            date_of_birth=person.get("date_of_birth"), estimated_age=person.get("estimated_age"), day=received_on
+        ),
     )
     for name, value in person.items():
         setattr(referral, name, value)
@@ -231,6 +237,8 @@ def beyond_target_problem(*, accepted: int, target: int, confirmed: bool, reason
 @transaction.atomic
 def screening_record(*, actor: User, referral: Referral, indicator_list: str, present: list[str]) -> Screening:
     """Score the indicators ticked for a referral and keep the result with the instrument version."""
+    if referral.erased_at is not None:
+        raise RuleViolation(_("The personal data of this referral was erased: nothing more can be recorded on it."))
     if referral.status != ReferralStatus.RECEIVED:
         raise RuleViolation(_("A referral that has been decided can no longer be screened."))
     instrument = instruments.current(ILO_INSTRUMENT)
@@ -291,6 +299,8 @@ def referral_decide(
     referral = Referral.objects.select_for_update().select_related("data_key", "programme").get(pk=referral.pk)
     if referral.version != expected_version:
         raise StaleObject(_("Someone else changed this referral meanwhile. Reload the page."))
+    if referral.erased_at is not None:
+        raise RuleViolation(_("The personal data of this referral was erased: nothing more can be recorded on it."))
     if referral.status != ReferralStatus.RECEIVED:
         raise RuleViolation(_("This referral has already been decided."))
     outcome = DecisionOutcome(outcome)
@@ -346,6 +356,49 @@ def referral_decide(
     record_event(action=AuditAction.TRANSITION, obj=referral, actor=actor, fields=changed)
     transaction.on_commit(partial(notify_referrer, referral_id=referral.pk))
     return decision
+
+
+def erasure_refusal(referral: Referral) -> str:
+    """Say why a referral cannot be erased on its own, or return "" when it can.
+
+    A referral that became a case file is part of that file: it is erased with it, by the case
+    file's erasure, which the message names.
+    """
+    if referral.case_id is not None:
+        reference = Case.objects.filter(pk=referral.case_id).values_list("reference", flat=True).first()
+        return _(
+            "This referral became case file %(case)s: ask for the erasure of case file %(case)s, "
+            "which erases the referral with it."
+        ) % {"case": reference}
+    if referral.erased_at is not None:
+        return _("This referral was already erased.")
+    return ""
+
+
+@transaction.atomic
+def referral_erase(*, actor: User | None, referral: Referral) -> Referral:
+    """Crypto-shred a referral that never became a case (GDPR art. 17; privacy.erasure approves it).
+
+    Its data key is destroyed and every encrypted value of it, its screenings and its decisions is
+    overwritten; its blind indexes are cleared, so that no name search or duplicate check finds it
+    again (`cases.services.shred_referrals`, shared with the erasure of a case file). Statistical
+    fields stay (status, dates, sex, nationality, country of return, forms of exploitation). A
+    referral still awaiting a decision is closed as withdrawn: with no data left, nobody can decide it.
+    Refused for a referral that became a case: the case file's erasure is the way.
+    """
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    refusal = erasure_refusal(referral)
+    if refusal:
+        raise RuleViolation(refusal, extra={"rule": "referral_has_case" if referral.case_id else "already_erased"})
+    changed = ["erased_at"]
+    if referral.status == ReferralStatus.RECEIVED:
+        Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.WITHDRAWN, version=referral.version + 1)
+        changed.append("status")
+    else:
+        Referral.objects.filter(pk=referral.pk).update(version=referral.version + 1)
+    case_services.shred_referrals(Referral.objects.filter(pk=referral.pk), at=timezone.now())
+    record_event(action=AuditAction.ERASE, obj=referral, actor=actor, fields=changed)
+    return Referral.objects.select_related("data_key", "organisation").get(pk=referral.pk)
 
 
 def notify_referrer(*, referral_id: Any) -> None:

@@ -107,6 +107,10 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     if not can(request.user, Action.REFERRALS_READ_PERSON):
         context = {"referral": referral, "guidance": selectors.referrer_guidance(referral)}
         return render(request, "referrals/referral_status.html", context)
+    if referral.erased_at is not None:
+        # Crypto-shredded (GDPR art. 17): only the statistical fields and who did what remain.
+        context = {"referral": referral, "timeline": selectors.timeline(referral)}
+        return render(request, "referrals/referral_erased.html", context)
     return _render_detail(request, referral, DecisionForm(initial={"version": referral.version}))
 
 
@@ -145,6 +149,9 @@ def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionF
 def referral_screening(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Tick the ILO/EU indicators observed; the result is decision support only."""
     referral = open_referral(request, referral_id, action=Action.REFERRALS_SCREEN, part="screening")
+    if referral.erased_at is not None:
+        messages.error(request, _("The personal data of this referral was erased: nothing more can be recorded on it."))
+        return redirect("referrals:referral_detail", referral_id=referral.pk)
     indicator_list = request.POST.get("indicator_list") or request.GET.get("list") or _default_list(referral)
     if indicator_list not in ScreeningList.values:
         indicator_list = _default_list(referral)

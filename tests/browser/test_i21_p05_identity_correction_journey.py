@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from django.utils import timezone
 
 from careplus.access.roles import Role
 from careplus.cases.models import Case
@@ -43,3 +46,20 @@ def test_i21_p05_coordinator_corrects_the_identity(page: Page, live_server: obje
     page.goto(f"{base}/dossiers/{case.pk}/?onglet=historique")
     expect(page.locator("main")).to_contain_text("Nom de famille")
     page.screenshot(path=str(artifacts / "i21-p05-identity-history.png"), full_page=True)
+
+    # A corrected date of birth that makes the person a minor: the file now follows the minors'
+    # procedure, and the coordinator is told so (the warning) beside the minor's badge.
+    today = timezone.localdate()
+    minor_birth = datetime.date(today.year - 12, 1, 15)
+    page.goto(f"{base}/dossiers/{case.pk}/identite/")
+    expect(page.locator(".messages .message--warning")).to_have_count(0)
+    page.locator("#id_date_of_birth").fill(minor_birth.isoformat())
+    page.locator("#id_reason").fill("L'acte de naissance indique une autre date.")
+    page.locator("form.form button[type=submit]").click()
+    expect(page.locator("#person-title")).to_be_visible()
+    expect(page.locator(".messages .message--warning")).to_have_count(1)
+    expect(page.locator(".messages .message--warning")).to_be_visible()
+    expect(page.locator(".page-head .badge--warning")).to_be_visible()
+    assert Case.objects.get(pk=case.pk).is_minor
+    assert serious_accessibility_violations(page) == []
+    page.screenshot(path=str(artifacts / "i21-identity-minor-notice.png"), full_page=True)

@@ -1,4 +1,4 @@
-"""Issue 21 point 7: a coordinator names a file's caseworker, then hands a leaving caseworker's files over."""
+"""Issue 21 point 7: a coordinator names a file's caseworker, then hands a leaving caseworker's (or coordinator's) work over."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from playwright.sync_api import Page, expect
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
+from careplus.cases import staff
 from careplus.cases.models import Case, CaseEvent
+from careplus.core import instrument_drafts as drafts
+from careplus.core.models import Instrument
 from tests import factories
 from tests.browser.helpers import serious_accessibility_violations, sign_in
 
@@ -85,3 +88,38 @@ def test_i21_p07_coordinator_hands_over_a_leaving_caseworker(
     other.get_by_role("button", name="Continuer").click()
     expect(other.get_by_label("Code")).to_have_count(0)
     assert "/connexion/" in other.url
+
+
+def test_i21_coordinator_hands_over_a_leaving_coordinator(page: Page, live_server: object, artifacts: Path) -> None:
+    """A coordinator leaves: their file and instrument draft go to another coordinator, never a caseworker."""
+    base = str(live_server)
+    dakar = factories.make_office("DKR", country="SN")
+    coordinator = _person(Role.COORDINATOR, "Claire Coordination")
+    leaver = _person(Role.COORDINATOR, "Bruno Bureau")
+    successor = _person(Role.COORDINATOR, "Diane Direction")
+    _person(Role.CASEWORKER, "Moussa Fall", office=dakar)
+    case = factories.make_case(office=dakar, family_name="Sarr", country="SN")
+    staff.caseworker_set(actor=coordinator, case=case, caseworker=leaver, expected_version=case.version)
+    draft = drafts.draft_create(actor=leaver, kind=drafts.ELIGIBILITY)
+
+    sign_in(page, base, coordinator)
+    page.goto(f"{base}/utilisateurs/departs/")
+    page.get_by_role("link", name="Bruno Bureau").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bruno Bureau")
+    counts = page.get_by_test_id("handover-counts")
+    expect(counts.locator("[data-kind=files]")).to_have_text("1")
+    expect(counts.locator("[data-kind=drafts]")).to_have_text("1")
+    offered = page.locator("#id_successor option").all_inner_texts()
+    assert any("Diane Direction" in label for label in offered)
+    assert not any("Moussa Fall" in label or "Bruno Bureau" in label for label in offered)
+    assert serious_accessibility_violations(page) == []
+    page.screenshot(path=str(artifacts / "i21-staff-leaving-coordinator.png"), full_page=True)
+
+    page.locator("#id_successor").select_option(label=f"Diane Direction ({successor.email})")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form.form button[type=submit]").last.click()
+    expect(page.locator(".message, [role=status], .messages").first).to_be_visible()
+    assert not User.objects.get(pk=leaver.pk).is_active
+    assert Case.objects.get(pk=case.pk).caseworker_id == successor.pk
+    assert Instrument.objects.get(pk=draft.pk).drafted_by_id == successor.pk
+    expect(page.get_by_role("link", name="Bruno Bureau")).to_have_count(0)

@@ -219,7 +219,7 @@ def _erasure(*, erased: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
         from careplus.privacy import erasure
 
         request = erasure.erasure_request(
-            actor=ctx["target"], case_reference=factories.make_case().reference, reason="Demande de la personne."
+            actor=ctx["target"], reference=factories.make_case().reference, reason="Demande de la personne."
         )
         if erased:
             approver = factories.system_user()

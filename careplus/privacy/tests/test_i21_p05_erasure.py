@@ -60,14 +60,19 @@ def _hearing(case: Case, day: datetime.date) -> None:
     LegalSituation.objects.create(case=case, next_hearing_on=day, updated_by=factories.system_user())
 
 
+def _case_of(request: ErasureRequest) -> Case:
+    assert request.case is not None
+    return request.case
+
+
 def _requested(dpo: User, case: Case | None = None) -> ErasureRequest:
     case = case or factories.make_case(family_name=factories.CANARY)
-    return erasure.erasure_request(actor=dpo, case_reference=case.reference, reason=REASON)
+    return erasure.erasure_request(actor=dpo, reference=case.reference, reason=REASON)
 
 
 def test_i21_p05_a_request_is_recorded_and_audited_with_the_file_number_only(dpo: User) -> None:
     case = factories.make_case(family_name=factories.CANARY)
-    request = erasure.erasure_request(actor=dpo, case_reference=f"  {case.reference.lower()} ", reason=REASON)
+    request = erasure.erasure_request(actor=dpo, reference=f"  {case.reference.lower()} ", reason=REASON)
     assert request.status == ErasureStatus.REQUESTED
     assert request.case == case
     assert request.requested_by == dpo
@@ -80,14 +85,14 @@ def test_i21_p05_a_request_is_recorded_and_audited_with_the_file_number_only(dpo
 def test_i21_p05_a_request_without_a_clean_reason_is_refused_and_nothing_is_created(dpo: User, reason: str) -> None:
     case = factories.make_case()
     with pytest.raises(RuleViolation) as refused:
-        erasure.erasure_request(actor=dpo, case_reference=case.reference, reason=reason)
+        erasure.erasure_request(actor=dpo, reference=case.reference, reason=reason)
     assert refused.value.extra["field"] == "reason"
     assert not ErasureRequest.objects.exists()
 
 
 def test_i21_p05_an_unknown_number_is_refused(dpo: User) -> None:
-    with translation.override("en"), pytest.raises(RuleViolation, match="No case file has this number"):
-        erasure.erasure_request(actor=dpo, case_reference="CARE-1999-999", reason=REASON)
+    with translation.override("en"), pytest.raises(RuleViolation, match="No case file or referral has this number"):
+        erasure.erasure_request(actor=dpo, reference="CARE-1999-999", reason=REASON)
     assert not ErasureRequest.objects.exists()
 
 
@@ -95,7 +100,7 @@ def test_i21_p05_a_file_with_a_hearing_ahead_is_refused_with_the_reason_and_audi
     case = factories.make_case()
     _hearing(case, timezone.localdate() + datetime.timedelta(days=30))
     with pytest.raises(erasure.ErasureRefused, match="hearing ahead"):
-        erasure.erasure_request(actor=dpo, case_reference=case.reference, reason=REASON)
+        erasure.erasure_request(actor=dpo, reference=case.reference, reason=REASON)
     assert not ErasureRequest.objects.exists()
     denied = _events(case, AuditAction.DENIED)
     assert [(e.field_names, e.outcome) for e in denied] == [(["hearing_ahead"], AuditOutcome.DENIED)]
@@ -104,13 +109,13 @@ def test_i21_p05_a_file_with_a_hearing_ahead_is_refused_with_the_reason_and_audi
 def test_i21_p05_a_past_hearing_does_not_hold_the_file(dpo: User) -> None:
     case = factories.make_case()
     _hearing(case, timezone.localdate() - datetime.timedelta(days=1))
-    assert erasure.erasure_request(actor=dpo, case_reference=case.reference, reason=REASON).pk
+    assert erasure.erasure_request(actor=dpo, reference=case.reference, reason=REASON).pk
 
 
 def test_i21_p05_a_second_open_request_for_the_same_file_is_refused(dpo: User) -> None:
     request = _requested(dpo)
     with translation.override("en"), pytest.raises(RuleViolation, match="already awaiting approval"):
-        erasure.erasure_request(actor=dpo, case_reference=request.case.reference, reason=REASON)
+        erasure.erasure_request(actor=dpo, reference=request.reference, reason=REASON)
     assert ErasureRequest.objects.count() == 1
 
 
@@ -120,7 +125,7 @@ def test_i21_p05_the_requester_can_never_approve_their_own_request(dpo: User) ->
         erasure.erasure_approve(
             actor=dpo, request=request, expected_version=request.version, code=factories.totp_code(dpo)
         )
-    assert Case.objects.get(pk=request.case_id).erased_at is None
+    assert Case.objects.get(pk=_case_of(request).pk).erased_at is None
     assert ErasureRequest.objects.get(pk=request.pk).status == ErasureStatus.REQUESTED
     assert [e.field_names for e in _events(request, AuditAction.DENIED)] == [["same_person"]]
     # The refusal came before the code was checked: the code was not used up.
@@ -133,7 +138,7 @@ def test_i21_p05_approval_needs_a_fresh_second_factor_code(dpo: User, coordinato
     with pytest.raises(StepUpFailed):
         erasure.erasure_approve(actor=coordinator, request=request, expected_version=request.version, code=code)
     crypto.forget_keys()
-    case = Case.objects.get(pk=request.case_id)
+    case = Case.objects.get(pk=_case_of(request).pk)
     assert case.erased_at is None
     assert case.family_name == factories.CANARY
     assert ErasureRequest.objects.get(pk=request.pk).status == ErasureStatus.REQUESTED
@@ -142,12 +147,12 @@ def test_i21_p05_approval_needs_a_fresh_second_factor_code(dpo: User, coordinato
 
 def test_i21_p05_a_hearing_set_after_the_request_blocks_the_approval(dpo: User, coordinator: User) -> None:
     request = _requested(dpo)
-    _hearing(request.case, timezone.localdate())
+    _hearing(_case_of(request), timezone.localdate())
     with pytest.raises(erasure.ErasureRefused, match="hearing ahead"):
         erasure.erasure_approve(
             actor=coordinator, request=request, expected_version=request.version, code=factories.totp_code(coordinator)
         )
-    assert Case.objects.get(pk=request.case_id).erased_at is None
+    assert Case.objects.get(pk=_case_of(request).pk).erased_at is None
 
 
 def test_i21_p05_a_stale_approval_is_refused(dpo: User, coordinator: User) -> None:
@@ -159,7 +164,7 @@ def test_i21_p05_a_stale_approval_is_refused(dpo: User, coordinator: User) -> No
             expected_version=request.version + 1,
             code=factories.totp_code(coordinator),
         )
-    assert Case.objects.get(pk=request.case_id).erased_at is None
+    assert Case.objects.get(pk=_case_of(request).pk).erased_at is None
 
 
 def _accepted_case(coordinator: User, django_capture_on_commit_callbacks: Any) -> tuple[Case, Referral]:
@@ -232,7 +237,7 @@ def test_i21_p05_the_certificate_pdf_is_french_and_its_download_is_audited(dpo: 
     )
     request.refresh_from_db()
     context = erasure.certificate_context(request)
-    assert context["reference"] == request.case.reference
+    assert context["reference"] == request.reference
     pdf = erasure.certificate_pdf(actor=dpo, request=request)
     assert pdf.startswith(b"%PDF")
     assert [e.field_names for e in _events(request, AuditAction.EXPORT)] == [["certificate"]]
@@ -254,7 +259,7 @@ def test_i21_p05_a_refusal_needs_a_reason_leaves_the_file_and_is_audited(dpo: Us
     )
     assert refused.status == ErasureStatus.REFUSED
     assert refused.decision_reason == "Procédure pénale en cours."
-    assert Case.objects.get(pk=request.case_id).erased_at is None
+    assert Case.objects.get(pk=_case_of(request).pk).erased_at is None
     assert [e.field_names for e in _events(request, AuditAction.TRANSITION)] == [
         ["decided_by", "decision_reason", "status"]
     ]
@@ -271,14 +276,14 @@ def test_i21_p05_dpo_requests_on_the_page_and_bad_input_gets_a_field_message(dpo
     client = signed_in(dpo)
     case = factories.make_case()
     url = reverse("privacy:erasure_request")
-    response = client.post(url, {"case_reference": case.reference, "reason": ""})
+    response = client.post(url, {"reference": case.reference, "reason": ""})
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in response.content.decode()
-    response = client.post(url, {"case_reference": "CARE-1999-999", "reason": REASON})
+    response = client.post(url, {"reference": "CARE-1999-999", "reason": REASON})
     assert response.status_code == 400
-    assert fr("No case file has this number.") in response.content.decode()
+    assert fr("No case file or referral has this number.") in response.content.decode()
     assert not ErasureRequest.objects.exists()
-    response = client.post(url, {"case_reference": case.reference, "reason": REASON})
+    response = client.post(url, {"reference": case.reference, "reason": REASON})
     assert response.status_code == 302
     request = ErasureRequest.objects.get()
     page = client.get(reverse("privacy:erasure_detail", kwargs={"request_id": request.pk})).content.decode()
@@ -294,7 +299,7 @@ def test_i21_p05_coordinator_sees_the_pending_list_without_personal_data_and_no_
 ) -> None:
     request = _requested(dpo)
     page = signed_in(coordinator).get(reverse("privacy:erasure_list")).content.decode()
-    assert request.case.reference in page
+    assert request.reference in page
     assert factories.CANARY not in page
     assert "Sita" not in page
     assert fr("Request the erasure") not in page
@@ -306,7 +311,7 @@ def test_i21_p05_wrong_code_on_the_page_changes_nothing(dpo: User, coordinator: 
     response = signed_in(coordinator).post(url, {"version": request.version, "code": "123456x"})
     assert response.status_code == 400
     assert fr("This code is not valid. Check the time on your phone and try again.") in response.content.decode()
-    assert Case.objects.get(pk=request.case_id).erased_at is None
+    assert Case.objects.get(pk=_case_of(request).pk).erased_at is None
     assert ErasureRequest.objects.get(pk=request.pk).status == ErasureStatus.REQUESTED
 
 
@@ -318,7 +323,7 @@ def test_i21_p05_coordinator_approves_on_the_page_then_downloads_the_certificate
     url = reverse("privacy:erasure_approve", kwargs={"request_id": request.pk})
     response = client.post(url, {"version": request.version, "code": factories.totp_code(coordinator)})
     assert response.status_code == 302
-    assert Case.objects.get(pk=request.case_id).erased_at is not None
+    assert Case.objects.get(pk=_case_of(request).pk).erased_at is not None
     page = client.get(reverse("privacy:erasure_detail", kwargs={"request_id": request.pk})).content.decode()
     assert fr("Approved and erased") in page
     pdf = client.get(reverse("privacy:erasure_certificate", kwargs={"request_id": request.pk}))
