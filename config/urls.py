@@ -5,14 +5,14 @@ from careplus.access.decorators import public
 from careplus.core.http import methods
 
 urlpatterns = [
-    path("", include("careplus.core.urls")),
+    path("", include("careplus.home.urls")),
     path("", include("careplus.accounts.urls")),
     path("", include("careplus.cases.urls")),
     path("", include("careplus.returns.urls")),
     path("", include("careplus.trainings.urls")),
     path("", include("careplus.reporting.urls")),
     path("", include("careplus.programmes.urls")),
-    path("", include("careplus.core.instrument_urls")),
+    path("", include("careplus.instruments.urls")),
     path("", include("careplus.search.urls")),
     path("", include("careplus.referrals.urls")),
     path("", include("careplus.audit.urls")),

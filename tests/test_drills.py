@@ -1,4 +1,4 @@
-"""The reliability drills run and report no loss (small runs here; full runs are in the README)."""
+"""The reliability drills run and report no loss (small runs here; full runs are in docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from careplus.access.roles import Role
 from careplus.audit.models import AuditEvent
-from careplus.cases.sections import SECTIONS
+from careplus.cases.slugs import SECTION_SLUGS
 from tests import factories
 from tests.route_sweep import CANARY, PERSONAL_KWARGS, SweptRoute, iter_routes, signed_in, sweep_context, url_for
 
@@ -63,7 +63,7 @@ def test_sweep_b_every_get_route_showing_personal_data_writes_an_audit_event() -
     personal_pages = set()
     for route in _get_routes():
         urls = (
-            [url_for(route, ctx, section=s) for s in SECTIONS]
+            [url_for(route, ctx, section=s) for s in SECTION_SLUGS.values()]
             if "section" in route.kwarg_names
             else [url_for(route, ctx)]
         )

@@ -17,7 +17,7 @@ from careplus.access.roles import Role
 from careplus.audit.models import AuditEvent
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, CaseNote, RestrictedView
-from careplus.cases.sections import SECTIONS
+from careplus.cases.slugs import SECTION_SLUGS
 from tests import factories
 from tests.route_sweep import CANARY, SweptRoute, call, iter_routes, signed_in, sweep_context, url_for
 
@@ -34,7 +34,7 @@ def _case_routes() -> list[SweptRoute]:
 
 def _urls(route: SweptRoute, ctx: dict[str, Any]) -> list[str]:
     if "section" in route.kwarg_names:
-        return [url_for(route, ctx, section=slug) for slug in SECTIONS]
+        return [url_for(route, ctx, section=slug) for slug in SECTION_SLUGS.values()]
     return [url_for(route, ctx)]
 
 

@@ -5,14 +5,14 @@ Every refusal is written to the audit log before the 404 is raised.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from careplus.access.policy import can
+from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
 from careplus.access.scopes import case_visible_to, referrals_visible_to, trainings_visible_to, users_visible_to
 from careplus.accounts.models import User
@@ -21,6 +21,8 @@ from careplus.audit.services import record_event
 from careplus.cases.models import Case
 from careplus.referrals.models import Referral
 from careplus.trainings.models import TrainingSession
+
+M = TypeVar("M", bound=Model)
 
 
 def acting_user(request: HttpRequest) -> User:
@@ -42,13 +44,13 @@ def deny(*, action: Action, object_type: str = "", object_id: object = "") -> Ht
     return Http404()
 
 
-def require(actor: Any, action: Action) -> None:
+def require(actor: Actor, action: Action) -> None:
     """Raise 404 unless the actor may perform the action at all."""
     if not can(actor, action):
         raise deny(action=action)
 
 
-def _fetch(actor: Any, queryset: QuerySet[Any], pk: UUID | str, action: Action, model: type[Model]) -> Any:
+def _fetch(actor: Actor, queryset: QuerySet[M], pk: UUID | str, action: Action, model: type[Model]) -> M:
     label = model._meta.label_lower
     if not can(actor, action):
         raise deny(action=action, object_type=label, object_id=pk)
@@ -58,13 +60,13 @@ def _fetch(actor: Any, queryset: QuerySet[Any], pk: UUID | str, action: Action, 
         raise deny(action=action, object_type=label, object_id=pk) from missing
 
 
-def get_user_for(actor: Any, user_id: UUID | str, *, action: Action) -> User:
+def get_user_for(actor: Actor, user_id: UUID | str, *, action: Action) -> User:
     """Return a user account the actor may act on, or raise 404."""
     user: User = _fetch(actor, users_visible_to(actor), user_id, action, User)
     return user
 
 
-def get_case_for(actor: Any, case_id: UUID | str, *, action: Action) -> Case:
+def get_case_for(actor: Actor, case_id: UUID | str, *, action: Action) -> Case:
     """Return a case the actor may act on (with its office and data key), or raise 404."""
     label = Case._meta.label_lower
     if not can(actor, action):
@@ -78,29 +80,32 @@ def get_case_for(actor: Any, case_id: UUID | str, *, action: Action) -> Case:
     return case
 
 
-def get_child_of_case(queryset: QuerySet[Any], pk: UUID | str | int, case: Case) -> Any:
-    """Return a record of the case (documents, consents, visits...) by id, or record the refusal and raise 404.
+def get_child_of_case(records: type[M] | QuerySet[M], pk: UUID | str | int, case: Case) -> M:
+    """Return a record of the case (documents, consents, plan items, visits...) by id, or record the refusal
+    and raise 404.
 
-    The queryset holds only this case's records: an id of another case's record is refused like a
-    missing one, and the attempt is written to the audit log.
+    `records` is the model of the record, or a queryset of it naming its relations; only this case's
+    records are searched, so an id of another case's record is refused like a missing one, and the
+    attempt is written to the audit log. The record comes back with its case attached.
     """
+    queryset: QuerySet[M] = records if isinstance(records, QuerySet) else records._default_manager.all()
     label = queryset.model._meta.label_lower
     try:
-        item = queryset.get(pk=pk)
+        item = queryset.filter(case=case).get(pk=pk)
     except (ObjectDoesNotExist, ValidationError, ValueError) as missing:
         raise deny(action=Action.CASES_VIEW, object_type=label, object_id=pk) from missing
-    item.case = case
+    setattr(item, "case", case)  # noqa: B010 - every child record has a `case` foreign key, which M cannot say
     return item
 
 
-def get_referral_for(actor: Any, referral_id: UUID | str, *, action: Action) -> Referral:
+def get_referral_for(actor: Actor, referral_id: UUID | str, *, action: Action) -> Referral:
     """Return a referral the actor may act on, or raise 404."""
     queryset = referrals_visible_to(actor).select_related("data_key", "programme", "organisation", "case__data_key")
     referral: Referral = _fetch(actor, queryset, referral_id, action, Referral)
     return referral
 
 
-def get_training_for(actor: Any, session_id: UUID | str, *, action: Action) -> TrainingSession:
+def get_training_for(actor: Actor, session_id: UUID | str, *, action: Action) -> TrainingSession:
     """Return a training session the actor may act on, or raise 404."""
     queryset = trainings_visible_to(actor).select_related("programme")
     session: TrainingSession = _fetch(actor, queryset, session_id, action, TrainingSession)

@@ -8,32 +8,31 @@ records referrals received by e-mail or telephone from any active organisation, 
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 
 from careplus.access.fetch import deny
-from careplus.access.policy import can, grants_of
+from careplus.access.policy import Actor, can, grants_of
 from careplus.access.roles import Action, Role
 from careplus.accounts.models import Office, Organisation
 
 
-def offices_visible_to(actor: Any) -> QuerySet[Office]:
+def offices_visible_to(actor: Actor) -> QuerySet[Office]:
     """Return the offices the actor manages (the DPO: all, active or not)."""
     if can(actor, Action.OFFICES_MANAGE):
         return Office.objects.all()
     return Office.objects.none()
 
 
-def organisations_visible_to(actor: Any) -> QuerySet[Organisation]:
+def organisations_visible_to(actor: Actor) -> QuerySet[Organisation]:
     """Return the partner organisations the actor manages (DPO and coordinators: all, active or not)."""
     if can(actor, Action.ORGANISATIONS_MANAGE):
         return Organisation.objects.all()
     return Organisation.objects.none()
 
 
-def get_office_for(actor: Any, office_id: UUID | str) -> Office:
+def get_office_for(actor: Actor, office_id: UUID | str) -> Office:
     """Return an office the actor manages, or record the refusal and raise 404."""
     office = offices_visible_to(actor).filter(pk=office_id).first() if _is_uuid(office_id) else None
     if office is None:
@@ -41,7 +40,7 @@ def get_office_for(actor: Any, office_id: UUID | str) -> Office:
     return office
 
 
-def get_organisation_for(actor: Any, organisation_id: UUID | str) -> Organisation:
+def get_organisation_for(actor: Actor, organisation_id: UUID | str) -> Organisation:
     """Return an organisation the actor manages, or record the refusal and raise 404."""
     organisation = (
         organisations_visible_to(actor).filter(pk=organisation_id).first() if _is_uuid(organisation_id) else None
@@ -61,7 +60,7 @@ def _is_uuid(value: UUID | str) -> bool:
     return True
 
 
-def may_invite_partners(actor: Any) -> bool:
+def may_invite_partners(actor: Actor) -> bool:
     """Tell whether the actor may create a partner's account from its organisation's page.
 
     Creating an account and granting it a role stay the DPO's (product.md: users, roles).
@@ -74,7 +73,7 @@ def portal_open(organisation: Organisation) -> bool:
     return organisation.active and not organisation.referrals_suspended
 
 
-def may_refer_for(actor: Any, organisation: Organisation) -> bool:
+def may_refer_for(actor: Actor, organisation: Organisation) -> bool:
     """Tell whether the actor may submit a referral in the organisation's name now.
 
     A coordinator records referrals received from any active organisation (by e-mail or
@@ -90,7 +89,7 @@ def may_refer_for(actor: Any, organisation: Organisation) -> bool:
     return organisation.pk in bound and portal_open(organisation)
 
 
-def referral_portal_closed(actor: Any, organisations: QuerySet[Organisation]) -> bool:
+def referral_portal_closed(actor: Actor, organisations: QuerySet[Organisation]) -> bool:
     """Tell whether a partner may refer for none of their organisations now (the form is not offered)."""
     if any(grant.role == Role.COORDINATOR for grant in grants_of(actor)):
         return False

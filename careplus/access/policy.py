@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 from uuid import UUID
 
 from careplus.access.roles import OVERSIGHT_ROLES, ROLE_ACTIONS, Action, Role, opens_case_files
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from careplus.accounts.models import User
+
+# Whoever a request carries: a signed-in user, or the anonymous user (who holds no role, so may do
+# nothing). Functions that views call with `request.user` take an Actor; services take a User.
+Actor: TypeAlias = "User | AnonymousUser"
 
 _CACHE_ATTR = "_careplus_grants"
 
@@ -25,9 +31,9 @@ class Grant:
     office_time_zone: str | None = None
 
 
-def grants_of(user: Any) -> tuple[Grant, ...]:
+def grants_of(user: Actor) -> tuple[Grant, ...]:
     """Return the user's active grants, loaded once per user object."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_authenticated or not user.is_active:
         return ()
     cached: tuple[Grant, ...] | None = getattr(user, _CACHE_ATTR, None)
     if cached is None:
@@ -54,16 +60,16 @@ def forget_grants(user: User) -> None:
         delattr(user, _CACHE_ATTR)
 
 
-def roles_of(user: Any) -> frozenset[Role]:
+def roles_of(user: Actor) -> frozenset[Role]:
     """Return the set of roles the user holds now."""
     return frozenset(grant.role for grant in grants_of(user))
 
 
-def has_role(user: Any, role: Role) -> bool:
+def has_role(user: Actor, role: Role) -> bool:
     """Tell whether the user holds the role."""
     return role in roles_of(user)
 
 
-def can(user: Any, action: Action) -> bool:
+def can(user: Actor, action: Action) -> bool:
     """Tell whether one of the user's roles allows the action."""
     return any(action in ROLE_ACTIONS[role] for role in roles_of(user))

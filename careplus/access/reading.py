@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
@@ -32,6 +32,11 @@ from careplus.audit.services import record_event
 from careplus.cases.models import Case
 from careplus.core import crypto
 from careplus.referrals.models import Referral
+
+if TYPE_CHECKING:
+    from django import forms
+
+    from careplus.accounts.models import User
 
 SESSION_KEY = "careplus_case_reasons"
 REASON_MIN, REASON_MAX = 5, 500
@@ -76,7 +81,7 @@ def remembered_reason(request: HttpRequest, case: Case) -> str:
     return reason if REASON_MIN <= len(reason) <= REASON_MAX else ""
 
 
-def record_case_read(*, actor: Any, case: Case, part: str, reason: str = "") -> None:
+def record_case_read(*, actor: User, case: Case, part: str, reason: str = "") -> None:
     """Write the read of a part of a case file (with the reason and its row, for a restricted file)."""
     from careplus.cases.services import case_view_record
 
@@ -155,7 +160,13 @@ def reason_url(case: Case, back: str) -> str:
 
 
 def reason_page(
-    request: HttpRequest, case: Case, back: str, *, form: Any = None, status: int = 200, refused: bool = False
+    request: HttpRequest,
+    case: Case,
+    back: str,
+    *,
+    form: forms.Form | None = None,
+    status: int = 200,
+    refused: bool = False,
 ) -> HttpResponse:
     """The reason form of a restricted file; nothing of the file but its number is shown."""
     from careplus.cases.forms import RestrictedReasonForm
@@ -201,7 +212,7 @@ class RestrictedReasonMiddleware:
 # factor; every opening is written with its reason (and the reason row of a restricted file).
 
 
-def find_for_subject_request(actor: Any, reference: str) -> Case | Referral | None:
+def find_for_subject_request(actor: User, reference: str) -> Case | Referral | None:
     """Return the case or referral whose number is exactly `reference`, for a data-subject request.
 
     A referral that became a case gives its case: the person's whole file starts there. Nothing is
@@ -223,7 +234,7 @@ def find_for_subject_request(actor: Any, reference: str) -> Case | Referral | No
 
 
 def open_for_subject_request(
-    *, actor: Any, kind: str, subject_id: UUID | str, reason: str, part: str
+    *, actor: User, kind: str, subject_id: UUID | str, reason: str, part: str
 ) -> tuple[Case | None, Referral | None]:
     """Return the case and referral of a data-subject request, the read written with its reason; 404 otherwise.
 

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
-from careplus.access.policy import can, grants_of
+from careplus.access.policy import Actor, can, grants_of
 from careplus.access.roles import Action, Role
 from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
 from careplus.cases.models import Case
+from careplus.programmes.models import Programme
 from careplus.referrals.models import Referral
 from careplus.trainings.models import TrainingSession
 
 
-def users_visible_to(actor: Any) -> QuerySet[User]:
+def users_visible_to(actor: Actor) -> QuerySet[User]:
     """Return the user accounts the actor may manage (the DPO sees all)."""
     if can(actor, Action.USERS_MANAGE):
         return User.objects.all()
     return User.objects.none()
 
 
-def _cases_by_office(actor: Any) -> QuerySet[Case]:
+def _cases_by_office(actor: Actor) -> QuerySet[Case]:
     """The cases the actor's roles reach, before the restriction to named users."""
     if not can(actor, Action.CASES_VIEW):
         return Case.objects.none()
@@ -33,11 +34,15 @@ def _cases_by_office(actor: Any) -> QuerySet[Case]:
     return Case.objects.filter(office_id__in=offices, shared_with_office=True)
 
 
-def _named(actor: Any) -> QuerySet[Any]:
-    return Case.restricted_users.through.objects.filter(user_id=actor.pk)
+def _named(actor: Actor) -> QuerySet[Model]:
+    """The rows naming the actor among a restricted file's users (none for the anonymous user)."""
+    named = Case.restricted_users.through.objects
+    if not actor.is_authenticated:
+        return named.none()
+    return named.filter(user_id=actor.pk)
 
 
-def cases_visible_to(actor: Any) -> QuerySet[Case]:
+def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     """Return the cases the actor may open.
 
     Coordinators see every case; a caseworker sees the cases handed over to their office while
@@ -48,7 +53,7 @@ def cases_visible_to(actor: Any) -> QuerySet[Case]:
     return _cases_by_office(actor).filter(Q(restricted=False) | Q(pk__in=_named(actor).values("case_id")))
 
 
-def case_visible_to(actor: Any, pk: Any, *, related: tuple[str, ...] = ()) -> Case | None:
+def case_visible_to(actor: Actor, pk: UUID | str, *, related: tuple[str, ...] = ()) -> Case | None:
     """Return the case of this id if `cases_visible_to` holds it, else None.
 
     The same rule read for one case: its row within the actor's offices first, then, only for a
@@ -61,7 +66,7 @@ def case_visible_to(actor: Any, pk: Any, *, related: tuple[str, ...] = ()) -> Ca
     return case
 
 
-def case_in_scope(actor: Any, case_field: str = "case_id") -> Exists:
+def case_in_scope(actor: Actor, case_field: str = "case_id") -> Exists:
     """A filter keeping the rows whose case the actor may open, checked row by row.
 
     For the short, ordered lists of the inbox: the database walks the rows in order and stops at
@@ -70,12 +75,12 @@ def case_in_scope(actor: Any, case_field: str = "case_id") -> Exists:
     return Exists(cases_visible_to(actor).filter(pk=OuterRef(case_field)))
 
 
-def partner_organisations(actor: Any) -> set[Any]:
+def partner_organisations(actor: Actor) -> set[UUID]:
     """Return the ids of the organisations the actor refers for."""
     return {g.organisation_id for g in grants_of(actor) if g.role == Role.PARTNER and g.organisation_id}
 
 
-def referrals_visible_to(actor: Any) -> QuerySet[Referral]:
+def referrals_visible_to(actor: Actor) -> QuerySet[Referral]:
     """Return the referrals the actor may follow: coordinators all (but a restricted file's, seen only by
     its named users), partners their organisations' (whose status only they follow)."""
     if not can(actor, Action.REFERRALS_VIEW):
@@ -88,21 +93,32 @@ def referrals_visible_to(actor: Any) -> QuerySet[Referral]:
     return Referral.objects.filter(organisation_id__in=partner_organisations(actor))
 
 
-def audit_events_visible_to(actor: Any) -> QuerySet[AuditEvent]:
+def programmes_visible_to(actor: Actor, *, action: Action) -> QuerySet[Programme]:
+    """Return the programmes the actor may act on for the action: all of them or none.
+
+    Programmes are not divided between offices: whoever holds the action sees every programme
+    (managing them: coordinators; reporting on them: coordinators and auditors), anyone else none.
+    """
+    if can(actor, action):
+        return Programme.objects.all()
+    return Programme.objects.none()
+
+
+def audit_events_visible_to(actor: Actor) -> QuerySet[AuditEvent]:
     """Return the audit events the actor may search (the DPO sees all)."""
     if can(actor, Action.AUDIT_READ):
         return AuditEvent.objects.all()
     return AuditEvent.objects.none()
 
 
-def trainings_visible_to(actor: Any) -> QuerySet[TrainingSession]:
+def trainings_visible_to(actor: Actor) -> QuerySet[TrainingSession]:
     """Return the training sessions the actor organises (trainers and coordinators: all)."""
     if can(actor, Action.TRAININGS_MANAGE):
         return TrainingSession.objects.all()
     return TrainingSession.objects.none()
 
 
-def subject_request_cases(actor: Any) -> QuerySet[Case]:
+def subject_request_cases(actor: Actor) -> QuerySet[Case]:
     """Return the case files the actor may open for a data-subject request (GDPR arts. 15-17).
 
     The DPO reaches every file here, restricted ones included, and only here: the case pages keep
@@ -114,7 +130,7 @@ def subject_request_cases(actor: Any) -> QuerySet[Case]:
     return Case.objects.none()
 
 
-def subject_request_referrals(actor: Any) -> QuerySet[Referral]:
+def subject_request_referrals(actor: Actor) -> QuerySet[Referral]:
     """Return the referrals the actor may open for a data-subject request (see `subject_request_cases`)."""
     if can(actor, Action.PRIVACY_REQUESTS):
         return Referral.objects.all()

@@ -34,7 +34,7 @@ class OfficeCodeField(forms.CharField):
         super().__init__(**kwargs)
         self.validators.append(validate_office_code)
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: object) -> str:
         return normalise_office_code(super().to_python(value))
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from django.http import HttpRequest
 
 from careplus.accounts.models import normalise_email
 
 
-def username_from_request(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+def username_from_request(request: HttpRequest, credentials: Mapping[str, object] | None) -> str:
     """Return the e-mail the lockout counts against, in its canonical form."""
     raw = (credentials or {}).get("username") or request.POST.get("username", "")
     return normalise_email(str(raw))[:254]

@@ -56,12 +56,12 @@ class RequireSecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(
-        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+        self, request: HttpRequest, view_func: object, view_args: object, view_kwargs: object
     ) -> HttpResponse | None:
         level = access_level(view_func)
         if level in {"public", "api"}:
             return None
-        user: Any = request.user
+        user: Any = request.user  # Any: django-otp's middleware adds is_verified(), unknown to the types
         if not user.is_authenticated:
             return self._refuse(request, reverse("accounts:login"))
         if level == "password" or user.is_verified():
@@ -96,9 +96,9 @@ class OfficeTimeZoneMiddleware:
             timezone.deactivate()  # the next request starts again from the default
 
     def process_view(
-        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+        self, request: HttpRequest, view_func: object, view_args: object, view_kwargs: object
     ) -> HttpResponse | None:
-        user: Any = request.user
+        user: Any = request.user  # Any: django-otp's middleware adds is_verified(), unknown to the types
         if access_level(view_func) not in {"public", "api"} and user.is_authenticated and user.is_verified():
             timezone.activate(local_zone(user))
         return None

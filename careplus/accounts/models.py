@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
@@ -184,7 +186,7 @@ class UserSession(AbstractBaseSession):
         verbose_name_plural = _("sessions")
 
     @classmethod
-    def get_session_store_class(cls) -> Any:
+    def get_session_store_class(cls) -> type[SessionBase]:
         from careplus.accounts.sessions import SessionStore
 
         return SessionStore
@@ -211,6 +213,6 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
-    def is_usable(self, now: Any) -> bool:
+    def is_usable(self, now: datetime.datetime) -> bool:
         """Tell whether the token is neither revoked nor expired at `now`."""
         return self.revoked_at is None and self.expires_at > now

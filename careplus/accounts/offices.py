@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,7 +27,8 @@ from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
 from careplus.core.countries import country_names
 from careplus.core.departements import normalise_departement, validate_departement
-from careplus.core.errors import RuleViolation, StaleObject
+from careplus.core.errors import RuleViolation
+from careplus.core.locking import lock_for_edit, touch
 from careplus.core.text import clean_person_text
 
 OFFICE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,9}$")
@@ -42,7 +43,7 @@ class FieldRefused(RuleViolation):
 
     code = "field_refused"
 
-    def __init__(self, field: str, message: Any) -> None:
+    def __init__(self, field: str, message: str | Promise) -> None:
         super().__init__(message, extra={"field": field})
         self.field = field
 
@@ -73,7 +74,7 @@ def validate_time_zone(value: object) -> None:
         raise ValidationError(TIME_ZONE_MESSAGE, code="unknown_time_zone")
 
 
-def _checked(field: str, check: Any, value: Any) -> None:
+def _checked(field: str, check: Callable[[str], None], value: str) -> None:
     try:
         check(value)
     except ValidationError as error:
@@ -94,7 +95,7 @@ def _name(field: str, value: str, max_length: int) -> str:
 
 def _office_values(
     *, code: str, name: str, country: str, city: str, kind: str, time_zone: str, office: Office | None
-) -> dict[str, Any]:
+) -> dict[str, str]:
     code = normalise_office_code(code)
     _checked("code", validate_office_code, code)
     same_code = Office.objects.filter(code=code)
@@ -118,7 +119,7 @@ def _office_values(
 
 def _organisation_values(
     *, name: str, type: str, departement: str, organisation: Organisation | None
-) -> dict[str, Any]:
+) -> dict[str, str]:
     name = _name("name", name, NAME_MAX[Organisation])
     others = Organisation.objects.exclude(pk=organisation.pk) if organisation else Organisation.objects.all()
     # Compared case-folded in Python: SQLite's LIKE folds ASCII letters only ("PARTAGÉE" is "partagée").
@@ -135,25 +136,10 @@ def _organisation_values(
 # --- Version-checked changes -----------------------------------------------------
 
 
-def _stale_message(record: models.Model) -> str:
-    if isinstance(record, Office):
-        return _("Someone else changed this office meanwhile. Reload the page.")
-    return _("Someone else changed this organisation meanwhile. Reload the page.")
-
-
-def _lock(record: Office | Organisation, expected_version: int | None) -> None:
-    """Increase the record's version, refusing a stale change (the users' idiom)."""
-    query = type(record).objects.filter(pk=record.pk)
-    if expected_version is not None:
-        query = query.filter(version=expected_version)
-    if query.update(version=F("version") + 1) == 0:
-        raise StaleObject(_stale_message(record))
-    record.refresh_from_db(fields=["version"])
-
-
-def _save(record: Office | Organisation, values: dict[str, Any], expected_version: int, actor: User) -> list[str]:
+def _save(record: Office | Organisation, values: dict[str, str], expected_version: int, actor: User) -> list[str]:
     changed = [name for name, value in values.items() if getattr(record, name) != value]
-    _lock(record, expected_version)
+    lock_for_edit(type(record), record.pk, expected_version)
+    touch(record)
     for name, value in values.items():
         setattr(record, name, value)
     try:
@@ -171,7 +157,8 @@ def _set_flag(
 ) -> None:
     if getattr(record, flag) == value:
         raise RuleViolation(already)
-    _lock(record, expected_version)
+    lock_for_edit(type(record), record.pk, expected_version)
+    touch(record)
     setattr(record, flag, value)
     record.save(update_fields=[flag, "updated_at"])
     record_event(action=AuditAction.CHANGE, obj=record, actor=actor, fields=[flag])

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from typing import Any
+from uuid import UUID
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from careplus.access.policy import grants_of
+from careplus.access.policy import Actor, grants_of
 from careplus.access.roles import Role
 from careplus.access.scopes import users_visible_to
-from careplus.accounts.models import ApiToken, RoleGrant, User
+from careplus.accounts.models import ApiToken, Organisation, RoleGrant, User
 
 
-def local_zone(user: Any) -> datetime.tzinfo:
+def local_zone(user: Actor) -> datetime.tzinfo:
     """The time zone a user's dates and times are shown in: their office's, else the default (Europe/Paris).
 
     A user working for offices in several time zones (or for none) sees the default one. The zones are
@@ -31,7 +31,7 @@ def local_zone(user: Any) -> datetime.tzinfo:
     return timezone.get_default_timezone()
 
 
-def user_search(*, actor: Any, q: str = "", role: str = "", status: str = "") -> QuerySet[User]:
+def user_search(*, actor: Actor, q: str = "", role: str = "", status: str = "") -> QuerySet[User]:
     """Return the accounts the actor may manage, filtered, with their active grants."""
     users = users_visible_to(actor)
     if q:
@@ -55,17 +55,19 @@ def grants_of_user(*, user: User) -> QuerySet[RoleGrant]:
     )
 
 
-def active_grants_of(*, user: Any) -> QuerySet[RoleGrant]:
-    """Return a user's active grants with their scope."""
+def active_grants_of(*, user: Actor) -> QuerySet[RoleGrant]:
+    """Return a user's active grants with their scope (the anonymous user has none)."""
+    if not user.is_authenticated:
+        return RoleGrant.objects.none()
     return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("office", "organisation")
 
 
-def api_tokens_of(*, user: Any) -> QuerySet[ApiToken]:
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     """Return a user's API tokens, newest first (digests are never shown)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
-def api_token_of(*, user: Any, token_id: Any) -> ApiToken:
+def api_token_of(*, user: User, token_id: UUID | str) -> ApiToken:
     """Return one of the user's tokens, or raise 404 (another user's token looks missing)."""
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
@@ -73,7 +75,7 @@ def api_token_of(*, user: Any, token_id: Any) -> ApiToken:
     return token
 
 
-def partners_of(*, organisation: Any) -> QuerySet[User]:
+def partners_of(*, organisation: Organisation) -> QuerySet[User]:
     """Return the accounts holding an active partner role for the organisation, by name."""
     return (
         User.objects.filter(

@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -42,7 +40,8 @@ from careplus.accounts.models import (
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
 from careplus.core.crypto import blind_index
-from careplus.core.errors import RuleViolation, StaleObject
+from careplus.core.errors import RuleViolation
+from careplus.core.locking import lock_for_edit, touch
 from careplus.core.text import text_problem
 
 RECOVERY_DEVICE_NAME = "recovery"
@@ -54,16 +53,6 @@ def sessions_end_for(*, user: User) -> int:
     """Delete every server-side session of the user; return how many ended."""
     deleted, _unused = UserSession.objects.filter(user_id=user.pk).delete()
     return deleted
-
-
-def _bump_version(user: User, expected_version: int | None) -> None:
-    """Increase the user's version, refusing a stale edit."""
-    query = User.objects.filter(pk=user.pk)
-    if expected_version is not None:
-        query = query.filter(version=expected_version)
-    if query.update(version=F("version") + 1) == 0:
-        raise StaleObject(_("Someone else changed this account meanwhile. Reload the page."))
-    user.refresh_from_db(fields=["version"])
 
 
 @transaction.atomic
@@ -308,7 +297,7 @@ def _grant_create(
             )
     except IntegrityError as duplicate:
         raise RuleViolation(_("This user already holds this role with this scope.")) from duplicate
-    _bump_version(user, None)
+    touch(user)
     forget_grants(user)
     record_event(action=AuditAction.ROLE_GRANT, obj=user, actor=granted_by, fields=[f"role:{role}"])
     return grant
@@ -351,7 +340,7 @@ def _role_revoke(*, actor: User, grant: RoleGrant) -> RoleGrant:
     grant.revoked_at = timezone.now()
     grant.revoked_by = actor
     grant.save(update_fields=["revoked_at", "revoked_by"])
-    _bump_version(grant.user, None)
+    touch(grant.user)
     forget_grants(grant.user)
     record_event(action=AuditAction.ROLE_REVOKE, obj=grant.user, actor=actor, fields=[f"role:{grant.role}"])
     sessions_end_for(user=grant.user)
@@ -373,7 +362,8 @@ def user_deactivate(*, actor: User, user: User, expected_version: int) -> User:
         raise RuleViolation(_("You cannot deactivate your own account."))
     if not user.is_active:
         raise RuleViolation(_("This account is already deactivated."))
-    _bump_version(user, expected_version)
+    lock_for_edit(User, user.pk, expected_version)
+    touch(user)
     User.objects.filter(pk=user.pk).update(is_active=False, deactivated_at=timezone.now())
     user.refresh_from_db()
     sessions_end_for(user=user)
@@ -387,7 +377,8 @@ def user_reactivate(*, actor: User, user: User, expected_version: int) -> User:
     """Reactivate an account; it keeps its grants, password and second factor."""
     if user.is_active:
         raise RuleViolation(_("This account is already active."))
-    _bump_version(user, expected_version)
+    lock_for_edit(User, user.pk, expected_version)
+    touch(user)
     User.objects.filter(pk=user.pk).update(is_active=True, deactivated_at=None)
     user.refresh_from_db()
     record_event(action=AuditAction.CHANGE, obj=user, actor=actor, fields=["is_active"])
@@ -400,7 +391,8 @@ def second_factor_reset(*, actor: User, user: User, expected_version: int) -> No
 
     Their sessions end and their API tokens are revoked.
     """
-    _bump_version(user, expected_version)
+    lock_for_edit(User, user.pk, expected_version)
+    touch(user)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     sessions_end_for(user=user)
@@ -452,7 +444,7 @@ def totp_device_for_enrolment(*, user: User) -> TOTPDevice:
     return device
 
 
-def has_confirmed_totp(user: Any) -> bool:
+def has_confirmed_totp(user: User) -> bool:
     """Tell whether the user has finished enrolling an authenticator."""
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
@@ -523,7 +515,7 @@ def recovery_codes_regenerate(*, user: User, code: str | None, count: int) -> li
     return codes
 
 
-def second_factor_verify(*, user: Any, token: str) -> Any | None:
+def second_factor_verify(*, user: User, token: str) -> TOTPDevice | StaticDevice | None:
     """Return the device that accepts the code (authenticator or recovery code), or None.
 
     The outcome is recorded in the audit log either way.
@@ -538,7 +530,7 @@ def second_factor_verify(*, user: Any, token: str) -> Any | None:
     return device
 
 
-def _matching_device(*, user: Any, token: str) -> Any | None:
+def _matching_device(*, user: User, token: str) -> TOTPDevice | StaticDevice | None:
     token = token.strip().lower().replace(" ", "")
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if token.isdigit() and device.verify_token(token):

@@ -10,11 +10,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.sessions.base_session import AbstractBaseSession
+
+    from careplus.accounts.models import UserSession
 
 
 def session_digest(session_key: str) -> str:
@@ -24,12 +29,12 @@ def session_digest(session_key: str) -> str:
 
 class SessionStore(DBStore):
     @classmethod
-    def get_model_class(cls) -> Any:
+    def get_model_class(cls) -> type[UserSession]:
         from careplus.accounts.models import UserSession
 
         return UserSession
 
-    def _get_session_from_db(self) -> Any:
+    def _get_session_from_db(self) -> AbstractBaseSession | None:
         if self.session_key is None:
             return None
         try:
@@ -40,7 +45,7 @@ class SessionStore(DBStore):
             self._session_key = None
             return None
 
-    async def _aget_session_from_db(self) -> Any:
+    async def _aget_session_from_db(self) -> AbstractBaseSession | None:
         if self.session_key is None:
             return None
         try:
@@ -57,10 +62,10 @@ class SessionStore(DBStore):
     async def aexists(self, session_key: str) -> bool:
         return bool(await self.model.objects.filter(session_key=session_digest(session_key)).aexists())
 
-    def create_model_instance(self, data: dict[str, Any]) -> Any:
+    def create_model_instance(self, data: dict[str, Any]) -> AbstractBaseSession:  # the session data
         return _stored(super().create_model_instance(data), data)
 
-    async def acreate_model_instance(self, data: dict[str, Any]) -> Any:
+    async def acreate_model_instance(self, data: dict[str, Any]) -> AbstractBaseSession:  # the session data
         return _stored(await super().acreate_model_instance(data), data)
 
     def delete(self, session_key: str | None = None) -> None:
@@ -78,11 +83,12 @@ class SessionStore(DBStore):
         await self.model.objects.filter(session_key=session_digest(session_key)).adelete()
 
 
-def _stored(obj: Any, data: dict[str, Any]) -> Any:
+def _stored(obj: AbstractBaseSession, data: dict[str, Any]) -> AbstractBaseSession:  # data: the session data
     """The row as stored: the digest of the session key in place of the key, and its user."""
-    obj.session_key = session_digest(obj.session_key)
+    row = cast("UserSession", obj)  # the model of this store (get_model_class)
+    row.session_key = session_digest(row.session_key)
     try:
-        obj.user_id = uuid.UUID(str(data.get("_auth_user_id")))
+        row.user_id = uuid.UUID(str(data.get("_auth_user_id")))
     except ValueError:
-        obj.user_id = None
-    return obj
+        row.user_id = None
+    return row

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -13,7 +11,7 @@ ORGANISATION_WORDS = ("careplus", "care+", "traite", "trafficking", "password", 
 class OrganisationWordsValidator:
     """Refuse passwords built around the programme's own words."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: object = None) -> None:  # Django's validator protocol; user unused
         folded = password.lower().replace(" ", "")
         for word in ORGANISATION_WORDS:
             if word in folded and len(folded) - len(word) < 8:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import segno
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -43,7 +46,7 @@ from careplus.accounts.forms import (
     VersionForm,
 )
 from careplus.accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
-from careplus.accounts.models import normalise_email
+from careplus.accounts.models import User, normalise_email
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.core.errors import DomainError
@@ -87,7 +90,7 @@ class LoginView(auth_views.LoginView):
         return HttpResponseRedirect(target)
 
 
-def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+def lockout_response(request: HttpRequest, credentials: object, *args: object, **kwargs: object) -> HttpResponse:
     """Answer a locked-out sign-in with the login page and a cool-off message."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     form = LoginForm(request)
@@ -99,7 +102,7 @@ def lockout_response(request: HttpRequest, credentials: Any, *args: Any, **kwarg
     )
 
 
-def _complete_second_factor(request: HttpRequest, device: Any) -> None:
+def _complete_second_factor(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
     otp_login(request, device)
     request.session.cycle_key()  # a new session id once the second factor is verified
 
@@ -108,9 +111,9 @@ def _complete_second_factor(request: HttpRequest, device: Any) -> None:
 @methods("GET", "POST")
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Ask for the authenticator code (or a recovery code) after the password."""
-    user: Any = request.user
+    user: Any = request.user  # Any: django-otp's middleware adds is_verified(), unknown to the types
     if user.is_verified():
-        return redirect(_safe_next(request, reverse("core:home")))
+        return redirect(_safe_next(request, reverse("home:home")))
     if not services.has_confirmed_totp(user):
         return redirect("accounts:otp_setup")
     form = SecondFactorForm(request.POST or None)
@@ -118,7 +121,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         device = services.second_factor_verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
             _complete_second_factor(request, device)
-            return redirect(_safe_next(request, reverse("core:home")))
+            return redirect(_safe_next(request, reverse("home:home")))
         form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, "")})
 
@@ -127,7 +130,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @methods("GET", "POST")
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app at first sign-in, then show the recovery codes once."""
-    user: Any = request.user
+    user = acting_user(request)
     if services.has_confirmed_totp(user):
         return redirect("accounts:otp_verify")
     device = services.totp_device_for_enrolment(user=user)
@@ -139,7 +142,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "accounts/recovery_codes.html",
-                {"codes": codes, "next": _safe_next(request, reverse("core:home"))},
+                {"codes": codes, "next": _safe_next(request, reverse("home:home"))},
             )
         form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title=_("QR code"))
@@ -191,7 +194,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = str(form.cleaned_data["email"])
         allowed = _reset_allowed(self.request, email)
         with transaction.atomic():
@@ -213,7 +216,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         response = super().form_valid(form)
         revoked = services.password_changed(user=form.user, by_reset=True)
         _say_tokens_revoked(self.request, revoked)
@@ -282,7 +285,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         require(request.user, Action.ACCOUNT_SELF)
         return super().dispatch(request, *args, **kwargs)
 
-    def form_valid(self, form: Any) -> HttpResponse:
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
         revoked = services.password_changed(user=form.user)
         messages.success(self.request, _("Your password has been changed."))
@@ -332,7 +335,7 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
 
 
 def _render_user_detail(
-    request: HttpRequest, user: Any, grant_form: RoleGrantForm | None = None, status: int = 200
+    request: HttpRequest, user: User, grant_form: RoleGrantForm | None = None, status: int = 200
 ) -> HttpResponse:
     context = {
         "subject": user,
@@ -379,7 +382,7 @@ def user_revoke(request: HttpRequest, user_id: str, grant_id: str) -> HttpRespon
     return redirect("accounts:user_detail", user_id=user.pk)
 
 
-def _versioned_action(request: HttpRequest, user_id: str, action: Any, done: str) -> HttpResponse:
+def _versioned_action(request: HttpRequest, user_id: str, action: Callable[..., object], done: str) -> HttpResponse:
     user = get_user_for(request.user, user_id, action=Action.USERS_MANAGE)
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -461,7 +464,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             )
             form = ApiTokenForm()
     status = 400 if request.method == "POST" and created is None else 200
-    context = {"form": form, "tokens": selectors.api_tokens_of(user=user), "created": created, "now": timezone.now()}
+    now = timezone.now()
+    # Each token with whether it still works (neither revoked nor expired): the template compares no date.
+    tokens = [(token, token.is_usable(now)) for token in selectors.api_tokens_of(user=user)]
+    context = {"form": form, "tokens": tokens, "created": created}
     return render(request, "accounts/api_tokens.html", context, status=status)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,14 +32,14 @@ from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
 
 
-def _refused(form: Any, error: DomainError) -> None:
+def _refused(form: forms.Form, error: DomainError) -> None:
     """Put a service's refusal on its field when it names one, else on the form."""
     field = error.extra.get("field")
     form.add_error(field if field in form.fields else None, str(error.message))
 
 
 def _versioned(
-    request: HttpRequest, record: Office | Organisation, change: Callable[..., Any], done: str, **kwargs: Any
+    request: HttpRequest, record: Office | Organisation, change: Callable[..., object], done: str, **kwargs: object
 ) -> None:
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -56,7 +56,7 @@ def _versioned(
 # --- Offices ---------------------------------------------------------------------------
 
 
-def _office_initial(office: Office) -> dict[str, Any]:
+def _office_initial(office: Office) -> dict[str, object]:
     fields = ("name", "code", "country", "city", "time_zone", "kind", "version")
     return {name: getattr(office, name) for name in fields}
 
@@ -132,7 +132,7 @@ def office_reactivate(request: HttpRequest, office_id: str) -> HttpResponse:
 # --- Partner organisations ------------------------------------------------------------------
 
 
-def _organisation_initial(organisation: Organisation) -> dict[str, Any]:
+def _organisation_initial(organisation: Organisation) -> dict[str, object]:
     return {name: getattr(organisation, name) for name in ("name", "type", "departement", "version")}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, Throttled
@@ -15,13 +15,16 @@ from careplus.api.throttles import FailedTokenLimit, keyed_hash
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.services import record_event
 
+if TYPE_CHECKING:
+    from careplus.accounts.models import ApiToken, User
+
 
 class BearerTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <token>` with a personal token that is neither expired nor revoked."""
 
     keyword = b"bearer"
 
-    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword:
             return None
@@ -59,8 +62,8 @@ class BearerTokenAuthentication(BaseAuthentication):
 class VerifiedSessionAuthentication(SessionAuthentication):
     """The pages' session, only once the second factor was given (CSRF checked on writes)."""
 
-    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        user: Any = getattr(request._request, "user", None)
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        user: Any = getattr(request._request, "user", None)  # django-otp adds is_verified(), unknown to the types
         if user is None or not user.is_authenticated or not user.is_verified():
             return None
         return super().authenticate(request)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from django.db.models import Model
 from django.http import Http404
 
 from careplus.access.decorators import api_authenticated
@@ -18,10 +19,13 @@ from careplus.api.throttles import ExportRateThrottle, ListRateThrottle, TokenRa
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 
+if TYPE_CHECKING:
+    from rest_framework.views import AsView, GenericView
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class ApiView(GenericAPIView[Any]):
+class ApiView(GenericAPIView[Model]):
     """Authenticated, throttled, and every successful read written to the audit log."""
 
     authentication_classes = [BearerTokenAuthentication, VerifiedSessionAuthentication]
@@ -35,7 +39,7 @@ class ApiView(GenericAPIView[Any]):
     is_export = False
 
     @classmethod
-    def as_view(cls, **initkwargs: Any) -> Any:
+    def as_view(cls, **initkwargs: Any) -> AsView[GenericView]:
         return api_authenticated(super().as_view(**initkwargs))
 
     @property

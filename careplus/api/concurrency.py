@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,7 +33,11 @@ def expected_version(request: Request, current: int) -> int:
     return current
 
 
-def tagged(response: Response, obj: Any) -> Response:
+class _Versioned(Protocol):
+    version: int
+
+
+def tagged(response: Response, obj: _Versioned) -> Response:
     """Add the record's ETag to a response."""
     response["ETag"] = etag(obj.version)
     return response

@@ -40,11 +40,11 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
 ]
 
 
-def error_body(code: str, message: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(code: str, message: object, extra: dict[str, Any] | None = None) -> dict[str, Any]:  # JSON
     return {"code": code, "message": str(message), "extra": extra or {}}
 
 
-def _field_errors(detail: Any) -> dict[str, list[str]]:
+def _field_errors(detail: object) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         fields: dict[str, list[str]] = {}
         for name, value in detail.items():
@@ -70,7 +70,7 @@ def domain_status(error: DomainError) -> int:
     return status.HTTP_400_BAD_REQUEST
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:  # DRF's signature
     """Turn every error the API raises into `{code, message, extra}`; unknown errors stay 500s."""
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.extra), status=domain_status(exc))
@@ -88,7 +88,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {}  # JSON
     wait = getattr(exc, "wait", None)
     if isinstance(exc, exceptions.Throttled) and wait is not None:
         extra["retry_after_seconds"] = int(wait + 0.999)

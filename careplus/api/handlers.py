@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -68,7 +67,7 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def server_error(request: HttpRequest, *args: Any) -> HttpResponse:
+def server_error(request: HttpRequest, *args: object) -> HttpResponse:
     """Answer an unexpected error: 503 when the database is down (connections reopen by themselves)."""
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return _unavailable(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy as _
 MAX_DEPTH = 32
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
+def _depth_exceeds(value: object, limit: int) -> bool:
     """Tell whether a parsed value nests deeper than `limit`, without recursing."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[object]
         if isinstance(item, Mapping):
-            children: Any = item.values()
+            children = item.values()
         elif isinstance(item, list):
             children = item
         else:
@@ -34,9 +35,9 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser with a nesting limit (Python's decoder raises RecursionError near 1,000 levels)."""
 
-    def parse(
+    def parse(  # DRF's signature
         self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
-    ) -> Any:
+    ) -> Any:  # DRF's signature: the parsed JSON value
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as error:

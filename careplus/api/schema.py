@@ -38,6 +38,9 @@ _WRITES = {
 }
 
 
+# drf-spectacular's hooks, with their signatures: an OpenAPI document is JSON.
+
+
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "careplus.api.authentication.BearerTokenAuthentication"
     name = "bearerToken"

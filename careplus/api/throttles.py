@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
@@ -22,17 +22,20 @@ from django.http import HttpRequest
 from careplus.accounts.models import ApiToken
 from careplus.audit.middleware import client_ip
 
+if TYPE_CHECKING:
+    from rest_framework.views import APIView  # at run time: a circular import through DRF's settings
+
 
 class _ConfiguredRate(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         rates: dict[str, str] = settings.CAREPLUS_API_RATES
         return rates.get(str(self.scope))
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         ident = self.identity(request, view)
         return None if ident is None else self.cache_format % {"scope": self.scope, "ident": ident}
 
-    def identity(self, request: Request, view: Any) -> str | None:
+    def identity(self, request: Request, view: APIView) -> str | None:
         raise NotImplementedError
 
 
@@ -41,7 +44,7 @@ class TokenRateThrottle(_ConfiguredRate):
 
     scope = "token"
 
-    def identity(self, request: Request, view: Any) -> str | None:
+    def identity(self, request: Request, view: APIView) -> str | None:
         return str(request.auth.pk) if isinstance(request.auth, ApiToken) else None
 
 
@@ -50,7 +53,7 @@ class ListRateThrottle(_ConfiguredRate):
 
     scope = "list"
 
-    def identity(self, request: Request, view: Any) -> str | None:
+    def identity(self, request: Request, view: APIView) -> str | None:
         if request.method != "GET" or not getattr(view, "is_listing", False):
             return None
         return str(request.user.pk)
@@ -61,7 +64,7 @@ class ExportRateThrottle(_ConfiguredRate):
 
     scope = "export"
 
-    def identity(self, request: Request, view: Any) -> str | None:
+    def identity(self, request: Request, view: APIView) -> str | None:
         return str(request.user.pk) if getattr(view, "is_export", False) else None
 
 

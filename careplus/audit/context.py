@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from careplus.access.policy import Actor
 
 
 @dataclass
 class AuditContext:
-    request: Any = None
+    request: HttpRequest | None = None
     ip: str = ""
     request_id: str = ""
 
     @property
-    def user(self) -> Any:
-        return getattr(self.request, "user", None)
+    def user(self) -> Actor | None:
+        return getattr(self.request, "user", None)  # not set before the authentication middleware
 
 
 _context: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("careplus_audit_context", default=None)

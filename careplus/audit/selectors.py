@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from careplus.access.policy import Actor
 from careplus.access.scopes import audit_events_visible_to
 from careplus.audit.models import AuditEvent
 
@@ -21,7 +21,7 @@ def _micros(day: datetime.date, *, end: bool = False) -> int:
 
 def audit_search(
     *,
-    actor: Any,
+    actor: Actor,
     actor_q: str = "",
     object_type: str = "",
     object_id: str = "",

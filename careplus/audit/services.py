@@ -5,17 +5,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
 
-from careplus.access.policy import roles_of
+from careplus.access.policy import Actor, roles_of
 from careplus.audit import chain
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.context import current
 from careplus.audit.models import AuditEvent, AuditHead
 
-_UNSET: Any = object()
+
+class _Unset:
+    """No actor given: the event records the current request's user."""
+
+
+_UNSET = _Unset()
 logger = logging.getLogger("careplus.audit")
 
 
@@ -26,12 +31,12 @@ class AuditChainError(RuntimeError):
 def record_event(
     *,
     action: AuditAction | str,
-    obj: Any = None,
+    obj: Model | None = None,
     object_type: str = "",
     object_id: object = "",
     fields: Iterable[str] = (),
     outcome: AuditOutcome | str = AuditOutcome.SUCCESS,
-    actor: Any = _UNSET,
+    actor: Actor | _Unset | None = _UNSET,
     actor_label: str | None = None,
     changes: Mapping[str, tuple[object, object]] | None = None,
 ) -> AuditEvent:
@@ -43,16 +48,18 @@ def record_event(
     """
     fields = [*fields, *(change_field(name, old, new) for name, (old, new) in (changes or {}).items())]
     ctx = current()
-    user = ctx.user if actor is _UNSET else actor
-    authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
+    user = ctx.user if isinstance(actor, _Unset) else actor
+    signed_in = user if user is not None and user.is_authenticated else None
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     values: dict[str, object] = {
         "ts": time.time_ns() // 1000,
-        "actor_id": str(user.pk) if authenticated else "",
-        "actor_label": chain.clean(actor_label if actor_label is not None else (user.email if authenticated else "")),
-        "roles": ",".join(sorted(roles_of(user))) if authenticated else "",
+        "actor_id": str(signed_in.pk) if signed_in is not None else "",
+        "actor_label": chain.clean(
+            actor_label if actor_label is not None else (signed_in.email if signed_in is not None else "")
+        ),
+        "roles": ",".join(sorted(roles_of(signed_in))) if signed_in is not None else "",
         "action": str(action),
         "object_type": chain.clean(object_type),
         "object_id": chain.clean(object_id)[:64],

@@ -22,7 +22,7 @@ from careplus.core.exports import csv_response
 from careplus.core.http import methods
 
 
-def _filters(form: AuditSearchForm) -> dict[str, Any]:
+def _filters(form: AuditSearchForm) -> dict[str, Any]:  # cleaned values, passed as audit_search's keywords
     if not form.is_valid():
         return {}
     data = dict(form.cleaned_data)

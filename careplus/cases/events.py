@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
 from careplus.cases.choices import CaseStatus, ConsentScope
 
 
-def _status(value: Any) -> str:
+def _status(value: object) -> str:
     try:
-        return str(CaseStatus(value).label)
+        return str(CaseStatus(str(value)).label)
     except ValueError:
         return str(value)
 
 
-def _scope(value: Any) -> str:
+def _scope(value: object) -> str:
     try:
-        return str(ConsentScope(value).label)
+        return str(ConsentScope(str(value)).label)
     except ValueError:
         return str(value)
 
 
-def _identity_fields(names: Any) -> str:
+def _identity_fields(names: object) -> str:
     labels = {
         "family_name": _("family name"),
         "given_names": _("given names"),
@@ -31,10 +31,10 @@ def _identity_fields(names: Any) -> str:
         "sex": _("sex"),
         "nationality": _("nationality"),
     }
-    return ", ".join(labels.get(name, str(name)) for name in (names or []))
+    return ", ".join(labels.get(str(name), str(name)) for name in (names if isinstance(names, list | tuple) else []))
 
 
-def _procedure_changed(params: dict[str, Any]) -> str:
+def _procedure_changed(params: Mapping[str, object]) -> str:
     if params.get("procedure") != "child":
         return _("Date of birth corrected: the file now follows the adult procedure.")
     text = _("Date of birth corrected: the file now follows the child procedure.")
@@ -46,7 +46,7 @@ def _procedure_changed(params: dict[str, Any]) -> str:
     return text
 
 
-def describe(kind: str, params: dict[str, Any]) -> str:
+def describe(kind: str, params: Mapping[str, object]) -> str:
     """Return the sentence shown on the timeline for an event."""
     texts = {
         "opened": lambda: _("Case opened."),
@@ -54,7 +54,7 @@ def describe(kind: str, params: dict[str, Any]) -> str:
             _("Status changed from “%(old)s” to “%(new)s”.")
             % {"old": _status(params.get("from")), "new": _status(params.get("to"))}
         ),
-        "section_saved": lambda: _("%(section)s saved.") % {"section": _(params.get("label", ""))},
+        "section_saved": lambda: _("%(section)s saved.") % {"section": _(str(params.get("label", "")))},
         "risk_approved": lambda: _("High risk approved by a coordinator."),
         "bid_approved": lambda: _("Best-interests determination approved."),
         "opportunity_added": lambda: _("Reintegration opportunity added."),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
+from typing import TYPE_CHECKING, Any
 
 from django_countries.fields import CountryField
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,10 +29,15 @@ from careplus.core.forms import CarePlusForm, DateInput
 from careplus.core.text import validate_narrative_text, validate_person_text
 from careplus.returns.choices import ClosureReason
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from careplus.cases.models import NeedsAssessment, RiskAssessment
+
 TEXT = 2000
 
 
-def _area(label: Any, *, required: bool = True, help_text: Any = "") -> forms.CharField:
+def _area(label: StrOrPromise, *, required: bool = True, help_text: StrOrPromise = "") -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=TEXT,
@@ -46,7 +53,7 @@ class VersionedForm(CarePlusForm):
 
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, Any]:  # the cleaned values, each of its field's type
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
 
 
@@ -61,7 +68,7 @@ class RiskForm(VersionedForm):
             self.fields[f"factor_{name}"] = forms.ChoiceField(label=label, choices=Rating.choices)
         self.order_fields([f"factor_{n}" for n in self.factor_names] + ["overall", "mitigation", "version"])
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, Any]:  # cleaned values, each of its field's type
         data = self.cleaned_data
         return {
             "ratings": {name: data[f"factor_{name}"] for name in self.factor_names},
@@ -70,8 +77,12 @@ class RiskForm(VersionedForm):
         }
 
     @staticmethod
-    def initial_from(instance: Any) -> dict[str, Any]:
-        initial = {"overall": instance.overall, "mitigation": instance.mitigation, "version": instance.version}
+    def initial_from(instance: RiskAssessment) -> dict[str, object]:
+        initial: dict[str, object] = {
+            "overall": instance.overall,
+            "mitigation": instance.mitigation,
+            "version": instance.version,
+        }
         initial.update({f"factor_{k}": v for k, v in (instance.ratings or {}).items()})
         return initial
 
@@ -85,13 +96,13 @@ class NeedsForm(VersionedForm):
             self.fields[f"need_{name}"] = forms.ChoiceField(label=label, choices=Priority.choices)
         self.order_fields([f"need_{n}" for n, _label in NEED_CATEGORIES] + ["notes", "version"])
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, Any]:  # cleaned values, each of its field's type
         data = self.cleaned_data
         return {"priorities": {n: data[f"need_{n}"] for n, _label in NEED_CATEGORIES}, "notes": data["notes"]}
 
     @staticmethod
-    def initial_from(instance: Any) -> dict[str, Any]:
-        initial: dict[str, Any] = {"notes": instance.notes, "version": instance.version}
+    def initial_from(instance: NeedsAssessment) -> dict[str, object]:
+        initial: dict[str, object] = {"notes": instance.notes, "version": instance.version}
         initial.update({f"need_{k}": v for k, v in (instance.priorities or {}).items()})
         return initial
 
@@ -130,8 +141,8 @@ class FamilyAssessmentForm(VersionedForm):
     views = _area(_("Views of the child and the family"))
     done_on = forms.DateField(label=_("Done on"), widget=DateInput())
 
-    def clean_done_on(self) -> Any:
-        value = self.cleaned_data["done_on"]
+    def clean_done_on(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["done_on"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("This date cannot be in the future."))
         return value
@@ -164,7 +175,7 @@ class DeparturePlanForm(CarePlusForm):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def clean_planned_departure_on(self) -> Any:
+    def clean_planned_departure_on(self) -> datetime.date | None:
         value = self.cleaned_data.get("planned_departure_on")
         if value and value < timezone.localdate():
             raise forms.ValidationError(_("The planned departure cannot be in the past."))
@@ -192,13 +203,13 @@ class IdentityForm(CarePlusForm):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def clean_date_of_birth(self) -> Any:
+    def clean_date_of_birth(self) -> datetime.date | None:
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("This date cannot be in the future."))
         return value
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> dict[str, Any]:  # cleaned values, each of its field's type
         return {name: self.cleaned_data[name] for name in ("family_name", "given_names", "date_of_birth", "sex")} | {
             "nationality": str(self.cleaned_data["nationality"] or "")
         }
@@ -220,8 +231,8 @@ class OpportunityForm(CarePlusForm):
     description = _area(_("Opportunity (who, what, where)"))
     verified_on = forms.DateField(label=_("Verified on"), widget=DateInput())
 
-    def clean_verified_on(self) -> Any:
-        value = self.cleaned_data["verified_on"]
+    def clean_verified_on(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["verified_on"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("This date cannot be in the future."))
         return value
@@ -231,8 +242,8 @@ class ConsentForm(CarePlusForm):
     scope = forms.ChoiceField(label=_("Consent"), choices=ConsentScope.choices)
     given_on = forms.DateField(label=_("Given on"), widget=DateInput())
 
-    def clean_given_on(self) -> Any:
-        value = self.cleaned_data["given_on"]
+    def clean_given_on(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["given_on"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("This date cannot be in the future."))
         return value
@@ -268,10 +279,10 @@ class RestrictedReasonForm(CarePlusForm):
     reason = forms.CharField(label=_("Why do you open this restricted case?"), min_length=5, max_length=500)
 
 
-class _StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _StaffChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # not subscriptable at run time
     """A colleague shown by name and e-mail address."""
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Any) -> str:  # Any: the base class is not parametrised (above)
         return f"{obj.full_name} ({obj.email})" if obj.full_name else str(obj.email)
 
 
@@ -283,7 +294,7 @@ class CaseworkerForm(CarePlusForm):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, choices: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["caseworker"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -302,7 +313,7 @@ class StaffLeavingForm(CarePlusForm):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, choices: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["successor"]
         assert isinstance(field, forms.ModelChoiceField)

@@ -37,6 +37,7 @@ from careplus.cases import selectors, services, workflow
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.cases.models import Case, CaseEvent, CaseNote
 from careplus.core.errors import RuleViolation
+from careplus.core.locking import bump, lock_for_edit, touch
 from careplus.core.text import clean_person_text
 from careplus.referrals.forms import MAX_AGE
 from careplus.referrals.models import Referral
@@ -100,6 +101,7 @@ def _name(field: str, value: str) -> str:
     return text
 
 
+# changes: values from a form or the API, checked here
 def _checked(changes: dict[str, Any], current: Identity) -> Identity:
     """The corrected identity, each value checked; a field not given keeps its recorded value."""
     unknown = set(changes) - set(IDENTITY_FIELDS)
@@ -210,18 +212,7 @@ def _correct_referral(actor: User, referral: Referral, after: Identity, *, minor
     referral.person_index = index
     referral.name_index = services.name_index(given_names=after.given_names, family_name=after.family_name)
     referral.possible_duplicate = any(other.pk != referral.pk for other in duplicates_of(index=index))
-    referral.version += 1
-    referral.save(
-        update_fields=[
-            *IDENTITY_FIELDS,
-            "is_minor",
-            "person_index",
-            "name_index",
-            "possible_duplicate",
-            "version",
-            "updated_at",
-        ]
-    )
+    bump(referral, *IDENTITY_FIELDS, "is_minor", "person_index", "name_index", "possible_duplicate")
     if changed:
         record_event(action=AuditAction.CHANGE, obj=referral, actor=actor, fields=changed)
 
@@ -231,7 +222,7 @@ def identity_correct(
     *,
     actor: User,
     case: Case,
-    changes: dict[str, Any],
+    changes: dict[str, Any],  # from a form or the API: each value checked by _checked
     reason: str,
     expected_version: int,
     confirm_duplicate: bool = False,
@@ -247,7 +238,7 @@ def identity_correct(
     """
     if not may_correct(case):
         raise RuleViolation(_("The personal data of this file was erased: there is nothing left to correct."))
-    case = services._lock(case, expected_version)
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, expected_version)
     if not may_correct(case):
         raise RuleViolation(_("The personal data of this file was erased: there is nothing left to correct."))
     before = current_identity(case)
@@ -291,7 +282,7 @@ def identity_correct(
         "reason": why,
     }
     note.save()
-    services._bump(case)
+    touch(case)
     services._event(case, actor, "identity_corrected", fields=changed, reason=True)
     if switched:
         services._event(

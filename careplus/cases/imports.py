@@ -13,10 +13,10 @@ import datetime
 import io
 import json
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_countries import countries
 from openpyxl import Workbook
@@ -53,6 +53,11 @@ from careplus.returns.services import MAX_FOLLOW_UP_MONTHS, store_scores
 from careplus.trainings import xlsx
 from careplus.trainings.xlsx import MAX_BYTES, MAX_ROWS, SheetError
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from django.http import QueryDict
+
 __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "Row", "SheetError", "check_rows", "commit", "read_sheet"]
 
 VISITS = 4  # past follow-up visits a row may carry
@@ -77,7 +82,7 @@ ROW_KEY = "_row"  # the sheet's row number, inside a row's posted values
 class Column:
     key: str
     header: str  # the template's title, in French: it is the file format, read back as typed
-    help: Any
+    help: StrOrPromise
     example: str = ""
     required: bool = False
     date: bool = False
@@ -231,7 +236,7 @@ class Row:
     number: int
     values: dict[str, str]
     errors: list[str] = field(default_factory=list)
-    parsed: dict[str, Any] = field(default_factory=dict)
+    parsed: dict[str, Any] = field(default_factory=dict)  # each column's value, of its own type
 
     @property
     def as_json(self) -> str:
@@ -253,7 +258,7 @@ def fold(text: str) -> str:
 # --- Reference lists (names accepted for codes) ----------------------------------------------------------
 
 
-def _labels(choices: Any, *, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def _labels(choices: Iterable[tuple[str, object]], *, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every code of a choice list by its folded code and its folded French and English labels."""
     found: dict[str, str] = {}
     for language in ("fr", "en"):
@@ -341,7 +346,7 @@ def read_sheet(name: str, data: bytes) -> list[Row]:
     return rows
 
 
-def rows_from_post(data: Any) -> list[Row]:
+def rows_from_post(data: QueryDict) -> list[Row]:
     """Rebuild the preview rows from the confirmation form: each row's values, then the cells corrected."""
     declared = str(data.get("rows", "0"))
     count = max(0, min(int(declared) if declared.isdigit() else 0, MAX_ROWS))
@@ -409,7 +414,7 @@ class _Checker:
         self.context = context
         self.values = row.values
         self.errors: list[str] = []
-        self.parsed: dict[str, Any] = {}
+        self.parsed: dict[str, Any] = {}  # each column's value, of its own type
 
     def error(self, key: str, message: str) -> None:
         self.errors.append(
@@ -494,7 +499,7 @@ class _Checker:
         self._departement()
         self._exploitation()
 
-    def _named(self, key: str, known: dict[str, Any], message: str) -> None:
+    def _named(self, key: str, known: Mapping[str, Programme | Organisation], message: str) -> None:
         value = self.values[key]
         if value:
             found = known.get(fold(value))
@@ -777,7 +782,7 @@ def commit(*, actor: User, rows: list[Row], today: datetime.date | None = None) 
 # --- Template ------------------------------------------------------------------------------------------
 
 
-def _lists() -> list[tuple[Any, list[str]]]:
+def _lists() -> list[tuple[StrOrPromise, list[str]]]:
     with translation.override("fr"):
         statuses = [str(label) for code, label in CaseStatus.choices if code in IMPORTABLE_STATUSES]
         reasons = [str(label) for _code, label in ClosureReason.choices]

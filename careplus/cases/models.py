@@ -386,6 +386,20 @@ class CoordinationPlan(CaseSection):
         return f"{self.case_id} coordination plan"
 
 
+# The one-per-case records edited through the generic section page, by their key in code, in the
+# order the summary lists them (careplus.cases.sections adds each one's form, label and permission;
+# careplus.cases.slugs the French word of each one's URL).
+SECTION_MODELS: dict[str, type[CaseSection]] = {
+    "risk": RiskAssessment,
+    "needs": NeedsAssessment,
+    "skills": SkillsAssessment,
+    "legal": LegalSituation,
+    "family_assessment": FamilyAssessment,
+    "best_interests": BestInterestsDetermination,
+    "coordination": CoordinationPlan,
+}
+
+
 class CaseImport(BaseModel):
     """One import of existing files at go-live (a sheet confirmed by a coordinator, all rows or none)."""
 

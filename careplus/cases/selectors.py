@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import functools
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, Protocol, TypeAlias, TypeVar, cast
+from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db import models
@@ -13,15 +14,20 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from careplus.access.fetch import get_child_of_case
+from careplus.access.policy import Actor
 from careplus.access.scopes import case_in_scope, cases_visible_to
-from careplus.accounts.models import Office
+from careplus.accounts.models import Office, User
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.cases import workflow
 from careplus.cases.choices import ConsentScope
 from careplus.cases.models import (
+    SECTION_MODELS,
     Case,
+    CaseAttachment,
     CaseEvent,
+    CaseNote,
+    CaseSection,
     Consent,
     Handover,
     Opportunity,
@@ -32,7 +38,19 @@ from careplus.core.models import DataKey
 from careplus.returns.models import Visit
 
 
-def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
+class _OfCase(Protocol):
+    case: Case
+
+
+OfCase = TypeVar("OfCase", bound=_OfCase)
+Section = TypeVar("Section", bound=CaseSection)
+
+# A values() row of the case summary's 36 columns (dates, ids, text, booleans of several tables),
+# read by column name: Django does not type a row by its columns.
+SummaryRow: TypeAlias = dict[str, Any]
+
+
+def case_list(*, actor: Actor, status: str = "") -> QuerySet[Case]:
     """Return the cases in the actor's scope with what the list shows."""
     cases = cases_visible_to(actor).select_related("office", "data_key")
     if status:
@@ -44,14 +62,14 @@ def case_list(*, actor: Any, status: str = "") -> QuerySet[Case]:
 class CaseRow:
     """What a row of the case list shows (the names in clear; the list masks them)."""
 
-    pk: Any
+    pk: UUID
     reference: str
     status: str
     country_of_return: str
     office: str
-    opened_on: Any
-    given_names: Any
-    family_name: Any
+    opened_on: datetime.date
+    given_names: object  # the text, ERASED (`core.fields`) or None, as the attribute reads
+    family_name: object
 
 
 # The columns a row is read from: its own, its office's, and the data key that opens the names.
@@ -71,7 +89,9 @@ _LIST_COLUMNS = (
 )
 
 
-def case_list_page(*, actor: Any, status: str = "", number: Any = 1, per_page: int = 25) -> Page[Any]:
+def case_list_page(
+    *, actor: Actor, status: str = "", number: int | str | None = 1, per_page: int = 25
+) -> Page[CaseRow]:
     """One page of the case list, with only the columns a row shows.
 
     The page's ids are read from the list's index alone (an office's list is counted, ordered
@@ -79,9 +99,10 @@ def case_list_page(*, actor: Any, status: str = "", number: Any = 1, per_page: i
     columns (25 rows do not need 75 model instances), their names opened with their file's key.
     """
     ids_in_order = case_list(actor=actor, status=status).values_list("pk", flat=True)
-    page: Page[Any] = Paginator(ids_in_order, per_page).get_page(number)
+    ids = Paginator(ids_in_order, per_page).get_page(number)
     # One query: the page's ids as a subquery (read from the index), then their rows in the same order.
-    rows = Case.objects.filter(pk__in=page.object_list).values_list(*_LIST_COLUMNS)
+    rows = Case.objects.filter(pk__in=ids.object_list).values_list(*_LIST_COLUMNS)
+    page = cast("Page[CaseRow]", ids)  # the same page, its ids replaced by their rows
     page.object_list = [_case_row(row) for row in rows]
     return page
 
@@ -90,7 +111,7 @@ _GIVEN_NAMES = cast(EncryptedField, Case._meta.get_field("given_names"))
 _FAMILY_NAME = cast(EncryptedField, Case._meta.get_field("family_name"))
 
 
-def _case_row(row: tuple[Any, ...]) -> CaseRow:
+def _case_row(row: tuple[Any, ...]) -> CaseRow:  # a values_list row: Django does not type its columns
     (
         pk,
         reference,
@@ -129,27 +150,27 @@ def active_consents(case: Case) -> list[Consent]:
     return list(case.consents.filter(withdrawn_on__isnull=True).select_related("recorded_by"))
 
 
-def _one(case: Case, name: str) -> Any:
+def _one(case: Case, name: str) -> CaseSection | None:
     try:
-        return getattr(case, name)
+        record = getattr(case, name)
     except Exception:
         return None
+    return record if isinstance(record, CaseSection) else None
 
 
 def _section_names() -> dict[str, str]:
-    from careplus.cases.sections import SECTIONS
-
-    return {slug: _reverse_name(spec.model) for slug, spec in SECTIONS.items()}
+    return {slug: _reverse_name(model) for slug, model in SECTION_MODELS.items()}
 
 
 @dataclass(frozen=True)
 class SectionState:
     """What the summary shows of a section record: when and by whom it was last saved, and its approval."""
 
-    updated_at: Any
+    updated_at: datetime.date  # a datetime
     updated_by_name: str
     overall: str = ""
-    approved_at: Any = None
+    approved_at: datetime.datetime | None = None
+    author_id: UUID | None = None  # the best-interests determination's (its author may not approve it)
 
 
 # Per section, the columns the workflow facts read besides when and by whom it was saved.
@@ -162,26 +183,26 @@ _CASE_COLUMNS = ("status", "status_before_suspension", "is_minor", "office_id", 
 _DEPARTURE_COLUMNS = ("actual_departure_on", "arrival_on", "wish_reconfirmed_on")
 
 
-def _summary_row(case: Case) -> dict[str, Any]:
+def _summary_row(case: Case) -> SummaryRow:
     """What the facts and the summary read of the case's row, each section's state and the
     departure: one row, no record built."""
-    row: dict[str, Any] = _summary_columns().filter(pk=case.pk).get()
+    row: SummaryRow = _summary_columns().filter(pk=case.pk).get()
     return row
 
 
 @functools.cache
-def _summary_columns() -> QuerySet[Case, dict[str, Any]]:
+def _summary_columns() -> QuerySet[Case, SummaryRow]:
     """The summary's 36 columns, their joins resolved once per process (never evaluated itself:
     each use filters a copy). Resolving them cost more than reading the row."""
     columns = [*_CASE_COLUMNS, *(f"departure__{name}" for name in _DEPARTURE_COLUMNS)]
     for name in _section_names().values():
         columns += [f"{name}__id", f"{name}__updated_at", f"{name}__updated_by__full_name"]
         columns += [f"{name}__{column}" for column in _FACT_COLUMNS.get(name, ())]
-    queryset: QuerySet[Case, dict[str, Any]] = Case.objects.values(*columns)
+    queryset: QuerySet[Case, SummaryRow] = Case.objects.values(*columns)
     return queryset
 
 
-def _facts(case: Case, row: dict[str, Any], reads: frozenset[str] | None = None) -> CaseFacts:
+def _facts(case: Case, row: SummaryRow, reads: frozenset[str] | None = None) -> CaseFacts:
     """The workflow facts: those of the row, then those of other tables that `reads` names (all by
     default). The others keep their empty values, which only targets not offered would look at."""
 
@@ -212,7 +233,7 @@ def _facts(case: Case, row: dict[str, Any], reads: frozenset[str] | None = None)
         wish_reconfirmed_on=row["departure__wish_reconfirmed_on"],
     )
     wanted = ALL_READS if reads is None else reads
-    beyond: dict[str, Any] = {}
+    beyond: SummaryRow = {}  # more facts, each of its own type
     if "consents" in wanted:
         active = Consent.objects.filter(case=case, withdrawn_on__isnull=True)
         beyond["consents"] = frozenset(active.values_list("scope", flat=True))
@@ -224,13 +245,14 @@ def _facts(case: Case, row: dict[str, Any], reads: frozenset[str] | None = None)
     return replace(facts, **beyond)
 
 
-def _states(row: dict[str, Any]) -> dict[str, SectionState | None]:
+def _states(row: SummaryRow) -> dict[str, SectionState | None]:
     return {
         slug: SectionState(
             updated_at=row[f"{name}__updated_at"],
             updated_by_name=row[f"{name}__updated_by__full_name"],
             overall=row.get(f"{name}__overall") or "",
             approved_at=row.get(f"{name}__approved_at"),
+            author_id=row.get(f"{name}__author_id"),
         )
         if row[f"{name}__id"] is not None
         else None
@@ -262,11 +284,11 @@ def case_procedure(case: Case, facts: CaseFacts) -> workflow.Procedure:
     )
 
 
-def case_sections(case: Case) -> dict[str, Any]:
-    """Return each section's record by slug (one query for all of them, whatever the history)."""
+def case_sections(case: Case) -> dict[str, CaseSection | None]:
+    """Return each section's record by key (`SECTION_MODELS`; one query for all of them, whatever the history)."""
     names = _section_names()
     loaded = Case.objects.filter(pk=case.pk).select_related(*names.values()).get()
-    records = {}
+    records: dict[str, CaseSection | None] = {}
     for slug, name in names.items():
         record = _one(loaded, name)
         if record is not None:
@@ -301,7 +323,7 @@ def timeline(case: Case, *, everything: bool = False) -> Timeline:
     return Timeline(recent[::-1], case.events.count())
 
 
-def pending_handovers(*, actor: Any) -> QuerySet[Handover]:
+def pending_handovers(*, actor: Actor) -> QuerySet[Handover]:
     """Return the handovers to the actor's offices not yet acknowledged (their tasks)."""
     office_in_scope = Exists(cases_visible_to(actor).filter(office_id=OuterRef("office_id")))
     return (
@@ -315,14 +337,14 @@ def sharing_consented(case: Case) -> bool:
     return case.consents.filter(scope=ConsentScope.SHARE_RETURN_OFFICE, withdrawn_on__isnull=True).exists()
 
 
-def _attach(items: list[Any], case: Case) -> list[Any]:
+def _attach(items: list[OfCase], case: Case) -> list[OfCase]:
     """Point each row at the already loaded case, so decryption needs no extra query."""
     for item in items:
         item.case = case
     return items
 
 
-def section_record(case: Case, model: type[Any]) -> Any:
+def section_record(case: Case, model: type[Section]) -> Section | None:
     """Return the one-per-case record of a section, or None."""
     record = model._default_manager.filter(case=case).first()
     if record is not None:
@@ -330,7 +352,7 @@ def section_record(case: Case, model: type[Any]) -> Any:
     return record
 
 
-def _reverse_name(model: type[Any]) -> str:
+def _reverse_name(model: type[CaseSection]) -> str:
     """The name a case reaches its one-to-one section record by (e.g. risk_assessment)."""
     field = model._meta.get_field("case")
     if not isinstance(field, models.OneToOneField):
@@ -344,7 +366,7 @@ def consents(case: Case) -> list[Consent]:
     )
 
 
-def opportunities(case: Case) -> list[Any]:
+def opportunities(case: Case) -> list[Opportunity]:
     return _attach(list(case.opportunities.select_related("verified_by")), case)
 
 
@@ -352,39 +374,31 @@ def handovers(case: Case) -> list[Handover]:
     return _attach(list(case.handovers.select_related("office", "sent_by", "acknowledged_by")), case)
 
 
-def notes(case: Case) -> list[Any]:
+def notes(case: Case) -> list[CaseNote]:
     return _attach(list(case.notes.select_related("author")), case)
 
 
-def attachments(case: Case) -> list[Any]:
+def attachments(case: Case) -> list[CaseAttachment]:
     # The contents are not loaded for the list.
     return _attach(list(case.attachments.select_related("uploaded_by").defer("content")), case)
 
 
-def restricted_users(case: Case) -> list[Any]:
+def restricted_users(case: Case) -> list[User]:
     return list(case.restricted_users.all())
 
 
-def case_child(queryset: QuerySet[Any], pk: str, case: Case) -> Any:
-    """Return a record of the case from the queryset by id, or raise 404 (other cases' records are not found).
-
-    The refusal is written to the audit log (`careplus.access.fetch.get_child_of_case`).
-    """
-    return get_child_of_case(queryset, pk, case)
-
-
 def consent_of(case: Case, consent_id: str) -> Consent:
-    consent: Consent = case_child(case.consents.all(), consent_id, case)
+    consent: Consent = get_child_of_case(Consent, consent_id, case)
     return consent
 
 
 def handover_of(case: Case, handover_id: str) -> Handover:
-    handover: Handover = case_child(case.handovers.select_related("office"), handover_id, case)
+    handover: Handover = get_child_of_case(Handover.objects.select_related("office"), handover_id, case)
     return handover
 
 
-def attachment_of(case: Case, attachment_id: str) -> Any:
-    return case_child(case.attachments.all(), attachment_id, case)
+def attachment_of(case: Case, attachment_id: str) -> CaseAttachment:
+    return get_child_of_case(case.attachments.all(), attachment_id, case)
 
 
 def safe_contact_channel_label(case: Case) -> str:

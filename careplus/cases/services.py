@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.apps import apps
 from django.db import models, transaction
@@ -12,11 +14,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from careplus.access import rules
 from careplus.accounts.models import Office, User
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.cases import workflow
-from careplus.cases.choices import CaseStatus, ConsentScope, Rating
+from careplus.cases.choices import CaseStatus, ConsentScope
 from careplus.cases.models import (
     BestInterestsDetermination,
     Case,
@@ -29,13 +32,19 @@ from careplus.cases.models import (
     RestrictedView,
     RiskAssessment,
 )
+from careplus.cases.selectors import Section as SectionRecord
 from careplus.cases.selectors import case_facts
 from careplus.core import crypto
-from careplus.core.errors import RuleViolation, StaleObject, TransitionBlocked
+from careplus.core.errors import RuleViolation, TransitionBlocked
 from careplus.core.fields import encrypted_fields, tombstones
+from careplus.core.locking import bump, lock_for_edit, lock_for_upsert, touch
 from careplus.core.models import DataKey
 from careplus.core.numbering import next_reference
 from careplus.returns.choices import ClosureReason
+
+if TYPE_CHECKING:
+    from careplus.programmes.models import Programme
+    from careplus.referrals.models import Referral
 
 PERSON_INDEX_PURPOSE = "person"
 HANDOVER_DAYS = 7
@@ -48,7 +57,7 @@ def person_index(*, given_names: str, family_name: str, date_of_birth: datetime.
     return crypto.blind_index(f"{name} {birth}", purpose=PERSON_INDEX_PURPOSE)
 
 
-def _event(case: Case, actor: User | None, kind: str, **params: Any) -> None:
+def _event(case: Case, actor: User | None, kind: str, **params: Any) -> None:  # params: stored as JSON
     """Add a timeline event; translatable labels are stored in English and translated when shown."""
     with translation.override("en"):
         stored = {name: str(value) if isinstance(value, Promise) else value for name, value in params.items()}
@@ -89,9 +98,9 @@ def case_open(
     country_of_return: str,
     office: Office | None = None,
     opened_on: datetime.date | None = None,
-    safe_contact: dict[str, Any] | None = None,
+    safe_contact: dict[str, str] | None = None,
     is_minor: bool = False,
-    programme: Any = None,
+    programme: Programme | None = None,
 ) -> Case:
     """Open a case under a new data key; the personal data is encrypted at rest."""
     opened_on = opened_on or timezone.localdate()
@@ -125,7 +134,7 @@ def case_open(
     return case
 
 
-def case_open_from_referral(*, actor: User, referral: Any, opened_on: datetime.date) -> Case:
+def case_open_from_referral(*, actor: User, referral: Referral, opened_on: datetime.date) -> Case:
     """Open the case of an accepted referral, with its consents; the return office if only one."""
     offices = list(
         Office.objects.filter(country=str(referral.country_of_return), kind="return_country", active=True)[:2]
@@ -162,22 +171,10 @@ def case_view_record(*, actor: User, case: Case, reason: str = "", part: str = "
         record_event(action=AuditAction.VIEW, obj=case, actor=actor, fields=fields)
 
 
-def _lock(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().select_related("data_key").get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleObject(_("Someone else changed this case meanwhile. Reload the page to see the changes."))
-    return locked
-
-
 def ensure_writable(case: Case) -> None:
     """Refuse any change to a closed case (a coordinator reopens it first)."""
     if Case.objects.filter(pk=case.pk, status=CaseStatus.CLOSED).exists():
         raise RuleViolation(_("This case is closed and read-only. A coordinator can reopen it with a reason."))
-
-
-def _bump(case: Case) -> None:
-    Case.objects.filter(pk=case.pk).update(version=models.F("version") + 1, updated_at=timezone.now())
-    case.refresh_from_db(fields=["version", "updated_at"])
 
 
 @transaction.atomic
@@ -188,7 +185,7 @@ def case_transition(
 
     Returning creates the follow-up plan; closing needs a closure reason from the list.
     """
-    case = _lock(case, expected_version)
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, expected_version)
     facts = case_facts(case)
     if target not in workflow.allowed_targets(facts):
         raise TransitionBlocked(_("This change of status is not possible from the current status."))
@@ -213,13 +210,13 @@ def case_transition(
         from careplus.returns.services import followup_plan_create  # the plan starts at the return
 
         followup_plan_create(actor=actor, case=case)
-    _bump(case)
+    touch(case)
     _event(case, actor, "transition", **{"from": old, "to": target, "reason": bool(reason.strip())})
     record_event(action=AuditAction.TRANSITION, obj=case, actor=actor, fields=["status"])
     return case
 
 
-def changed_fields(instance: models.Model, values: dict[str, Any]) -> list[str]:
+def changed_fields(instance: models.Model, values: Mapping[str, object]) -> list[str]:
     """Return the names of the fields whose stored value differs from the given one."""
     return sorted(name for name, value in values.items() if getattr(instance, name) != value)
 
@@ -229,40 +226,27 @@ def section_save(
     *,
     actor: User,
     case: Case,
-    model: type[models.Model],
-    values: dict[str, Any],
+    model: type[SectionRecord],
+    values: dict[str, Any],  # the form's cleaned values, each of its field's type
     expected_version: int | None,
     label: str | Promise,
-) -> models.Model:
+) -> SectionRecord:
     """Create or update a one-per-case record, refusing a stale edit with the fields that changed.
 
     `expected_version` is None when the form was opened on a record that did not exist yet.
     """
     ensure_writable(case)
-    case = _lock(case, None)
-    instance: Any = model._default_manager.select_for_update().filter(case=case).first()
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, None)
+    instance = lock_for_upsert(model, expected_version, compare=values, case=case)
+    creating = instance is None
     if instance is None:
-        if expected_version is not None:
-            raise StaleObject(_("This record was removed meanwhile. Reload the page."))
         instance = model(case=case, updated_by=actor)
         if isinstance(instance, BestInterestsDetermination):
             instance.author = actor
         changed = sorted(values)
     else:
         instance.case = case
-        if expected_version is None or instance.version != expected_version:
-            diff = changed_fields(instance, values)
-            labels = ", ".join(str(getattr(model._meta.get_field(name), "verbose_name", name)) for name in diff) or "—"
-            raise StaleObject(
-                _(
-                    "Someone else saved this form meanwhile; nothing was overwritten. "
-                    "Fields that now differ: %(fields)s."
-                )
-                % {"fields": labels},
-                extra={"fields": diff},
-            )
         changed = changed_fields(instance, values)
-        instance.version += 1
         instance.updated_by = actor
     for name, value in values.items():
         setattr(instance, name, value)
@@ -270,14 +254,16 @@ def section_save(
         instance.approved_by, instance.approved_at = None, None  # a new rating needs a new approval
     if isinstance(instance, BestInterestsDetermination) and changed:
         instance.approved_by, instance.approved_at = None, None
-    instance.save()
-    _bump(case)
+    if creating:
+        instance.save()
+    else:
+        bump(instance)
+    touch(case)
     _event(case, actor, "section_saved", label=label)
     record_event(
         action=AuditAction.CHANGE, obj=case, actor=actor, fields=[f"{model._meta.model_name}.{n}" for n in changed]
     )
-    saved: models.Model = instance
-    return saved
+    return instance
 
 
 @transaction.atomic
@@ -287,11 +273,11 @@ def case_plan_save(
     case: Case,
     expected_version: int,
     planned_departure_on: datetime.date | None,
-    safe_contact: dict[str, Any],
+    safe_contact: dict[str, str],
 ) -> Case:
     """Record the planned departure and the safe-contact preferences (version-checked)."""
     ensure_writable(case)
-    case = _lock(case, expected_version)
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, expected_version)
     changed = [
         name
         for name, value in (("planned_departure_on", planned_departure_on), ("safe_contact", safe_contact))
@@ -300,7 +286,7 @@ def case_plan_save(
     case.planned_departure_on = planned_departure_on
     case.safe_contact = safe_contact
     case.save(update_fields=["planned_departure_on", "safe_contact"])  # the restriction is never touched here
-    _bump(case)
+    touch(case)
     _event(case, actor, "section_saved", label=gettext_lazy("Departure and safe contact"))
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=changed)
     return case
@@ -311,11 +297,11 @@ def risk_approve(*, actor: User, case: Case) -> RiskAssessment:
     """Approve a high overall risk (a coordinator)."""
     ensure_writable(case)
     risk = RiskAssessment.objects.select_for_update().filter(case=case).first()
-    if risk is None or risk.overall != Rating.HIGH:
+    if risk is None or not rules.may_approve_risk(actor, risk):
         raise RuleViolation(_("Only a completed assessment with a high overall risk needs an approval."))
     risk.approved_by, risk.approved_at = actor, timezone.now()
     risk.save(update_fields=["approved_by", "approved_at"])
-    _bump(case)
+    touch(case)
     _event(case, actor, "risk_approved")
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["risk_assessment.approved_by"])
     return risk
@@ -328,11 +314,11 @@ def bid_approve(*, actor: User, case: Case) -> BestInterestsDetermination:
     bid = BestInterestsDetermination.objects.select_for_update().filter(case=case).first()
     if bid is None:
         raise RuleViolation(_("There is no best-interests determination to approve."))
-    if bid.author_id == actor.pk:
+    if not rules.may_approve_bid(actor, bid):
         raise RuleViolation(_("The author of the best-interests determination cannot approve it."))
     bid.approved_by, bid.approved_at = actor, timezone.now()
     bid.save(update_fields=["approved_by", "approved_at"])
-    _bump(case)
+    touch(case)
     _event(case, actor, "bid_approved")
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["best_interests.approved_by"])
     return bid
@@ -344,7 +330,7 @@ def opportunity_add(*, actor: User, case: Case, kind: str, description: str, ver
     opportunity = Opportunity(case=case, kind=kind, verified_by=actor, verified_on=verified_on)
     opportunity.description = description
     opportunity.save()
-    _bump(case)
+    touch(case)
     _event(case, actor, "opportunity_added")
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["opportunities"])
     return opportunity
@@ -357,7 +343,7 @@ def consent_record(*, actor: User, case: Case, scope: str, given_on: datetime.da
     if case.consents.filter(scope=scope, withdrawn_on__isnull=True).exists():
         raise RuleViolation(_("This consent is already recorded."))
     consent = Consent.objects.create(case=case, scope=scope, given_on=given_on, recorded_by=actor)
-    _bump(case)
+    touch(case)
     _event(case, actor, "consent_given", scope=scope)
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=[f"consent:{scope}"])
     return consent
@@ -372,7 +358,7 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.da
         raise RuleViolation(_("This consent was already withdrawn."))
     consent.withdrawn_on, consent.withdrawn_by = withdrawn_on, actor
     consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
-    _bump(consent.case)
+    touch(consent.case)
     _event(consent.case, actor, "consent_withdrawn", scope=consent.scope)
     record_event(action=AuditAction.CHANGE, obj=consent.case, actor=actor, fields=[f"consent:{consent.scope}"])
     return consent
@@ -382,7 +368,7 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.da
 def handover_send(*, actor: User, case: Case, office: Office, expected_version: int) -> Handover:
     """Assign the case to an office of the country of return and ask it to acknowledge."""
     ensure_writable(case)
-    case = _lock(case, expected_version)
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, expected_version)
     if office.kind != "return_country":
         raise RuleViolation(_("Choose an office in a country of return."))
     if not office.active:
@@ -391,7 +377,7 @@ def handover_send(*, actor: User, case: Case, office: Office, expected_version: 
         raise RuleViolation(_("The person has not consented to share data with the office in the country of return."))
     case.office = office
     case.save(update_fields=["office"])  # the restriction is kept as it is
-    _bump(case)
+    touch(case)
     handover = Handover.objects.create(
         case=case, office=office, sent_by=actor, due_on=timezone.localdate() + datetime.timedelta(days=HANDOVER_DAYS)
     )
@@ -444,14 +430,14 @@ def attachment_download_record(*, actor: User, case: Case, attachment: CaseAttac
 def restriction_set(*, actor: User, case: Case, restricted: bool, users: list[User], expected_version: int) -> Case:
     """Restrict a case to named users (the actor stays among them) or lift the restriction."""
     ensure_writable(case)
-    case = _lock(case, expected_version)
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, expected_version)
     case.restricted = restricted
     case.save(update_fields=["restricted"])
     named = {user.pk: user for user in users}
     if restricted:
         named[actor.pk] = actor
     case.restricted_users.set(list(named.values()) if restricted else [])
-    _bump(case)
+    touch(case)
     _event(case, actor, "restriction_changed")
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["restricted", "restricted_users"])
     return case
@@ -467,14 +453,14 @@ def _models_keyed_by_case() -> list[type[models.Model]]:
     return _models_keyed_by("case.data_key")
 
 
-def destroy_data_keys(key_ids: set[Any], *, at: datetime.datetime) -> None:
+def destroy_data_keys(key_ids: set[UUID], *, at: datetime.datetime) -> None:
     """Destroy data keys for good: their wrapped material is dropped and no cached copy is kept."""
     DataKey.objects.filter(pk__in=key_ids).update(wrapped=None, destroyed_at=at)
     for key_id in key_ids:
         crypto.forget_key(key_id)
 
 
-def shred_referrals(referrals: models.QuerySet[Any], *, at: datetime.datetime) -> None:
+def shred_referrals(referrals: models.QuerySet[Referral], *, at: datetime.datetime) -> None:
     """Crypto-shred referrals inside the caller's transaction, the one way both erasures do it.
 
     Their data keys are destroyed; their encrypted columns, and their screenings' and decisions',

@@ -10,14 +10,19 @@ the consents, so the database keeps it, not the application:
 - a guard on the case recomputes it whenever a write sets it, so a stale case saved from memory
   cannot bring back a withdrawn consent, nor can anything set it by hand.
 
-Installed by migration cases 0009; `differences` counts the cases whose flag is wrong (0).
+Installed by migration cases 0009 from a frozen copy of this SQL (a change here needs a new
+migration with its own copy; tests/architecture/test_frozen_sql.py compares the two);
+`differences` counts the cases whose flag is wrong (0).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from careplus.cases.choices import ConsentScope
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 _SCOPE = ConsentScope.SHARE_RETURN_OFFICE.value
 
@@ -76,13 +81,13 @@ def uninstall_sql(vendor: str) -> list[str]:
     ]
 
 
-def rebuild(connection: Any) -> None:
+def rebuild(connection: BaseDatabaseWrapper) -> None:
     """Set every case's flag from its consents (once, when the flag is introduced)."""
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE cases_case SET shared_with_office = {_standing('cases_case.id')}")
 
 
-def differences(connection: Any) -> int:
+def differences(connection: BaseDatabaseWrapper) -> int:
     """Count the cases whose flag disagrees with their consents (0 when in step)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM cases_case WHERE shared_with_office <> {_standing('cases_case.id')}")

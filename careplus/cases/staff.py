@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from careplus.access.roles import Role
@@ -30,8 +30,9 @@ from careplus.cases import services
 from careplus.cases.choices import CaseStatus
 from careplus.cases.models import Case
 from careplus.core.errors import RuleViolation
-from careplus.core.instrument_drafts import HANDOVER_FIELD
+from careplus.core.locking import bump, lock_for_edit, touch
 from careplus.core.models import Instrument
+from careplus.instruments.services import HANDOVER_FIELD
 from careplus.privacy.models import ErasureRequest, ErasureStatus
 
 # A file in one of these states has nothing left for a caseworker to do.
@@ -56,12 +57,12 @@ def caseworker_set(*, actor: User, case: Case, caseworker: User | None, expected
     services.ensure_writable(case)
     if caseworker is not None and not caseworker_choices(case).filter(pk=caseworker.pk).exists():
         raise RuleViolation(_("Choose an active caseworker of the file's office, or a coordinator."))
-    case = services._lock(case, expected_version)
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, expected_version)
     if case.caseworker_id == (caseworker.pk if caseworker else None):
         return case
     case.caseworker = caseworker
     case.save(update_fields=["caseworker"])
-    services._bump(case)
+    touch(case)
     services._event(case, actor, "caseworker_changed")
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["caseworker"])
     return case
@@ -302,26 +303,28 @@ def staff_leave(*, actor: User, leaver: User, successor: User | None, expected_v
     for case in plan.open_files:
         assert chosen is not None
         Case.objects.filter(pk=case.pk).update(caseworker=chosen)
-        services._bump(case)
+        touch(case)
         services._event(case, actor, "reassigned")
         record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["caseworker"])
     for case in plan.restricted_files:
         assert chosen is not None
         case.restricted_users.add(chosen)
-        services._bump(case)
+        touch(case)
         services._event(case, actor, "restriction_handed_over")
         record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=["restricted_users"])
     for draft in plan.drafts:
         assert chosen is not None
         # The successor now holds the draft: as its drafter they may not approve it, and the
         # leaver's edits stay in the audit log, so the leaver may not either (four eyes).
-        Instrument.objects.filter(pk=draft.pk).update(drafted_by=chosen, row_version=F("row_version") + 1)
+        draft.drafted_by = chosen
+        bump(draft, "drafted_by", version_field="row_version")
         record_event(action=AuditAction.CHANGE, obj=draft, actor=actor, fields=[HANDOVER_FIELD])
     for request in plan.erasure_requests:
         assert chosen is not None
         # The successor becomes the requester; the original requester stays in the audit log
         # (their creation event), and neither of them may decide the request.
-        ErasureRequest.objects.filter(pk=request.pk).update(requested_by=chosen, version=F("version") + 1)
+        request.requested_by = chosen
+        bump(request, "requested_by")
         record_event(action=AuditAction.CHANGE, obj=request, actor=actor, fields=["requested_by"])
     account_services.user_deactivate(actor=actor, user=leaver, expected_version=expected_version)
     return plan

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +17,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from careplus.access import rules
 from careplus.access.fetch import acting_user, deny, get_case_for, require
-from careplus.access.policy import can
+from careplus.access.policy import Actor, can
 from careplus.access.reading import open_case, reason_page, remember_reason, remembered_reason, safe_back
 from careplus.access.roles import Action
 from careplus.audit.selectors import role_labels
-from careplus.cases import identity, selectors, services, staff, workflow
+from careplus.cases import identity, selectors, services, slugs, staff, workflow
 from careplus.cases.choices import CaseStatus, Rating
 from careplus.cases.events import describe
 from careplus.cases.forms import (
@@ -62,13 +64,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_list.html", context)
 
 
-def _redirect_to(case: Case, tab: str = "", anchor: str = "") -> HttpResponse:
-    response = redirect("cases:case_detail", case_id=case.pk)
-    if tab:
-        response["Location"] += f"?onglet={tab}"
-    if anchor:
-        response["Location"] += f"#{anchor}"
-    return response
+def _redirect_to(case: Case, tab: str = slugs.DEFAULT_TAB, anchor: str = "") -> HttpResponse:
+    return redirect(slugs.case_tab_url(case.pk, tab, anchor))
 
 
 def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
@@ -92,9 +89,16 @@ def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
         "other_transitions": [t for t in transitions if t["other"]],
         "reason_max": TEXT,
         "sections": [
-            {"slug": slug, "label": section.label, "record": records.get(slug), "editable": can(user, section.action)}
-            for slug, section in SECTIONS.items()
-            if (not section.minor_only or case.is_minor) and (slug != "juridique" or can(user, Action.CASES_LEGAL))
+            {
+                "key": key,
+                "slug": slugs.SECTION_SLUGS[key],  # in its page's address and as the row's anchor
+                "label": section.label,
+                "record": records.get(key),
+                "editable": can(user, section.action),
+                "approvable": rules.approval_offered(user, section.model, records.get(key)),
+            }
+            for key, section in SECTIONS.items()
+            if rules.section_visible(user, case, section)
         ],
         "rating_labels": dict(Rating.choices),
         "closure_reasons": ClosureReason.choices,
@@ -129,7 +133,7 @@ def _documents(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 
 def _history(request: HttpRequest, case: Case) -> dict[str, Any]:
-    history = selectors.timeline(case, everything=request.GET.get("historique") == "complet")
+    history = selectors.timeline(case, everything=request.GET.get(slugs.HISTORY_PARAMETER) == slugs.WHOLE_HISTORY)
     return {
         "timeline": [(event, describe(event.kind, event.params)) for event in history.events],
         "timeline_hidden": history.hidden,
@@ -167,17 +171,19 @@ class Tab:
     label: Promise
     context: Callable[[HttpRequest, Case], dict[str, Any]]
     part: str  # the part of the file read, as the audit log names it
-    visible: Callable[[Any], bool] = lambda user: True
+    visible: Callable[[Actor], bool] = lambda user: True
 
 
+# By key in code; each one's template is cases/tabs/<key>.html, the word of its address (`?onglet=`) in
+# careplus.cases.slugs.TAB_SLUGS.
 TABS: dict[str, Tab] = {
-    "synthese": Tab(gettext_lazy("Summary"), _summary, "summary"),
-    "opportunites": Tab(gettext_lazy("Opportunities"), _opportunities, "opportunities"),
-    "consentements": Tab(gettext_lazy("Consents and office"), _consents, "consents"),
+    "summary": Tab(gettext_lazy("Summary"), _summary, "summary"),
+    "opportunities": Tab(gettext_lazy("Opportunities"), _opportunities, "opportunities"),
+    "consents": Tab(gettext_lazy("Consents and office"), _consents, "consents"),
     "notes": Tab(gettext_lazy("Notes"), _notes, "notes"),
     "documents": Tab(gettext_lazy("Documents"), _documents, "documents"),
-    "historique": Tab(gettext_lazy("History"), _history, "history"),
-    "acces": Tab(
+    "history": Tab(gettext_lazy("History"), _history, "history"),
+    "access": Tab(
         gettext_lazy("Access"),
         _access,
         "access",
@@ -187,13 +193,14 @@ TABS: dict[str, Tab] = {
 
 
 def _tab_of(request: HttpRequest, case_id: str) -> str:
-    slug = request.GET.get("onglet", "synthese")
-    tab = TABS.get(slug)
-    if tab is None:
+    """The key of the tab that `?onglet=` names (404 for an unknown word)."""
+    key = slugs.tab_key(request.GET.get(slugs.TAB_PARAMETER))
+    tab = TABS.get(key) if key is not None else None
+    if key is None or tab is None:
         raise Http404
     if not tab.visible(request.user):
         raise deny(action=Action.CASE_VIEWERS, object_type=Case._meta.label_lower, object_id=case_id)
-    return slug
+    return key
 
 
 @methods("GET")
@@ -218,17 +225,14 @@ def case_reason(request: HttpRequest, case_id: str) -> HttpResponse:
     return reason_page(request, case, back, form=form, status=400 if request.method == "POST" else 200)
 
 
-def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: Any) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: BaseForm) -> dict[str, Any]:
     user = request.user
-    page = reverse("cases:case_detail", kwargs={"case_id": case.pk})
     context: dict[str, Any] = {
         "case": case,
         "tab": tab,
         "tab_template": f"cases/tabs/{tab}.html",
         "tabs": [
-            (slug, item.label, page if slug == "synthese" else f"{page}?onglet={slug}")
-            for slug, item in TABS.items()
-            if item.visible(user)
+            (key, item.label, slugs.case_tab_url(case.pk, key)) for key, item in TABS.items() if item.visible(user)
         ],
         "can_edit": can(user, Action.CASES_EDIT),
         "can_manage": can(user, Action.CASES_MANAGE),
@@ -240,7 +244,9 @@ def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: Any) ->
     return context
 
 
-def _refused(request: HttpRequest, case: Case, message: str, tab: str = "synthese", **forms: Any) -> HttpResponse:
+def _refused(
+    request: HttpRequest, case: Case, message: str, tab: str = slugs.DEFAULT_TAB, **forms: BaseForm
+) -> HttpResponse:
     """Show the part of the case file again with the error, changing nothing (status 400)."""
     messages.error(request, message)
     return render(request, "cases/case_detail.html", _detail_context(request, case, tab, **forms), status=400)
@@ -249,7 +255,8 @@ def _refused(request: HttpRequest, case: Case, message: str, tab: str = "synthes
 @methods("GET", "POST")
 def case_section(request: HttpRequest, case_id: str, section: str) -> HttpResponse:
     """Create or edit an assessment or plan of the case (version-checked)."""
-    spec = SECTIONS.get(section)
+    key = slugs.section_key(section)  # the French word of the address names the section
+    spec = SECTIONS.get(key) if key is not None else None
     if spec is None:
         raise Http404
     case = open_case(request, case_id, action=spec.action, part=spec.model._meta.model_name or section)
@@ -418,7 +425,7 @@ def case_transition(request: HttpRequest, case_id: str) -> HttpResponse:
 
 
 def _simple_action(
-    request: HttpRequest, case_id: str, action: Action, call: Any, done: str, *, part: str
+    request: HttpRequest, case_id: str, action: Action, call: Callable[[Case], object], done: str, *, part: str
 ) -> HttpResponse:
     case = open_case(request, case_id, action=action, part=part)
     try:
@@ -461,11 +468,11 @@ def opportunity_add(request: HttpRequest, case_id: str) -> HttpResponse:
     form = OpportunityForm(request.POST)
     if not form.is_valid():
         return _refused(
-            request, case, _("The opportunity was not added: check the form."), "opportunites", opportunity_form=form
+            request, case, _("The opportunity was not added: check the form."), "opportunities", opportunity_form=form
         )
     services.opportunity_add(actor=acting_user(request), case=case, **form.cleaned_data)
     messages.success(request, _("Reintegration opportunity added."))
-    return _redirect_to(case, "opportunites")
+    return _redirect_to(case, "opportunities")
 
 
 @methods("POST")
@@ -474,14 +481,14 @@ def consent_add(request: HttpRequest, case_id: str) -> HttpResponse:
     form = ConsentForm(request.POST)
     if not form.is_valid():
         return _refused(
-            request, case, _("The consent was not recorded: check the form."), "consentements", consent_form=form
+            request, case, _("The consent was not recorded: check the form."), "consents", consent_form=form
         )
     try:
         services.consent_record(actor=acting_user(request), case=case, **form.cleaned_data)
     except DomainError as error:
-        return _refused(request, case, str(error.message), "consentements", consent_form=form)
+        return _refused(request, case, str(error.message), "consents", consent_form=form)
     messages.success(request, _("Consent recorded."))
-    return _redirect_to(case, "consentements")
+    return _redirect_to(case, "consents")
 
 
 @methods("POST")
@@ -491,9 +498,9 @@ def consent_withdraw(request: HttpRequest, case_id: str, consent_id: str) -> Htt
     try:
         services.consent_withdraw(actor=acting_user(request), consent=consent, withdrawn_on=timezone.localdate())
     except DomainError as error:
-        return _refused(request, case, str(error.message), "consentements")
+        return _refused(request, case, str(error.message), "consents")
     messages.success(request, _("Withdrawal of the consent recorded."))
-    return _redirect_to(case, "consentements")
+    return _redirect_to(case, "consents")
 
 
 @methods("POST")
@@ -501,9 +508,7 @@ def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_MANAGE, part="handover")
     form = HandoverForm(request.POST)
     if not form.is_valid():
-        return _refused(
-            request, case, _("Choose an office in a country of return."), "consentements", handover_form=form
-        )
+        return _refused(request, case, _("Choose an office in a country of return."), "consents", handover_form=form)
     try:
         services.handover_send(
             actor=acting_user(request),
@@ -512,9 +517,9 @@ def handover_send(request: HttpRequest, case_id: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except DomainError as error:
-        return _refused(request, case, str(error.message), "consentements", handover_form=form)
+        return _refused(request, case, str(error.message), "consents", handover_form=form)
     messages.success(request, _("Case handed over; the office must acknowledge it."))
-    return _redirect_to(case, "consentements", "bureaux")
+    return _redirect_to(case, "consents", "bureaux")
 
 
 @methods("POST")
@@ -524,9 +529,9 @@ def handover_acknowledge(request: HttpRequest, case_id: str, handover_id: str) -
     try:
         services.handover_acknowledge(actor=acting_user(request), handover=handover)
     except DomainError as error:
-        return _refused(request, case, str(error.message), "consentements")
+        return _refused(request, case, str(error.message), "consents")
     messages.success(request, _("Handover acknowledged."))
-    return _redirect_to(case, "consentements", "bureaux")
+    return _redirect_to(case, "consents", "bureaux")
 
 
 @methods("POST")
@@ -582,7 +587,7 @@ def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
     form = RestrictionForm(request.POST)
     if not form.is_valid():
         return _refused(
-            request, case, _("The restriction was not changed: check the form."), "acces", restriction_form=form
+            request, case, _("The restriction was not changed: check the form."), "access", restriction_form=form
         )
     try:
         services.restriction_set(
@@ -593,9 +598,9 @@ def restriction_set(request: HttpRequest, case_id: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except StaleObject as error:
-        return _refused(request, case, str(error.message), "acces", restriction_form=form)
+        return _refused(request, case, str(error.message), "access", restriction_form=form)
     messages.success(request, _("Access restriction saved."))
-    return _redirect_to(case, "acces")
+    return _redirect_to(case, "access")
 
 
 @methods("POST")
@@ -605,7 +610,7 @@ def caseworker_set(request: HttpRequest, case_id: str) -> HttpResponse:
     form = CaseworkerForm(request.POST, choices=staff.caseworker_choices(case))
     if not form.is_valid():
         return _refused(
-            request, case, _("The caseworker was not changed: check the form."), "acces", caseworker_form=form
+            request, case, _("The caseworker was not changed: check the form."), "access", caseworker_form=form
         )
     try:
         staff.caseworker_set(
@@ -615,6 +620,6 @@ def caseworker_set(request: HttpRequest, case_id: str) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except DomainError as error:
-        return _refused(request, case, str(error.message), "acces", caseworker_form=form)
+        return _refused(request, case, str(error.message), "access", caseworker_form=form)
     messages.success(request, _("Responsible caseworker saved."))
-    return _redirect_to(case, "acces")
+    return _redirect_to(case, "access")

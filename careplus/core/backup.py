@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NotRequired, TypedDict
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -39,6 +39,19 @@ class BackupError(Exception):
     """A backup could not be written or restored; the message says why."""
 
 
+class BackupHeader(TypedDict):
+    """The header of a backup file (JSON): what the snapshot is and how its chunks are keyed."""
+
+    format: int
+    engine: str
+    created: str
+    master_key_id: str
+    salt: str
+    sha256: str
+    size: int
+    audit_checkpoint: NotRequired[dict[str, object]]
+
+
 def _derive(master: bytes, salt: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"careplus-backup").derive(master)
 
@@ -54,7 +67,7 @@ def _program(name: str) -> str:
     return path
 
 
-def _pg_env(settings_dict: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+def _pg_env(settings_dict: dict[str, Any]) -> tuple[list[str], dict[str, str]]:  # a DATABASES entry
     args = [
         "-h",
         str(settings_dict.get("HOST") or "127.0.0.1"),
@@ -99,7 +112,7 @@ def _snapshot(alias: str, target: Path) -> str:
 
 def write_backup(
     output: Path, *, alias: str = "default", audit_checkpoint: dict[str, object] | None = None
-) -> dict[str, Any]:
+) -> BackupHeader:
     """Snapshot the database and write it encrypted to output; return the header.
 
     `audit_checkpoint` (the audit chain's signed head, taken before the snapshot) goes into the
@@ -114,7 +127,7 @@ def write_backup(
             for block in iter(lambda: handle.read(CHUNK), b""):
                 digest.update(block)
         salt = os.urandom(16)
-        header = {
+        header: BackupHeader = {
             "format": 1,
             "engine": engine,
             "created": datetime.datetime.now(datetime.UTC).isoformat(),
@@ -169,7 +182,7 @@ def _blocks(source: BinaryIO) -> Iterator[tuple[bytes, bool]]:
         current = following
 
 
-def read_header(path: Path) -> tuple[dict[str, Any], bytes, int]:
+def read_header(path: Path) -> tuple[BackupHeader, bytes, int]:
     """Return the header, its raw bytes and where the chunks start."""
     with path.open("rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
@@ -182,13 +195,13 @@ def read_header(path: Path) -> tuple[dict[str, Any], bytes, int]:
         if len(header_bytes) != length:
             raise BackupError("The backup file is truncated.")
         try:
-            header = json.loads(header_bytes)
+            header: BackupHeader = json.loads(header_bytes)  # written by write_backup, authenticated below
         except ValueError as error:
             raise BackupError("The backup header is corrupted.") from error
         return header, header_bytes, handle.tell()
 
 
-def decrypt_backup(path: Path, target: Path) -> dict[str, Any]:
+def decrypt_backup(path: Path, target: Path) -> BackupHeader:
     """Decrypt and check a backup file into target; refuse corrupted or wrongly keyed files."""
     header, header_bytes, offset = read_header(path)
     ring = crypto.keyring()
@@ -248,7 +261,7 @@ def _sqlite_is_empty(path: Path) -> bool:
     return bool(tables == 0)
 
 
-def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, Any]:
+def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> BackupHeader:  # a DATABASES entry
     """Load a backup into the empty database described by settings_dict."""
     engine = settings_dict["ENGINE"]
     with tempfile.TemporaryDirectory() as work:
@@ -296,6 +309,6 @@ def restore_backup(path: Path, *, settings_dict: dict[str, Any]) -> dict[str, An
     return header
 
 
-def default_settings() -> dict[str, Any]:
-    settings_dict: dict[str, Any] = connection.settings_dict
+def default_settings() -> dict[str, Any]:  # a DATABASES entry
+    settings_dict: dict[str, Any] = connection.settings_dict  # Django's type
     return settings_dict

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any
+from collections.abc import Sequence
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
-def check_secrets(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+def check_secrets(app_configs: Sequence[AppConfig] | None, **kwargs: object) -> list[CheckMessage]:
     """Refuse a deployment without its keys or with demo data enabled."""
     errors: list[CheckMessage] = []
     if not (getattr(settings, "CAREPLUS_MASTER_KEYS", "") or getattr(settings, "CAREPLUS_MASTER_KEY_FILE", "")):
@@ -45,7 +46,7 @@ def check_secrets(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
 
 
 @register(Tags.compatibility, deploy=True)
-def check_mail(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+def check_mail(app_configs: Sequence[AppConfig] | None, **kwargs: object) -> list[CheckMessage]:
     """Warn when production would send e-mail nowhere, or in clear, or without signing in to the relay."""
     if settings.EMAIL_BACKEND != "careplus.core.mail.OutboxBackend":
         return []

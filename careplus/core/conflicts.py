@@ -19,14 +19,16 @@ from django.http import QueryDict
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+
+from careplus.core.locking import SAVED_MEANWHILE
 
 F = TypeVar("F", bound=forms.Form)
 
 EMPTY = "—"
 
-# Said instead of a service's "reload the page": reloading would now drop the user's input.
-MESSAGE = gettext_lazy("Someone else saved this form meanwhile; nothing was overwritten.")
+# The first sentence of every stale edit's message (careplus.core.locking), without "reload the
+# page": reloading would now drop the user's input.
+MESSAGE = SAVED_MEANWHILE
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,8 @@ class Difference:
     mine: str
 
 
-def _choice_label(field: forms.ChoiceField, value: Any) -> str:
-    choices: Any = field.choices
+def _choice_label(field: forms.ChoiceField, value: object) -> str:
+    choices: Any = field.choices  # Any: pairs, or option groups of pairs (checked below)
     for key, label in choices:
         if isinstance(label, list | tuple):  # option groups
             for sub_key, sub_label in label:
@@ -51,7 +53,7 @@ def _choice_label(field: forms.ChoiceField, value: Any) -> str:
     return str(value)
 
 
-def shown(field: forms.Field, value: Any) -> str:
+def shown(field: forms.Field, value: object) -> str:
     """The value as the user reads it in the form (choice labels, local dates, yes/no)."""
     if isinstance(field, forms.BooleanField):
         return _("Yes") if value else _("No")
@@ -64,7 +66,7 @@ def shown(field: forms.Field, value: Any) -> str:
     return str(value)
 
 
-def _same(field: forms.Field, theirs: Any, mine: Any) -> bool:
+def _same(field: forms.Field, theirs: object, mine: object) -> bool:
     if isinstance(field, forms.BooleanField):
         return bool(theirs) == bool(mine)
     theirs = "" if theirs is None else theirs
@@ -74,7 +76,7 @@ def _same(field: forms.Field, theirs: Any, mine: Any) -> bool:
     return str(theirs).strip() == str(mine).strip()
 
 
-def differences(form: forms.Form, current: Mapping[str, Any]) -> list[Difference]:
+def differences(form: forms.Form, current: Mapping[str, object]) -> list[Difference]:
     """(label, theirs, mine) for each visible field whose saved value differs from the user's cleaned input.
 
     `current` holds the values a fresh form on the saved record would show (its `initial`).
@@ -103,7 +105,7 @@ def with_version(data: QueryDict, version: int | None) -> QueryDict:
 def reopen(
     form: F,
     build: Callable[[QueryDict], F],
-    current: Mapping[str, Any],
+    current: Mapping[str, object],
     message: str | Promise,
 ) -> tuple[F, list[Difference]]:
     """After a refused stale save: the user's form again, on the current version, and what differs.
@@ -113,7 +115,8 @@ def reopen(
     """
     found = differences(form, current)
     data = form.data if isinstance(form.data, QueryDict) else QueryDict(mutable=True)
-    merged = build(with_version(data, current.get("version")))
+    version = current.get("version")
+    merged = build(with_version(data, version if isinstance(version, int) else None))
     merged.is_valid()
     merged.add_error(None, str(message))
     return merged, found

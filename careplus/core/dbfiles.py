@@ -6,7 +6,6 @@ import contextlib
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -31,7 +30,7 @@ def restrict(path: Path) -> None:
             path.chmod(OWNER_ONLY)
 
 
-def restrict_sqlite_files(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+def restrict_sqlite_files(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     """On each new connection: the database and its companions become 0600.
 
     SQLite gives the -wal and -shm files it creates the mode of the database file, so once

@@ -41,5 +41,5 @@ class DepartementField(forms.CharField):
         super().__init__(**kwargs)
         self.validators.append(validate_departement)
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: object) -> str:
         return normalise_departement(super().to_python(value))

@@ -12,6 +12,7 @@ class DomainError(Exception):
 
     code = "domain_error"
 
+    # extra: JSON, sent by the API
     def __init__(self, message: str | Promise, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(str(message))
         self.message = message

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -13,7 +12,7 @@ from django.http.response import HttpResponseBase
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: Any) -> str:
+def safe_cell(value: object) -> str:
     """Return a cell a spreadsheet cannot read as a formula (prefixed with ').
 
     Person and organisation text is stored as typed (`careplus.core.text`); this is where a value
@@ -30,7 +29,7 @@ class _Echo:
         return value
 
 
-def csv_rows(header: Iterable[str], rows: Iterable[Iterable[Any]], *, batch: int = 500) -> Iterator[str]:
+def csv_rows(header: Iterable[str], rows: Iterable[Iterable[object]], *, batch: int = 500) -> Iterator[str]:
     """Yield CSV text with every cell made safe, `batch` lines at a time (few, bounded chunks)."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
@@ -44,7 +43,7 @@ def csv_rows(header: Iterable[str], rows: Iterable[Iterable[Any]], *, batch: int
         yield "".join(lines)
 
 
-def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
+def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable[object]]) -> StreamingHttpResponse:
     """Stream a CSV download in constant memory."""
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

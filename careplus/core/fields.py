@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.lookups import Lookup
 from django.utils.translation import gettext_lazy as _
 
 from careplus.core import crypto
+
+if TYPE_CHECKING:
+    from careplus.core.models import DataKey
 
 
 class _Erased:
@@ -53,7 +59,7 @@ class _Opened:
 
     __slots__ = ("sealed", "value")
 
-    def __init__(self, sealed: Sealed, value: Any) -> None:
+    def __init__(self, sealed: Sealed, value: object) -> None:
         self.sealed = sealed
         self.value = value
 
@@ -63,25 +69,25 @@ class _Plain:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: object) -> None:
         self.value = value
 
 
-def resolve_data_key(instance: models.Model, path: str) -> Any:
+def resolve_data_key(instance: models.Model, path: str) -> DataKey:
     """Follow a dotted path from the instance to its DataKey."""
-    obj: Any = instance
+    obj: object = instance
     for part in path.split("."):
         obj = getattr(obj, part)
         if obj is None:
             raise crypto.DecryptionError(f"{type(instance).__name__} has no data key at {path}.")
-    return obj
+    return cast("DataKey", obj)  # the path names a DataKey relation (`key_field`)
 
 
 class _EncryptedDescriptor:
     def __init__(self, field: EncryptedField) -> None:
         self.field = field
 
-    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> object:
         if instance is None:
             return self
         name = self.field.attname
@@ -101,7 +107,7 @@ class _EncryptedDescriptor:
         instance.__dict__[name] = _Opened(state, value)
         return value
 
-    def __set__(self, instance: models.Model, value: Any) -> None:
+    def __set__(self, instance: models.Model, value: object) -> None:
         name = self.field.attname
         if value is None or isinstance(value, Sealed):
             instance.__dict__[name] = value
@@ -120,7 +126,7 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic o
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> Any:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:  # Django's signature
         name, path, args, kwargs = super().deconstruct()
         kwargs["key_field"] = self.key_field
         kwargs.pop("editable", None)
@@ -131,26 +137,27 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic o
         setattr(cls, self.attname, _EncryptedDescriptor(self))
 
     # Conversion between plain values and bytes, per type.
-    def to_python_value(self, value: Any) -> Any:
+    def to_python_value(self, value: object) -> object:
         return value
 
-    def to_bytes(self, value: Any) -> bytes:
+    def to_bytes(self, value: object) -> bytes:
         raise NotImplementedError
 
-    def from_bytes(self, raw: bytes) -> Any:
+    def from_bytes(self, raw: bytes) -> object:
         raise NotImplementedError
 
     # Database round trip.
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
-        return None if value is None else Sealed(bytes(value))
+    def from_db_value(self, value: object, expression: object, connection: BaseDatabaseWrapper) -> Sealed | None:
+        # A binary column reads as bytes or memoryview, depending on the database driver.
+        return None if value is None else Sealed(bytes(cast("bytes | memoryview", value)))
 
     def aad(self, instance: models.Model) -> bytes:
         return crypto.value_aad(instance._meta.db_table, self.column, instance.pk)
 
-    def open(self, instance: models.Model, sealed: bytes) -> Any:
+    def open(self, instance: models.Model, sealed: bytes) -> object:
         return self._open(sealed, resolve_data_key(instance, self.key_field), self.aad(instance))
 
-    def open_column(self, pk: Any, sealed: bytes | None, data_key: Any) -> Any:
+    def open_column(self, pk: object, sealed: bytes | None, data_key: DataKey) -> object:
         """Open a value read as a bare column (`values()`), as the attribute would read it.
 
         For lists that read a few columns of many rows without building their model instances:
@@ -166,12 +173,12 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic o
         except crypto.KeyDestroyed:
             return ERASED
 
-    def _open(self, sealed: bytes, data_key: Any, aad: bytes) -> Any:
+    def _open(self, sealed: bytes, data_key: DataKey, aad: bytes) -> object:
         if crypto.ciphertext_key_id(sealed) != data_key.pk:
             raise crypto.DecryptionError("This value was written under another data key.")
         return self.from_bytes(crypto.decrypt(sealed, key=data_key.material(), aad=aad))
 
-    def seal(self, instance: models.Model, value: Any) -> bytes:
+    def seal(self, instance: models.Model, value: object) -> bytes:
         data_key = resolve_data_key(instance, self.key_field)
         return crypto.encrypt(
             self.to_bytes(value),
@@ -180,7 +187,7 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic o
             aad=self.aad(instance),
         )
 
-    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+    def pre_save(self, model_instance: models.Model, add: bool) -> bytes | None:
         state = model_instance.__dict__.get(self.attname)
         if state is None:
             return None
@@ -204,7 +211,7 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]  # generic o
     def value_to_string(self, obj: models.Model) -> str:
         raise TypeError("Encrypted fields are not serialised in clear.")
 
-    def get_lookup(self, lookup_name: str) -> Any:
+    def get_lookup(self, lookup_name: str) -> type[Lookup[Any]] | None:  # Django's signature
         if lookup_name != "isnull":
             raise TypeError("Encrypted fields cannot be searched; use a blind index.")
         return super().get_lookup(lookup_name)
@@ -217,16 +224,16 @@ class EncryptedTextField(EncryptedField):
         self.max_chars = max_chars
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> Any:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:  # Django's signature
         name, path, args, kwargs = super().deconstruct()
         if self.max_chars is not None:
             kwargs["max_chars"] = self.max_chars
         return name, path, args, kwargs
 
-    def to_python_value(self, value: Any) -> str:
+    def to_python_value(self, value: object) -> str:
         return str(value)
 
-    def to_bytes(self, value: Any) -> bytes:
+    def to_bytes(self, value: object) -> bytes:
         return str(value).encode("utf-8")
 
     def from_bytes(self, raw: bytes) -> str:
@@ -236,14 +243,14 @@ class EncryptedTextField(EncryptedField):
 class EncryptedDateField(EncryptedField):
     description = _("Encrypted date")
 
-    def to_python_value(self, value: Any) -> datetime.date:
+    def to_python_value(self, value: object) -> datetime.date:
         if isinstance(value, datetime.datetime):
             return value.date()
         if isinstance(value, datetime.date):
             return value
         return datetime.date.fromisoformat(str(value))
 
-    def to_bytes(self, value: Any) -> bytes:
+    def to_bytes(self, value: object) -> bytes:
         return self.to_python_value(value).isoformat().encode()
 
     def from_bytes(self, raw: bytes) -> datetime.date:
@@ -253,21 +260,23 @@ class EncryptedDateField(EncryptedField):
 class EncryptedJSONField(EncryptedField):
     description = _("Encrypted JSON")
 
-    def to_bytes(self, value: Any) -> bytes:
+    def to_bytes(self, value: object) -> bytes:
         return json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")
 
-    def from_bytes(self, raw: bytes) -> Any:
+    def from_bytes(self, raw: bytes) -> object:  # a JSON value
         return json.loads(raw.decode("utf-8"))
 
 
 class EncryptedBytesField(EncryptedField):
     description = _("Encrypted file contents")
 
-    def to_python_value(self, value: Any) -> bytes:
+    def to_python_value(self, value: object) -> bytes:
+        if not isinstance(value, bytes | bytearray | memoryview):
+            raise TypeError(f"{self.name} holds bytes, not {type(value).__name__}.")
         return bytes(value)
 
-    def to_bytes(self, value: Any) -> bytes:
-        return bytes(value)
+    def to_bytes(self, value: object) -> bytes:
+        return self.to_python_value(value)
 
     def from_bytes(self, raw: bytes) -> bytes:
         return bytes(raw)

@@ -52,8 +52,8 @@ def check_text_fields(fields: MutableMapping[str, forms.Field], *, unchecked: fr
 class CarePlusFormMetaclass(DeclarativeFieldsMetaclass):
     """Check the text fields of a form class as soon as it is declared (its own and inherited ones)."""
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
-        new_class: Any = super().__new__(mcs, name, bases, attrs)
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:  # Django's metaclass signature
+        new_class: Any = super().__new__(mcs, name, bases, attrs)  # a form class; its fields are read below
         check_text_fields(new_class.base_fields, unchecked=new_class.unchecked_text_fields)
         return new_class
 
@@ -107,5 +107,5 @@ class DateInput(forms.DateInput):
 
     input_type = "date"
 
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:  # Django's widget attributes
         super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -9,13 +9,13 @@ does not handle never reaches it, whoever sends it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 
 METHODS_ATTR = "careplus_methods"
 API_PREFIX = "/api/"
@@ -33,9 +33,9 @@ def methods(*names: str) -> Callable[[F], F]:
     allowed = sorted(declared)
 
     def decorate(view: F) -> F:
-        wrapped: Any = require_http_methods(allowed)(view)
+        wrapped = require_http_methods(allowed)(view)
         setattr(wrapped, METHODS_ATTR, frozenset(allowed))
-        return wrapped  # type: ignore[no-any-return]  # same callable type, wrapped by Django
+        return wrapped
 
     return decorate
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.db.models import F
 from django.utils import timezone
 
 from careplus.core.models import Instrument
+
+# An instrument's data, as shipped in its JSON file and stored on each version: nested objects and lists
+# read by key where they are used. Not a recursive JSON type: `check_data`
+# (careplus.instruments.services) checks the shape of every edit before it is saved, and the tests check the
+# shipped files; an isinstance check at every read would repeat them.
+InstrumentData: TypeAlias = dict[str, Any]
 
 
 class InstrumentMissing(LookupError):
@@ -34,7 +40,7 @@ def current(kind: str, *, on: datetime.date | None = None) -> Instrument:
     return instrument
 
 
-def load_file(path: Path) -> dict[str, Any]:
+def load_file(path: Path) -> InstrumentData:
     """Read an instrument file shipped with the code (loaded by a data migration)."""
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: InstrumentData = json.loads(path.read_text(encoding="utf-8"))
     return data

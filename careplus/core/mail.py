@@ -19,11 +19,12 @@ import logging
 import smtplib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
@@ -67,7 +68,24 @@ def delivery_backend() -> str:
 # --- Queueing ---------------------------------------------------------------------------------
 
 
-def _serialise(message: EmailMessage) -> dict[str, Any]:
+# A message as the outbox keeps it (JSON, encrypted): "from" is a keyword, hence this form.
+SerialisedMessage = TypedDict(
+    "SerialisedMessage",
+    {
+        "subject": str,
+        "body": str,
+        "from": str,
+        "to": list[str],
+        "cc": list[str],
+        "bcc": list[str],
+        "reply_to": list[str],
+        "headers": dict[str, str],
+        "alternatives": list[list[str]],
+    },
+)
+
+
+def _serialise(message: EmailMessage) -> SerialisedMessage:
     if message.attachments:
         raise ValueError("The outbox does not carry attachments.")
     alternatives = [[str(content), str(mimetype)] for content, mimetype in getattr(message, "alternatives", [])]
@@ -84,7 +102,7 @@ def _serialise(message: EmailMessage) -> dict[str, Any]:
     }
 
 
-def _message(data: dict[str, Any], connection: BaseEmailBackend) -> EmailMultiAlternatives:
+def _message(data: SerialisedMessage, connection: BaseEmailBackend) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=data["subject"],
         body=data["body"],
@@ -101,7 +119,7 @@ def _message(data: dict[str, Any], connection: BaseEmailBackend) -> EmailMultiAl
     return message
 
 
-def enqueue(*, kind: OutgoingMail.Kind, payload: dict[str, Any]) -> OutgoingMail:
+def enqueue(*, kind: OutgoingMail.Kind, payload: Mapping[str, object]) -> OutgoingMail:
     """Write one mail to the outbox in the current transaction; deliver it after commit."""
     with transaction.atomic():
         mail = OutgoingMail(kind=kind, data_key=DataKey.generate(), next_attempt_at=timezone.now())
@@ -126,7 +144,7 @@ class OutboxBackend(BaseEmailBackend):
         return len(email_messages)
 
 
-def _after_commit(mail_id: Any) -> None:
+def _after_commit(mail_id: UUID) -> None:
     mode = getattr(settings, "CAREPLUS_MAIL_DELIVER_AFTER_COMMIT", "inline")
     if mode == "inline":
         deliver(mail_id)
@@ -136,7 +154,7 @@ def _after_commit(mail_id: Any) -> None:
         threading.Thread(target=_deliver_in_thread, args=(mail_id,), name="careplus-mail", daemon=False).start()
 
 
-def _deliver_in_thread(mail_id: Any) -> None:
+def _deliver_in_thread(mail_id: UUID) -> None:
     try:
         deliver(mail_id)
     except Exception:  # the cron command will try again; never crash silently
@@ -148,7 +166,7 @@ def _deliver_in_thread(mail_id: Any) -> None:
 # --- Delivery ---------------------------------------------------------------------------------
 
 
-def _claim(mail_id: Any) -> bool:
+def _claim(mail_id: UUID) -> bool:
     """Take one due mail for this process (a conditional update: two senders never both win)."""
     now = timezone.now()
     due = Q(status=OutgoingMail.Status.QUEUED) | Q(status=OutgoingMail.Status.SENDING)
@@ -167,7 +185,7 @@ def _error_label(error: Exception) -> str:
     return f"{label} {code}" if code is not None else label
 
 
-def _send_password_reset(payload: dict[str, Any], connection: BaseEmailBackend) -> None:
+def _send_password_reset(payload: Mapping[str, str], connection: BaseEmailBackend) -> None:
     base = urlsplit(settings.CAREPLUS_BASE_URL)
     form = _ResetForm({"email": payload["email"]}, connection=connection)
     if not form.is_valid():
@@ -192,7 +210,7 @@ class _ResetForm(CarePlusForm, PasswordResetForm):
         self,
         subject_template_name: str,
         email_template_name: str,
-        context: dict[str, Any],
+        context: dict[str, Any],  # a template context (Django's signature)
         from_email: str | None,
         to_email: str,
         html_email_template_name: str | None = None,
@@ -204,7 +222,7 @@ class _ResetForm(CarePlusForm, PasswordResetForm):
         EmailMultiAlternatives(subject, body, from_email, [to_email], connection=self.connection).send()
 
 
-def deliver(mail_id: Any) -> bool:
+def deliver(mail_id: UUID) -> bool:
     """Send one due mail; on failure schedule the next attempt (or mark it failed). Return True when sent."""
     if not _claim(mail_id):
         return False

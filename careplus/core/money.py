@@ -31,7 +31,7 @@ _GROUPED = re.compile(r"^-?\d{1,3}(?:,\d{3})+\.\d+$")
 INVALID_AMOUNT = _("Enter a number.")  # Django's own message, already in every language
 
 
-def parse_amount(value: Any) -> Decimal | None:
+def parse_amount(value: object) -> Decimal | None:
     """Read an amount as typed; None when empty. Raise ValidationError when it is not a number."""
     if value is None:
         return None
@@ -69,12 +69,12 @@ class MoneyField(forms.DecimalField):
         kwargs.setdefault("localize", True)
         super().__init__(**kwargs)
 
-    def to_python(self, value: Any) -> Any:
+    def to_python(self, value: object) -> Any:  # a Decimal or None; the stubs say int | None (IntegerField's)
         if value in self.empty_values:
             return None
         return parse_amount(value)
 
-    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:  # Django's signature
         attrs = super().widget_attrs(widget)
         attrs["inputmode"] = "decimal"
         attrs.pop("step", None)

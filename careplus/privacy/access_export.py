@@ -19,7 +19,6 @@ import re
 import time
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from django.apps import apps
@@ -86,7 +85,7 @@ class Item:
     key: str
     name: str
     label: str
-    value: Any
+    value: object  # the field's value, written to the JSON export
     shown: str
     flagged: bool
 
@@ -149,7 +148,7 @@ def field_key(key: str) -> str:
 # ---- finding and opening -------------------------------------------------------------------
 
 
-def subject_of(actor: Any, reference: str) -> tuple[str, Case | Referral]:
+def subject_of(actor: User, reference: str) -> tuple[str, Case | Referral]:
     """Find the file of a data-subject request by its case or referral number (nothing else is read)."""
     found = find_for_subject_request(actor, reference)
     if found is None:
@@ -273,13 +272,13 @@ def _children(parent: type[models.Model]) -> list[tuple[type[models.Model], str]
     ]
 
 
-def _display_date(value: Any) -> str:
+def _display_date(value: datetime.date) -> str:
     if isinstance(value, datetime.datetime):
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-def _item(obj: models.Model, model_field: Any) -> Item | None:
+def _item(obj: models.Model, model_field: models.Field[object, object]) -> Item | None:
     name = model_field.name
     if name in _SKIPPED or isinstance(model_field, EncryptedBytesField):
         return None
@@ -367,7 +366,9 @@ def _viewings(case: Case | None, referral: Referral | None) -> list[Viewing]:
     if referral is not None:
         wanted |= Q(object_type=Referral._meta.label_lower, object_id=str(referral.pk))
     events = list(AuditEvent.objects.filter(wanted, action__in=[AuditAction.VIEW, AuditAction.EXPORT]).order_by("seq"))
-    names = dict(User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list("pk", "full_name"))
+    names: dict[UUID | str, str] = dict(
+        User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list("pk", "full_name")
+    )
     return [
         Viewing(
             at=event.at,
@@ -380,7 +381,7 @@ def _viewings(case: Case | None, referral: Referral | None) -> list[Viewing]:
     ]
 
 
-def _uuid(value: str) -> Any:
+def _uuid(value: str) -> UUID | str:
     import uuid
 
     try:
@@ -521,7 +522,9 @@ def access_export(*, actor: User, kind: str, subject_id: UUID | str, decisions: 
                 row.case = subject.case
                 archive.writestr(_safe_name(index, doc.filename), bytes(row.content))
     redacted_fields = {"redacted:" + key.split(":")[0].split(".")[-1] + "." + key.split(":")[-1] for key in hidden}
-    subject_obj: models.Model = subject.case if subject.case is not None else subject.referral  # type: ignore[assignment]
+    subject_obj: models.Model | None = subject.case if subject.case is not None else subject.referral
+    if subject_obj is None:
+        raise ValueError("an access export is of a case file or a referral")
     record_event(action=AuditAction.EXPORT, obj=subject_obj, actor=actor, fields=[PART, "reason", *redacted_fields])
     if subject.case is not None and subject.referral is not None:
         record_event(action=AuditAction.EXPORT, obj=subject.referral, actor=actor, fields=[f"referral:{PART}"])

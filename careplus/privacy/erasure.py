@@ -22,7 +22,8 @@ file by its number and the staff who acted, and list field labels, never values.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypedDict
+from uuid import UUID
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -31,9 +32,11 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from careplus.access import rules
 from careplus.access.fetch import deny
-from careplus.access.policy import can
+from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
 from careplus.accounts import services as account_services
 from careplus.accounts.models import User
@@ -42,8 +45,9 @@ from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, LegalSituation
-from careplus.core.errors import RuleViolation, StaleObject
+from careplus.core.errors import RuleViolation
 from careplus.core.fields import EncryptedField, encrypted_fields
+from careplus.core.locking import bump, gone, lock_for_edit
 from careplus.core.text import clean_person_text
 from careplus.privacy.models import ErasureRequest, ErasureStatus
 from careplus.referrals import services as referral_services
@@ -73,7 +77,7 @@ def pending_requests() -> QuerySet[ErasureRequest]:
     return erasure_requests().filter(status=ErasureStatus.REQUESTED)
 
 
-def get_request_for(actor: Any, request_id: Any, *, action: Action) -> ErasureRequest:
+def get_request_for(actor: Actor, request_id: UUID | str, *, action: Action) -> ErasureRequest:
     """Return an erasure request the actor may act on, or record the refusal and raise 404."""
     label = ErasureRequest._meta.label_lower
     if not can(actor, action):
@@ -99,19 +103,14 @@ def original_requester(request: ErasureRequest) -> str:
     return found or str(request.requested_by_id)
 
 
-def is_requester(actor: Any, request: ErasureRequest) -> bool:
+def is_requester(actor: Actor, request: ErasureRequest) -> bool:
     """Tell whether the actor asked for the erasure, or holds the request after a staff handover."""
-    pk = getattr(actor, "pk", None)
-    return request.requested_by_id == pk or original_requester(request) == str(pk)
+    return rules.is_erasure_requester(actor, request, original_requester(request))
 
 
-def may_decide(actor: Any, request: ErasureRequest) -> bool:
-    """Tell whether the actor may approve or refuse the request (a second person, while it is open)."""
-    return (
-        request.status == ErasureStatus.REQUESTED
-        and can(actor, Action.ERASURE_APPROVE)
-        and not is_requester(actor, request)
-    )
+def may_decide(actor: Actor, request: ErasureRequest) -> bool:
+    """Tell whether the actor may approve or refuse the request (`careplus.access.rules.may_decide_erasure`)."""
+    return rules.may_decide_erasure(actor, request, original_requester(request))
 
 
 def hearing_ahead(case: Case | None, today: datetime.date | None = None) -> bool:
@@ -156,13 +155,21 @@ def _records_of(subject: Case | Referral) -> list[tuple[type[models.Model], int]
     return found
 
 
-def certificate_data(subject: Case | Referral) -> dict[str, Any]:
+class RecordGroup(TypedDict):
+    """Records of one kind on an erasure certificate: how many, and the names of their fields."""
+
+    record: str
+    count: int
+    fields: list[str]
+
+
+def certificate_data(subject: Case | Referral) -> dict[str, object]:  # stored as JSON with the request
     """What erasing the file destroys and what stays, read from the models (labels, never values).
 
     Labels are kept in English and translated when the certificate is shown.
     """
-    destroyed: list[dict[str, Any]] = []
-    kept: list[dict[str, Any]] = []
+    destroyed: list[RecordGroup] = []
+    kept: list[RecordGroup] = []
     with translation.override("en"):
         for model, count in _records_of(subject):
             name = str(model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural)
@@ -176,11 +183,11 @@ def certificate_data(subject: Case | Referral) -> dict[str, Any]:
     return {number: subject.reference, "destroyed": destroyed, "kept": kept}
 
 
-def certificate_context(request: ErasureRequest) -> dict[str, Any]:
+def certificate_context(request: ErasureRequest) -> dict[str, Any]:  # a template's context
     """The certificate's content in the current language."""
     data = request.certificate
 
-    def shown(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def shown(groups: list[RecordGroup]) -> list[RecordGroup]:
         return [
             {"record": _(group["record"]), "count": group["count"], "fields": [_(f) for f in group["fields"]]}
             for group in groups
@@ -263,7 +270,7 @@ def erasure_request(*, actor: User, reference: str, reason: str) -> ErasureReque
         refused = _referral_refusal(actor=actor, referral=subject)
         if refused is not None:
             raise refused
-        values: dict[str, Any] = {"referral": subject}
+        values: dict[str, Case | Referral] = {"referral": subject}
     else:
         if subject.erased_at is not None:
             raise _refuse(actor=actor, obj=subject, rule="already_erased", message=_("This file was already erased."))
@@ -281,15 +288,15 @@ def erasure_request(*, actor: User, reference: str, reason: str) -> ErasureReque
     return request
 
 
-def _locked(request: ErasureRequest, expected_version: int) -> ErasureRequest:
+ALREADY_DECIDED = gettext_lazy("This request was already decided meanwhile. Reload the page.")
+
+
+def _lock_pending(request: ErasureRequest, expected_version: int) -> ErasureRequest:
+    """Lock a request still awaiting its decision; a request decided meanwhile is refused as such."""
+    pending = ErasureRequest.objects.filter(status=ErasureStatus.REQUESTED)
     # Only the request's row is locked: its case or referral is an outer join (one of them is null).
-    found = ErasureRequest.objects.select_for_update(of=("self",)).select_related("case", "referral", "requested_by")
-    locked = found.get(pk=request.pk)
-    if locked.status != ErasureStatus.REQUESTED:
-        raise StaleObject(_("This request was already decided meanwhile. Reload the page."))
-    if locked.version != expected_version:
-        raise StaleObject(_("Someone else changed this request meanwhile. Reload the page."))
-    return locked
+    rows = pending.select_related("case", "referral", "requested_by")
+    return lock_for_edit(rows, request.pk, expected_version, required=True, gone_message=ALREADY_DECIDED, of=("self",))
 
 
 def _second_person(*, actor: User, request: ErasureRequest) -> None:
@@ -310,7 +317,7 @@ def erasure_approve(*, actor: User, request: ErasureRequest, expected_version: i
     """
     _second_person(actor=actor, request=request)
     if request.status != ErasureStatus.REQUESTED:
-        raise StaleObject(_("This request was already decided meanwhile. Reload the page."))
+        raise gone(ALREADY_DECIDED)
     if hearing_ahead(request.case):
         raise _refuse(actor=actor, obj=request, rule="hearing_ahead", message=_hearing_message())
     if request.referral is not None:
@@ -328,7 +335,7 @@ def erasure_approve(*, actor: User, request: ErasureRequest, expected_version: i
         )
         raise
     with transaction.atomic():
-        locked = _locked(request, expected_version)
+        locked = _lock_pending(request, expected_version)
         data = certificate_data(locked.subject)
         erased: Case | Referral
         if locked.referral is not None:
@@ -351,8 +358,7 @@ def erasure_approve(*, actor: User, request: ErasureRequest, expected_version: i
         locked.decided_by = actor
         locked.decided_at = now
         locked.certificate = data
-        locked.version += 1
-        locked.save()
+        bump(locked)
         record_event(
             action=AuditAction.TRANSITION, obj=locked, actor=actor, fields=["status", "decided_by", "certificate"]
         )
@@ -364,13 +370,12 @@ def erasure_refuse(*, actor: User, request: ErasureRequest, expected_version: in
     text = _reason(reason, missing=_("Give the reason for the refusal."))
     _second_person(actor=actor, request=request)
     with transaction.atomic():
-        locked = _locked(request, expected_version)
+        locked = _lock_pending(request, expected_version)
         locked.status = ErasureStatus.REFUSED
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.decision_reason = text
-        locked.version += 1
-        locked.save()
+        bump(locked)
         record_event(
             action=AuditAction.TRANSITION, obj=locked, actor=actor, fields=["status", "decided_by", "decision_reason"]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from careplus.accounts.models import User
 from careplus.cases.models import Case
@@ -15,7 +16,7 @@ from careplus.referrals.models import Referral
 class ErasureStatus(models.TextChoices):
     REQUESTED = "requested", _("Awaiting approval")
     ERASED = "erased", _("Approved and erased")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("erasure request", "Refused")  # feminine in French: la demande
 
 
 class ErasureRequest(BaseModel):

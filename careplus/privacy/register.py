@@ -164,7 +164,7 @@ def _measures() -> list[Fact]:
         len(encrypted_fields(m)) for label in PERSONAL_DATA_APPS for m in apps.get_app_config(label).get_models()
     )
     hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1].replace("PasswordHasher", "")
-    validators: list[dict[str, Any]] = getattr(settings, "AUTH_PASSWORD_VALIDATORS", [])
+    validators: list[dict[str, Any]] = getattr(settings, "AUTH_PASSWORD_VALIDATORS", [])  # Django's setting
     min_length = next(
         (v.get("OPTIONS", {}).get("min_length") for v in validators if "MinimumLength" in str(v.get("NAME", ""))),
         None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from careplus.access.fetch import acting_user, deny, require
 from careplus.access.roles import Action
+from careplus.accounts.models import User
 from careplus.accounts.services import StepUpFailed
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
@@ -51,7 +51,7 @@ def access_request(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/access_request.html", {"form": form}, status=status)
 
 
-def _opened(request: HttpRequest, kind: str, subject_id: UUID) -> tuple[Any, service.Grant | None]:
+def _opened(request: HttpRequest, kind: str, subject_id: UUID) -> tuple[User, service.Grant | None]:
     require(request.user, Action.PRIVACY_REQUESTS)
     if kind not in KINDS:
         raise deny(action=Action.PRIVACY_REQUESTS, object_type=kind, object_id=subject_id)

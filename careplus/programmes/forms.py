@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,9 @@ from careplus.core.money import MoneyField
 from careplus.core.templatetags.ui import localnumber
 from careplus.core.text import validate_person_text
 from careplus.returns.choices import PlanCategory
+
+if TYPE_CHECKING:
+    from careplus.programmes.models import Programme
 
 
 class ProgrammeForm(CarePlusForm):
@@ -53,11 +56,11 @@ class ProgrammeForm(CarePlusForm):
                 required=False,
             )
 
-    def budget_fields(self) -> list[Any]:
+    def budget_fields(self) -> list[forms.BoundField]:
         """The bound fields of the budget by category, shown as their own group."""
         return [self[self.BUDGET_PREFIX + category] for category in PlanCategory.values]
 
-    def setting_fields(self) -> list[Any]:
+    def setting_fields(self) -> list[forms.BoundField]:
         return [field for field in self if not field.name.startswith(self.BUDGET_PREFIX)]
 
     def clean_currencies(self) -> list[str]:
@@ -85,7 +88,7 @@ class ProgrammeForm(CarePlusForm):
             )
         return data
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, Any]:  # cleaned values, each of its field's type
         return {k: v for k, v in self.cleaned_data.items() if k != "version" and not k.startswith(self.BUDGET_PREFIX)}
 
     def budget_lines(self) -> dict[str, Decimal]:
@@ -97,8 +100,9 @@ class ProgrammeForm(CarePlusForm):
         return lines
 
     @classmethod
-    def initial_for(cls, programme: Any) -> dict[str, Any]:
-        initial = {name: getattr(programme, name) for name in cls.base_fields if name not in {"version", "currencies"}}
+    def initial_for(cls, programme: Programme) -> dict[str, object]:
+        shown = [name for name in cls.base_fields if name not in {"version", "currencies"}]
+        initial: dict[str, object] = {name: getattr(programme, name) for name in shown}
         initial["currencies"] = ", ".join(programme.currencies or [])
         initial["version"] = programme.version
         for line in programme.budget_lines.all():
@@ -131,3 +135,20 @@ class ReferenceRateForm(CarePlusForm):
                 _("Unknown currency: %(codes)s. Use ISO codes such as XOF or NPR."), params={"codes": code}
             )
         return code
+
+
+def setting_label(name: str, currency: str = "") -> str:
+    """Name a programme setting (or a reference rate's, given its currency) as the programme page does."""
+    if name.startswith("budget_line."):
+        category = name.removeprefix("budget_line.")
+        return str(_("Budget: %(category)s (EUR)") % {"category": dict(PlanCategory.choices).get(category, category)})
+    if currency:
+        labels = {"rate": _("Reference rate %(currency)s"), "source": _("Source of the rate %(currency)s")}
+        if name in labels:
+            return str(labels[name] % {"currency": currency})
+        if name == "valid_from":
+            return str(_("Rate %(currency)s valid from") % {"currency": currency})
+        if name == "currency":
+            return str(_("New reference rate"))
+    field = ProgrammeForm.base_fields.get(name)
+    return str(field.label) if field is not None and field.label else name

@@ -5,31 +5,26 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from careplus.access.policy import can
+from careplus.access.policy import Actor
 from careplus.access.roles import Action
+from careplus.access.scopes import programmes_visible_to
 from careplus.accounts.models import User
 from careplus.core.money import FIXED_PARITY, FIXED_PARITY_SOURCE, to_euros
 from careplus.programmes.models import Programme, ReferenceRate
 
 
-def programmes_for(actor: Any) -> QuerySet[Programme]:
-    if can(actor, Action.PROGRAMMES_MANAGE):
-        return Programme.objects.order_by("-starts_on")
-    return Programme.objects.none()
-
-
-def programme_of(actor: Any, pk: str) -> Programme | None:
+def programme_of(actor: Actor, pk: str) -> Programme | None:
     try:
-        return programmes_for(actor).filter(pk=pk).first()
+        return programmes_visible_to(actor, action=Action.PROGRAMMES_MANAGE).filter(pk=pk).first()
     except ValueError:
         return None
 
@@ -144,25 +139,6 @@ class SettingChange:
     new: str
 
 
-def _setting_label(name: str, currency: str = "") -> str:
-    from careplus.programmes.forms import ProgrammeForm
-    from careplus.returns.choices import PlanCategory
-
-    if name.startswith("budget_line."):
-        category = name.removeprefix("budget_line.")
-        return str(_("Budget: %(category)s (EUR)") % {"category": dict(PlanCategory.choices).get(category, category)})
-    if currency:
-        labels = {"rate": _("Reference rate %(currency)s"), "source": _("Source of the rate %(currency)s")}
-        if name in labels:
-            return str(labels[name] % {"currency": currency})
-        if name == "valid_from":
-            return str(_("Rate %(currency)s valid from") % {"currency": currency})
-        if name == "currency":
-            return str(_("New reference rate"))
-    field = ProgrammeForm.base_fields.get(name)
-    return str(field.label) if field is not None and field.label else name
-
-
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -178,8 +154,13 @@ def _display(value: str) -> str:
     return value
 
 
-def programme_history(programme: Programme, limit: int = 200) -> list[SettingChange]:
-    """The audited changes of a programme's settings and reference rates, newest first, with old → new."""
+def programme_history(
+    programme: Programme, *, label: Callable[[str, str], str], limit: int = 200
+) -> list[SettingChange]:
+    """The audited changes of a programme's settings and reference rates, newest first, with old → new.
+
+    `label(setting, currency)` names a setting as the page does (the form's labels: programmes.forms).
+    """
     from careplus.audit.models import AuditEvent
 
     rates = {str(pk): code for pk, code in programme.reference_rates.values_list("pk", "currency")}
@@ -193,7 +174,7 @@ def programme_history(programme: Programme, limit: int = 200) -> list[SettingCha
         actor = str(names.get(uuid.UUID(event.actor_id), event.actor_label)) if event.actor_id else str(_("System"))
         currency = rates.get(event.object_id, "")
         lines.extend(
-            SettingChange(event.at, actor, _setting_label(name, currency), _display(old), _display(new))
+            SettingChange(event.at, actor, label(name, currency), _display(old), _display(new))
             for name, old, new in event.changes
         )
     return lines

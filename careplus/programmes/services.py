@@ -13,13 +13,14 @@ from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.core.currencies import is_known_currency
-from careplus.core.errors import RuleViolation, StaleObject
+from careplus.core.errors import RuleViolation
+from careplus.core.locking import bump, lock_for_edit
 from careplus.core.money import FIXED_PARITY
 from careplus.programmes.models import Programme, ProgrammeBudgetLine, ReferenceRate
 from careplus.returns.choices import PlanCategory
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     """A setting's value as the change history shows it (codes, numbers, dates: no personal data)."""
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)
@@ -28,6 +29,7 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+# values: the form's cleaned values
 def _check_settings(values: dict[str, Any], budget_lines: dict[str, Decimal]) -> None:
     unknown = [code for code in values.get("currencies", []) if not is_known_currency(code)]
     if unknown:
@@ -44,7 +46,7 @@ def programme_save(
     *,
     actor: User,
     programme: Programme | None,
-    values: dict[str, Any],
+    values: dict[str, Any],  # the form's cleaned values, each of its field's type
     expected_version: int | None,
     budget_lines: dict[str, Decimal] | None = None,
 ) -> Programme:
@@ -61,20 +63,20 @@ def programme_save(
     creating = programme is None
     if programme is None:
         programme = Programme()
-        before: dict[str, Any] = {}
+        before: dict[str, Any] = {}  # the settings' previous values, each of its own type
         old_lines: dict[str, Decimal] = {}
     else:
-        programme = Programme.objects.select_for_update().get(pk=programme.pk)
-        if programme.version != expected_version:
-            raise StaleObject(_("Someone else changed this programme meanwhile. Reload the page."))
-        programme.version += 1
+        programme = lock_for_edit(Programme, programme.pk, expected_version, required=True)
         before = {name: getattr(programme, name) for name in values}
         old_lines = dict(programme.budget_lines.values_list("category", "amount"))
     for name, value in values.items():
         setattr(programme, name, value)
     try:
         with transaction.atomic():
-            programme.save()
+            if creating:
+                programme.save()
+            else:
+                bump(programme)
     except IntegrityError as duplicate:
         raise RuleViolation(_("A programme with this name already exists.")) from duplicate
     if budget_lines is not None:
@@ -123,6 +125,7 @@ def reference_rate_save(
         .filter(programme=programme, currency=currency, valid_from=valid_from)
         .first()
     )
+    creating = existing is None
     if existing is None:
         existing = ReferenceRate(programme=programme, currency=currency, valid_from=valid_from)
         changes = {
@@ -132,13 +135,15 @@ def reference_rate_save(
             "source": ("", source),
         }
     else:
-        existing.version += 1
         changes = {
             name: (_shown(old), _shown(new))
             for name, old, new in (("rate", existing.rate, rate), ("source", existing.source, source))
             if old != new
         }
     existing.rate, existing.source = rate, source
-    existing.save()
+    if creating:
+        existing.save()
+    else:
+        bump(existing)
     record_event(action=AuditAction.CHANGE, obj=existing, actor=actor, changes=changes)
     return existing

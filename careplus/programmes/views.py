@@ -9,17 +9,17 @@ from django.utils.translation import gettext as _
 
 from careplus.access.fetch import acting_user, require
 from careplus.access.roles import Action
+from careplus.access.scopes import programmes_visible_to
 from careplus.core.currencies import currency_label
 from careplus.core.errors import DomainError
 from careplus.core.http import methods
-from careplus.programmes.forms import ProgrammeForm, ReferenceRateForm
+from careplus.programmes.forms import ProgrammeForm, ReferenceRateForm, setting_label
 from careplus.programmes.models import Programme
 from careplus.programmes.selectors import (
     budget_by_category,
     fixed_parities,
     programme_history,
     programme_of,
-    programmes_for,
     reference_rates,
 )
 from careplus.programmes.services import programme_save, reference_rate_save
@@ -28,7 +28,8 @@ from careplus.programmes.services import programme_save, reference_rate_save
 @methods("GET")
 def programme_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.PROGRAMMES_MANAGE)
-    return render(request, "programmes/programme_list.html", {"programmes": programmes_for(request.user)})
+    programmes = programmes_visible_to(request.user, action=Action.PROGRAMMES_MANAGE).order_by("-starts_on")
+    return render(request, "programmes/programme_list.html", {"programmes": programmes})
 
 
 @methods("GET", "POST")
@@ -61,7 +62,7 @@ def programme_edit(request: HttpRequest, programme_id: str | None = None) -> Htt
         "form": form,
         "programme": programme,
         "budget_rows": budget_by_category(programme) if programme else [],
-        "history": programme_history(programme) if programme else [],
+        "history": programme_history(programme, label=setting_label) if programme else [],
         "currency_names": [currency_label(code) for code in programme.currencies] if programme else [],
     }
     return render(request, "programmes/programme_form.html", context, status=status)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from careplus.core.countries import country_in_sentence
 from careplus.referrals.choices import DecisionOutcome, IdentificationStatus
+
+if TYPE_CHECKING:
+    from careplus.core.instruments import InstrumentData
 
 
 class RuleOutcome(models.TextChoices):
@@ -66,7 +69,7 @@ def _identification(facts: Facts) -> RuleResult:
     )
 
 
-def _metropolitan(facts: Facts, params: dict[str, Any]) -> RuleResult:
+def _metropolitan(facts: Facts, params: InstrumentData) -> RuleResult:
     code = facts.departement.strip().upper()
     if not code:
         return RuleResult("metropolitan", RuleOutcome.REVIEW, _("The département in France is not known."))
@@ -94,7 +97,7 @@ def _voluntary(facts: Facts) -> RuleResult:
     )
 
 
-def _outside_eu(facts: Facts, params: dict[str, Any]) -> RuleResult:
+def _outside_eu(facts: Facts, params: InstrumentData) -> RuleResult:
     code = facts.country_of_return.upper()
     name = country_in_sentence(code, start=True)  # « La Roumanie est membre… », « Le Brésil est… »
     if not code:
@@ -171,7 +174,7 @@ def _period(facts: Facts) -> RuleResult:
     return RuleResult("period", RuleOutcome.PASS, _("Received within the programme period."))
 
 
-def evaluate(facts: Facts, params: dict[str, Any]) -> list[RuleResult]:
+def evaluate(facts: Facts, params: InstrumentData) -> list[RuleResult]:
     """Run every rule, in the order the coordinator reads them."""
     return [
         _identification(facts),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_countries.fields import CountryField
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,11 +27,16 @@ from careplus.referrals.choices import (
     ScreeningList,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_AGE = 120
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def _text(label: Any, *, max_length: int = 150, required: bool = True, help_text: Any = "") -> forms.CharField:
+def _text(
+    label: StrOrPromise, *, max_length: int = 150, required: bool = True, help_text: StrOrPromise = ""
+) -> forms.CharField:
     return forms.CharField(
         label=label, max_length=max_length, required=required, help_text=help_text, validators=[validate_person_text]
     )
@@ -93,9 +99,10 @@ class ReferralForm(CarePlusForm):
         required=False,
     )
 
-    def __init__(self, *args: Any, organisations: Any, coordinator: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], coordinator: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field: Any = self.fields["organisation"]
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organisations
         self.single_organisation = None
         if not coordinator:
@@ -143,7 +150,7 @@ class ReferralForm(CarePlusForm):
             self.add_error("identified_by", _("Say which authority identified the person."))
         return data
 
-    def person(self) -> dict[str, Any]:
+    def person(self) -> dict[str, Any]:  # cleaned values, each of its field's type
         """Return the person part of the cleaned data, in model field names."""
         data = self.cleaned_data
         names = [
@@ -184,7 +191,8 @@ class ScreeningForm(CarePlusForm):
 
     def __init__(self, *args: Any, known: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field: Any = self.fields["indicators"]
+        field = self.fields["indicators"]
+        assert isinstance(field, forms.ChoiceField)
         field.choices = [(code, code) for code in known]
 
 

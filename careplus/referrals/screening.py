@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from careplus.core.instruments import InstrumentData
 
 RECRUITMENT = ("d1", "d2", "d3")
 EXPLOITATION = "d4"
@@ -48,6 +51,22 @@ class DimensionResult:
         return self.strong + self.medium + self.weak > 0
 
 
+class DimensionJSON(TypedDict):
+    code: str
+    strong: int
+    medium: int
+    weak: int
+    positive: bool
+
+
+class ScreeningJSON(TypedDict):
+    """A screening's result as stored (Screening.result)."""
+
+    child: bool
+    conclusion: str
+    dimensions: list[DimensionJSON]
+
+
 @dataclass(frozen=True)
 class ScreeningResult:
     dimensions: tuple[DimensionResult, ...]
@@ -57,7 +76,7 @@ class ScreeningResult:
     def positive(self, code: str) -> bool:
         return any(d.positive for d in self.dimensions if d.code == code)
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> ScreeningJSON:
         return {
             "child": self.child,
             "conclusion": self.conclusion,
@@ -74,17 +93,17 @@ class ScreeningResult:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ScreeningResult:
+    def from_json(cls, data: ScreeningJSON) -> ScreeningResult:
         dims = tuple(DimensionResult(**d) for d in data["dimensions"])
         return cls(dimensions=dims, child=bool(data["child"]), conclusion=str(data["conclusion"]))
 
 
-def known_indicators(list_data: dict[str, Any]) -> dict[str, str]:
+def known_indicators(list_data: InstrumentData) -> dict[str, str]:
     """Return indicator code → strength for one list."""
     return {ind["code"]: ind["strength"] for dim in list_data["dimensions"] for ind in dim["indicators"]}
 
 
-def evaluate(list_data: dict[str, Any], present: Iterable[str], *, child: bool) -> ScreeningResult:
+def evaluate(list_data: InstrumentData, present: Iterable[str], *, child: bool) -> ScreeningResult:
     """Score the indicators present in one list and combine the dimensions."""
     chosen = set(present)
     results = []

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from careplus.access.policy import Actor
 from careplus.access.scopes import partner_organisations, referrals_visible_to
 from careplus.accounts.models import Organisation
 from careplus.core import instruments
@@ -19,14 +20,14 @@ from careplus.referrals import eligibility, screening
 from careplus.referrals.models import Referral, ReferralDecision, Screening
 
 
-def referral_list(*, actor: Any, status: str = "") -> QuerySet[Referral]:
+def referral_list(*, actor: Actor, status: str = "") -> QuerySet[Referral]:
     referrals = referrals_visible_to(actor).select_related("organisation", "data_key")
     if status:
         referrals = referrals.filter(status=status)
     return referrals
 
 
-def organisations_for(*, actor: Any, coordinator: bool) -> QuerySet[Organisation]:
+def organisations_for(*, actor: Actor, coordinator: bool) -> QuerySet[Organisation]:
     """Return the organisations the actor may refer for (a deactivated one is offered to no one).
 
     A partner's organisation whose portal is suspended stays in the list: the service refuses the
@@ -71,7 +72,7 @@ def referrer_guidance(referral: Referral) -> str:
     return eligibility.referrer_guidance(outcome=outcome, rules=rules or [])
 
 
-def screening_view(item: Screening) -> dict[str, Any]:
+def screening_view(item: Screening) -> dict[str, Any]:  # a template's context
     """Return what the screening panel shows: each dimension's reason and the conclusion."""
     list_data = item.instrument.data["lists"][item.indicator_list]
     labels = {d["code"]: screening.label(d["label"]) for d in list_data["dimensions"]}
@@ -89,7 +90,7 @@ def screening_view(item: Screening) -> dict[str, Any]:
     }
 
 
-def indicator_checklist(indicator_list: str) -> dict[str, Any]:
+def indicator_checklist(indicator_list: str) -> dict[str, Any]:  # a template's context
     """Return the dimensions and indicators of one list, labelled in the active language."""
     instrument = instruments.current("ilo_indicators")
     list_data = instrument.data["lists"][indicator_list]

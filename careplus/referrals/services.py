@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from functools import partial
 from typing import Any
+from uuid import UUID
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from careplus.access import rules
 from careplus.access.offices import may_refer_for
 from careplus.accounts.models import Organisation, User
 from careplus.audit.choices import AuditAction
@@ -19,8 +21,9 @@ from careplus.audit.services import record_event
 from careplus.cases import services as case_services
 from careplus.cases.models import Case
 from careplus.core import crypto, instruments
-from careplus.core.errors import DomainError, RuleViolation, StaleObject
+from careplus.core.errors import DomainError, RuleViolation
 from careplus.core.fields import encrypted_fields
+from careplus.core.locking import bump, lock_for_edit
 from careplus.core.models import DataKey
 from careplus.core.numbering import next_reference
 from careplus.programmes.models import Programme
@@ -88,9 +91,8 @@ def referral_submit(
     organisation: Organisation,
     channel: str,
     received_on: datetime.date,
-    person: dict[str, Any],
+    person: dict[str, Any],  # the form's cleaned values, each of its field's type
     confirm_duplicate: bool = False,
-    partner_view: bool = False,
 ) -> Referral:
     """Record a referral with its person data encrypted under a new data key.
 
@@ -106,7 +108,8 @@ def referral_submit(
         family_name=person["family_name"],
         date_of_birth=person.get("date_of_birth"),
     )
-    visible_duplicates = duplicates_of(index=index, organisation=organisation if partner_view else None)
+    across_organisations = rules.enters_for_any_organisation(actor)
+    visible_duplicates = duplicates_of(index=index, organisation=None if across_organisations else organisation)
     if visible_duplicates and not confirm_duplicate:
         raise PossibleDuplicate(
             _(
@@ -239,7 +242,7 @@ def screening_record(*, actor: User, referral: Referral, indicator_list: str, pr
     """Score the indicators ticked for a referral and keep the result with the instrument version."""
     if referral.erased_at is not None:
         raise RuleViolation(_("The personal data of this referral was erased: nothing more can be recorded on it."))
-    if referral.status != ReferralStatus.RECEIVED:
+    if not rules.referral_screenable(actor, referral):
         raise RuleViolation(_("A referral that has been decided can no longer be screened."))
     instrument = instruments.current(ILO_INSTRUMENT)
     list_data = instrument.data["lists"][indicator_list]
@@ -259,7 +262,7 @@ def screening_record(*, actor: User, referral: Referral, indicator_list: str, pr
 def _rekey_under(referral: Referral, case: Case) -> None:
     """Move the referral's encrypted values under the case's data key and destroy the old key."""
     old_key = referral.data_key
-    dependants: list[Any] = [*referral.screenings.all(), *referral.decisions.all()]
+    dependants: list[Screening | ReferralDecision] = [*referral.screenings.all(), *referral.decisions.all()]
     values = {f.attname: getattr(referral, f.attname) for f in encrypted_fields(Referral)}
     dependant_values = [
         (obj, {f.attname: getattr(obj, f.attname) for f in encrypted_fields(type(obj))}) for obj in dependants
@@ -296,12 +299,11 @@ def referral_decide(
     Accepting joins a programme whose period covers the day of the decision (``programme`` may name
     another one than the referral's); going beyond its target needs a confirmation and a reason.
     """
-    referral = Referral.objects.select_for_update().select_related("data_key", "programme").get(pk=referral.pk)
-    if referral.version != expected_version:
-        raise StaleObject(_("Someone else changed this referral meanwhile. Reload the page."))
+    rows = Referral.objects.select_related("data_key", "programme")
+    referral = lock_for_edit(rows, referral.pk, expected_version, required=True)
     if referral.erased_at is not None:
         raise RuleViolation(_("The personal data of this referral was erased: nothing more can be recorded on it."))
-    if referral.status != ReferralStatus.RECEIVED:
+    if not rules.referral_decidable(actor, referral):
         raise RuleViolation(_("This referral has already been decided."))
     outcome = DecisionOutcome(outcome)
     programme_before = referral.programme_id
@@ -346,8 +348,7 @@ def referral_decide(
         _rekey_under(referral, case)
         referral.case = case
     referral.status = OUTCOME_STATUS[outcome]
-    referral.version += 1
-    referral.save()
+    bump(referral)
     changed = ["status"]
     if outcome == DecisionOutcome.ACCEPT and referral.programme_id != programme_before:
         changed.append("programme")
@@ -386,22 +387,21 @@ def referral_erase(*, actor: User | None, referral: Referral) -> Referral:
     referral still awaiting a decision is closed as withdrawn: with no data left, nobody can decide it.
     Refused for a referral that became a case: the case file's erasure is the way.
     """
-    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    referral = lock_for_edit(Referral, referral.pk, None)
     refusal = erasure_refusal(referral)
     if refusal:
         raise RuleViolation(refusal, extra={"rule": "referral_has_case" if referral.case_id else "already_erased"})
     changed = ["erased_at"]
     if referral.status == ReferralStatus.RECEIVED:
-        Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.WITHDRAWN, version=referral.version + 1)
+        referral.status = ReferralStatus.WITHDRAWN
         changed.append("status")
-    else:
-        Referral.objects.filter(pk=referral.pk).update(version=referral.version + 1)
+    bump(referral, "status")
     case_services.shred_referrals(Referral.objects.filter(pk=referral.pk), at=timezone.now())
     record_event(action=AuditAction.ERASE, obj=referral, actor=actor, fields=changed)
     return Referral.objects.select_related("data_key", "organisation").get(pk=referral.pk)
 
 
-def notify_referrer(*, referral_id: Any) -> None:
+def notify_referrer(*, referral_id: UUID) -> None:
     """Tell the referring organisation the outcome, without any personal detail."""
     referral = Referral.objects.select_related("submitted_by", "data_key").get(pk=referral_id)
     recipients = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from careplus.access import rules
 from careplus.access.fetch import acting_user, require
 from careplus.access.offices import referral_portal_closed
 from careplus.access.policy import can
@@ -22,6 +23,7 @@ from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel, ExploitationForm, ReferralStatus, ScreeningList
 from careplus.referrals.eligibility import RuleResult
 from careplus.referrals.forms import DecisionForm, ReferralForm, ScreeningForm
+from careplus.referrals.models import Referral
 
 
 @methods("GET")
@@ -52,7 +54,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     """Submit a referral (partner portal) or enter one received by e-mail or telephone."""
     require(request.user, Action.REFERRALS_SUBMIT)
     user = acting_user(request)
-    coordinator = can(user, Action.REFERRALS_DECIDE)
+    coordinator = rules.enters_for_any_organisation(user)
     programme = selectors.current_programme()
     organisations = selectors.organisations_for(actor=user, coordinator=coordinator)
     if referral_portal_closed(user, organisations):
@@ -73,7 +75,6 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 received_on=data.get("received_on") or _today(),
                 person=form.person(),
                 confirm_duplicate=bool(data.get("confirm_duplicate")),
-                partner_view=not coordinator,
             )
         except services.PossibleDuplicate as duplicate:
             duplicate_warning = str(duplicate.message)
@@ -96,7 +97,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _today() -> Any:
+def _today() -> datetime.date:
     return timezone.localdate()
 
 
@@ -105,7 +106,11 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     """Coordinator: the whole referral with eligibility; partner: its status only."""
     referral = open_referral(request, referral_id, action=Action.REFERRALS_VIEW, part="referral")
     if not can(request.user, Action.REFERRALS_READ_PERSON):
-        context = {"referral": referral, "guidance": selectors.referrer_guidance(referral)}
+        context = {
+            "referral": referral,
+            "guidance": selectors.referrer_guidance(referral),
+            "can_screen": rules.referral_screenable(request.user, referral),
+        }
         return render(request, "referrals/referral_status.html", context)
     if referral.erased_at is not None:
         # Crypto-shredded (GDPR art. 17): only the statistical fields and who did what remain.
@@ -114,7 +119,9 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     return _render_detail(request, referral, DecisionForm(initial={"version": referral.version}))
 
 
-def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionForm, status: int = 200) -> HttpResponse:
+def _render_detail(
+    request: HttpRequest, referral: Referral, decision_form: DecisionForm, status: int = 200
+) -> HttpResponse:
     decisions = selectors.decisions(referral)
     if decisions and referral.status != ReferralStatus.RECEIVED:
         # A decided referral shows the rules as they stood when the decision was taken.
@@ -137,7 +144,8 @@ def _render_detail(request: HttpRequest, referral: Any, decision_form: DecisionF
         "decisions": decisions,
         "timeline": selectors.timeline(referral),
         "decision_form": decision_form,
-        "can_decide": referral.status == ReferralStatus.RECEIVED and can(request.user, Action.REFERRALS_DECIDE),
+        "can_decide": rules.referral_decidable(request.user, referral),
+        "can_screen": rules.referral_screenable(request.user, referral),
         "duplicates": [r for r in services.duplicates_of(index=referral.person_index) if r.pk != referral.pk]
         if referral.person_index
         else [],
@@ -186,7 +194,7 @@ def referral_screening(request: HttpRequest, referral_id: str) -> HttpResponse:
     )
 
 
-def _default_list(referral: Any) -> str:
+def _default_list(referral: Referral) -> str:
     sexual = "sexual" in (referral.forms_of_exploitation or [])
     prefix = "child" if referral.is_minor else "adult"
     return f"{prefix}_{'sexual' if sexual else 'labour'}"

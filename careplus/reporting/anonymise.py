@@ -86,7 +86,7 @@ def quasi_identifiers(person: Person, level: int) -> tuple[str, str, str, str]:
     return published_year, GENDER.get(sex, "Unknown"), band, nationality or "00"
 
 
-def exploitation_columns(forms: list[str] | None) -> list[Any]:
+def exploitation_columns(forms: list[str] | None) -> list[int | str]:
     """Return the isForcedLabour … typeOfExploitConcatenated cells for a referral's forms."""
     kinds = set(forms or [])
     labour = bool(kinds & LABOUR)
@@ -103,7 +103,7 @@ def exploitation_columns(forms: list[str] | None) -> list[Any]:
     ]
 
 
-def _people(programme: Programme, *extra: str) -> Any:
+def _people(programme: Programme, *extra: str) -> Any:  # a values_list queryset: its rows are not typed
     # The year as text cut from the ISO date: plain SQL on both engines (no per-row function call).
     year = Substr(Cast("opened_on", output_field=CharField()), 1, 4)
     cases = Case.objects.filter(programme=programme).annotate(year=year).order_by()
@@ -126,16 +126,16 @@ def plan(programme: Programme, k: int) -> tuple[int, Counter[tuple[str, ...]]]:
     return LEVELS - 1, by_level[-1]
 
 
-def export_rows(programme: Programme, k: int, *, chunk_size: int = 5000) -> tuple[Dataset, Iterator[list[Any]]]:
+def export_rows(programme: Programme, k: int, *, chunk_size: int = 5000) -> tuple[Dataset, Iterator[list[int | str]]]:
     """Return the dataset summary and an iterator over its published rows (streamed, constant memory)."""
     level, groups = plan(programme, k)
     published = sum(count for count in groups.values() if count >= k)
     suppressed = sum(count for count in groups.values() if count < k)
 
-    def rows() -> Iterator[list[Any]]:
+    def rows() -> Iterator[list[int | str]]:
         # Both caches are bounded by the distinct profiles and form combinations, not by the cases.
-        profiles: dict[tuple[Any, ...], list[str] | None] = {}
-        exploitation: dict[str, list[Any]] = {}
+        profiles: dict[tuple[Any, ...], list[str] | None] = {}  # by the person's columns, as read
+        exploitation: dict[str, list[int | str]] = {}
         source = _people(programme, "referral__forms_of_exploitation")
         for *person, forms in source.iterator(chunk_size=chunk_size):
             key = tuple(person)
@@ -154,6 +154,6 @@ def export_rows(programme: Programme, k: int, *, chunk_size: int = 5000) -> tupl
             tail = exploitation.get(text)
             if tail is None:
                 tail = exploitation[text] = exploitation_columns(forms)
-            yield head + tail
+            yield [*head, *tail]
 
     return Dataset(k=k, level=level, rows=published, suppressed=suppressed), rows()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -15,7 +14,7 @@ from careplus.reporting.figures import Block
 from careplus.reporting.periods import Period
 
 
-def _cell(value: Any, k: int) -> Any:
+def _cell(value: object, k: int) -> object:
     if value is None:
         return f"< {k}"
     if isinstance(value, str):
@@ -34,7 +33,7 @@ def donor_xlsx(programme: Programme, period: Period, blocks: list[Block], *, k: 
 
     book = Workbook(write_only=True)
 
-    def figure(sheet: Any, block: Block, value: Any) -> Any:
+    def figure(sheet: object, block: Block, value: object) -> object:
         cell = _cell(value, k)
         if block.kind != "amount" or isinstance(cell, str):
             return cell

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeAlias, TypedDict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -31,15 +32,18 @@ from careplus.trainings.choices import ProfessionalType
 
 TWO = Decimal("0.01")
 
+# A figure: a count, an amount or a score; None where disclosure control hides it or nothing is set.
+Figure: TypeAlias = int | Decimal | None
+
 
 @dataclass(frozen=True)
 class Block:
     key: str
     component: str
     title: str
-    total: Any
-    target: Any = None
-    rows: list[tuple[str, Any]] = field(default_factory=list)
+    total: Figure
+    target: Figure = None
+    rows: Sequence[tuple[str, Figure]] = field(default_factory=list)
     kind: str = "count"  # count | amount | score
     suppressed: bool = False
     codes: dict[str, str] = field(default_factory=dict)  # a row's code by its label (countries: ISO code)
@@ -50,18 +54,20 @@ class Block:
         return isinstance(self.total, int) and isinstance(self.target, int) and 0 < self.target < self.total
 
     @property
-    def max_value(self) -> Any:
+    def max_value(self) -> int | Decimal:
         values = [v for _label, v in self.rows if isinstance(v, int | Decimal)]
         return max(values) if values else 0
 
 
-def _labelled(counter: dict[Any, int], labels: dict[str, Any]) -> list[tuple[str, int]]:
+def _labelled(
+    counter: Mapping[str, int] | Mapping[str | None, int], labels: Mapping[str, object]
+) -> list[tuple[str, int]]:
     """Label the counts, largest first (ties in label order), leaving out codes counted zero."""
-    rows = [(str(labels.get(code, code) or "—"), count) for code, count in counter.items() if count]
+    rows = [(str(labels.get(code or "", code) or "—"), count) for code, count in counter.items() if count]
     return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
-def _cases(programme: Programme, period: Period) -> Any:
+def _cases(programme: Programme, period: Period) -> QuerySet[Case]:
     return (
         Case.objects.filter(programme=programme, opened_on__lte=period.end)
         .exclude(status=CaseStatus.WITHDRAWN)
@@ -185,7 +191,7 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
 CaseCounts = dict[str, Counter[str]]
 
 
-def _case_figures(cases: Any) -> CaseCounts:
+def _case_figures(cases: QuerySet[Case]) -> CaseCounts:
     """Count the cases by status, country, sex, age and form of exploitation, from the source rows."""
     counts: CaseCounts = {dimension: Counter() for dimension in ("status", "country", "sex", "age", "forms")}
     # One pass over the cases gives every breakdown of the beneficiaries.
@@ -215,7 +221,7 @@ def _case_figures_from_rollups(programme: Programme, period: Period) -> CaseCoun
     return counts
 
 
-def _rollup_scope(programme: Programme, period: Period) -> dict[str, Any]:
+def _rollup_scope(programme: Programme, period: Period) -> dict[str, object]:
     """The dashboard's case scope on the rollups: opened by the end, not closed before the start."""
     return {
         "programme": programme,
@@ -225,7 +231,12 @@ def _rollup_scope(programme: Programme, period: Period) -> dict[str, Any]:
     }
 
 
-History = tuple[dict[str, Decimal], dict[str, int], dict[str, Any]]
+class Scores(TypedDict):
+    count: int
+    rows: list[tuple[str, Figure]]
+
+
+History = tuple[dict[str, Decimal], dict[str, int], Scores]
 
 
 def covers_whole_months(period: Period) -> bool:
@@ -233,7 +244,7 @@ def covers_whole_months(period: Period) -> bool:
     return period.start.day == 1 and (period.end + datetime.timedelta(days=1)).day == 1
 
 
-def _history(cases: Any, period: Period) -> History:
+def _history(cases: QuerySet[Case], period: Period) -> History:
     """Spending, visits and scores computed from the source rows (any period)."""
     delivered = PlanItem.objects.filter(
         case__in=cases, status=ItemStatus.DELIVERED, delivered_on__range=(period.start, period.end)
@@ -263,10 +274,13 @@ def _history_from_rollups(programme: Programme, period: Period) -> History:
     return spent, visit_status, _average_scores(done)
 
 
-def _by_status(rows: Any, exact: Any) -> tuple[dict[str, int], dict[str, Any]]:
+def _by_status(
+    rows: Iterable[tuple[Any, ...]],  # values_list rows: Django does not type their columns
+    exact: Callable[[Any], Decimal],  # the database's sum: a float, a Decimal or None
+) -> tuple[dict[str, int], dict[str, int | Decimal]]:
     """Split grouped visit rows into counts per status and the totals of the visits done."""
     visit_status: dict[str, int] = {}
-    done: dict[str, Any] = {"visits": 0}
+    done: dict[str, int | Decimal] = {"visits": 0}
     for status, visits, *totals in rows:
         if visits:
             visit_status[status] = int(visits)
@@ -286,16 +300,16 @@ def _exact(total: float | None, places: int = 4) -> Decimal:
     return Decimal(str(round(total or 0.0, places)))
 
 
-def _average_scores(totals: dict[str, Any]) -> dict[str, Any]:
+def _average_scores(totals: dict[str, int | Decimal]) -> Scores:
     """Average each score over the visits done, from the exact sums and counts of their scores."""
-    rows = []
+    rows: list[tuple[str, Figure]] = []
     for name, label in zip(
         SCORE_DIMENSIONS, (_("Economic"), _("Social"), _("Psychosocial"), _("Composite")), strict=True
     ):
         count = totals.get(f"{name}_n", 0)
-        mean = (totals[name] / count).quantize(TWO, ROUND_HALF_UP) if count else None
+        mean = (Decimal(totals[name]) / count).quantize(TWO, ROUND_HALF_UP) if count else None
         rows.append((str(label), mean))
-    return {"count": totals["visits"], "rows": rows}
+    return {"count": int(totals["visits"]), "rows": rows}
 
 
 def disclose(blocks: list[Block], *, k: int) -> list[Block]:
@@ -303,7 +317,7 @@ def disclose(blocks: list[Block], *, k: int) -> list[Block]:
     published = []
     for block in blocks:
         if block.kind == "count":
-            cells = sdc.suppress({label: int(value) for label, value in block.rows}, k)
+            cells = sdc.suppress({label: int(value or 0) for label, value in block.rows}, k)
             published.append(replace(block, rows=list(cells.items()), suppressed=bool(block.rows) and not cells))
         elif block.kind == "score" and isinstance(block.total, int) and 0 < block.total < k:
             published.append(replace(block, rows=[(label, None) for label, _v in block.rows], suppressed=True))

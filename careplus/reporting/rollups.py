@@ -5,17 +5,21 @@ when it is deleted, and move it when it is updated; for the rows that belong to 
 plan items, the referral), a trigger on the case moves all their contributions when the case's
 scope attributes change (programme, opened, closed, withdrawn).
 The same expressions rebuild the rollups from scratch (`rebuild`) and recompute them for a
-comparison (`differences`). Installed by migration reporting 0002; a change here needs a new
-migration that reinstalls the triggers.
+comparison (`differences`). Installed by migration reporting 0002 from a frozen copy of this SQL
+(reporting/migrations/_rollup_sql.py); a change here needs a new migration that reinstalls the
+triggers from its own copy (tests/architecture/test_frozen_sql.py compares the two).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from careplus.reporting.models import SCORE_SCALE, STILL_OPEN
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @dataclass(frozen=True)
@@ -264,7 +268,7 @@ def _tables() -> dict[str, list[Rollup]]:
     return tables
 
 
-def rebuild(connection: Any) -> None:
+def rebuild(connection: BaseDatabaseWrapper) -> None:
     """Recompute every rollup from its source rows (inside the caller's transaction)."""
     dialect = _Dialect(connection.vendor)
     with connection.cursor() as cursor:
@@ -274,12 +278,12 @@ def rebuild(connection: Any) -> None:
                 cursor.execute(f"INSERT INTO {table} ({rollup.columns}) {_select_all(rollup, dialect)}")
 
 
-def _key(row: Sequence[Any], width: int) -> tuple[str, ...]:
+def _key(row: Sequence[object], width: int) -> tuple[str, ...]:
     # The same key read back from a typed column (date, boolean) or from an expression (text, 0/1).
     return tuple(str(int(value)) if isinstance(value, bool) else str(value) for value in row[:width])
 
 
-def differences(connection: Any) -> dict[str, int]:
+def differences(connection: BaseDatabaseWrapper) -> dict[str, int]:
     """Count, per rollup table, the keys whose stored totals differ from a recomputation (0 when in step)."""
     dialect = _Dialect(connection.vendor)
     found = {}

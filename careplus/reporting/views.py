@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import Any
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.utils import timezone
 from careplus.access.fetch import require
 from careplus.access.policy import can
 from careplus.access.roles import Action
+from careplus.access.scopes import programmes_visible_to
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.core.exports import csv_rows, mark_download
@@ -24,7 +25,6 @@ from careplus.core.http import methods
 from careplus.programmes.models import Programme
 from careplus.reporting import anonymise, exports, figures, periods
 from careplus.reporting.forms import PeriodForm
-from careplus.reporting.selectors import programmes_visible_to
 
 
 class _BadPeriod(Exception):
@@ -43,7 +43,7 @@ QUERY_KEYS = ("programme", "period", "start", "end")
 
 def _context(request: HttpRequest) -> tuple[Programme, periods.Period, bool]:
     require(request.user, Action.REPORTS_VIEW)
-    programmes = programmes_visible_to(request.user)
+    programmes = programmes_visible_to(request.user, action=Action.REPORTS_VIEW)
     wanted = request.GET.get("programme", "")
     programme = None
     with contextlib.suppress(ValueError, ValidationError):
@@ -84,7 +84,7 @@ def _page(
     custom = form is None and period.key == "custom"
     context = {
         "programme": programme,
-        "programmes": programmes_visible_to(request.user),
+        "programmes": programmes_visible_to(request.user, action=Action.REPORTS_VIEW),
         "period": period,
         "periods": periods.choices(programme),
         "blocks": blocks,
@@ -182,7 +182,7 @@ def dataset_csv(request: HttpRequest) -> HttpResponseBase:
         fields=[f"k={summary.k}", f"level={summary.level}", f"suppressed={summary.suppressed}"],
     )
 
-    def lines() -> Any:
+    def lines() -> Iterator[str]:
         yield (
             f"# k={summary.k}; generalisation level {summary.level}; rows {summary.rows}; "
             f"suppressed rows {summary.suppressed}\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -18,8 +18,13 @@ from careplus.core.text import validate_person_text
 from careplus.programmes.selectors import Rate, convert, rate_on
 from careplus.returns.choices import ArrivalKind, DeliveryMode, PlanCategory, VisitMode
 
+if TYPE_CHECKING:
+    from careplus.cases.models import Case
+    from careplus.programmes.models import Programme
+    from careplus.returns.selectors import Question
 
-def _not_future(value: Any) -> Any:
+
+def _not_future(value: datetime.date | None) -> datetime.date | None:
     if value and value > timezone.localdate():
         raise forms.ValidationError(_("This date cannot be in the future."))
     return value
@@ -47,7 +52,7 @@ class DepartureForm(CarePlusForm):
             self.add_error("arrival_on", _("The arrival date cannot be before the departure date."))
         return data
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, Any]:  # cleaned values, each of its field's type
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
 
 
@@ -68,7 +73,7 @@ class ArrivalItemForm(CarePlusForm):
 class DeliveredForm(CarePlusForm):
     delivered_on = forms.DateField(label=_("Delivered on"), widget=DateInput())
 
-    def clean_delivered_on(self) -> Any:
+    def clean_delivered_on(self) -> datetime.date | None:
         return _not_future(self.cleaned_data["delivered_on"])
 
 
@@ -99,7 +104,9 @@ class PlanItemForm(CarePlusForm):
         help_text=_("Only when paid in euros; otherwise computed from the local amount and the reference rate."),
     )
 
-    def __init__(self, *args: Any, programme: Any = None, day: datetime.date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, programme: Programme | None = None, day: datetime.date | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.programme = programme
         self.day = day or timezone.localdate()
@@ -182,18 +189,18 @@ class PlanDeliverForm(CarePlusForm):
         label=_("Evidence (document of the case)"), queryset=CaseAttachment.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, case: Any = None, currency: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case | None = None, currency: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
         if currency:
             self.fields["actual_local_cost"].label = _("Actual cost (%(currency)s)") % {"currency": currency}
-        field: Any = self.fields["evidence"]
+        field: Any = self.fields["evidence"]  # Any: its label_from_instance method is replaced below
         field.queryset = (
             CaseAttachment.objects.filter(case=case).defer("content") if case else CaseAttachment.objects.none()
         )
         field.label_from_instance = lambda obj: obj.created_at.strftime("%d/%m/%Y %H:%M")
 
-    def clean_delivered_on(self) -> Any:
+    def clean_delivered_on(self) -> datetime.date | None:
         return _not_future(self.cleaned_data["delivered_on"])
 
     def clean(self) -> dict[str, Any]:
@@ -247,7 +254,7 @@ class VisitForm(CarePlusForm):
     )
     notes = forms.CharField(label=_("Notes"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, questionnaire: list[dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, questionnaire: list[Question], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.question_names = []
         for question in questionnaire:
@@ -259,7 +266,7 @@ class VisitForm(CarePlusForm):
                 required=False,
             )
 
-    def clean_done_on(self) -> Any:
+    def clean_done_on(self) -> datetime.date | None:
         return _not_future(self.cleaned_data["done_on"])
 
     def answers(self) -> dict[str, str]:

@@ -6,22 +6,27 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from careplus.access.policy import can
+from careplus.access import rules
+from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
 from careplus.access.scopes import case_in_scope, referrals_visible_to
 from careplus.cases.models import Case
-from careplus.cases.selectors import case_child, pending_handovers
+from careplus.cases.selectors import OfCase, pending_handovers
+from careplus.cases.slugs import case_tab_url
 from careplus.core import instruments
 from careplus.referrals.screening import label
 from careplus.returns.choices import ItemStatus, VisitStatus
 from careplus.returns.models import ArrivalItem, Departure, FollowUpAlert, PlanItem, TravelLeg, Visit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 UPCOMING_DAYS = 7
 
@@ -35,15 +40,10 @@ class Task:
     kind: str = "visit"  # visit | approval | handover | referral | alert
 
 
-def _attach(items: list[Any], case: Case) -> list[Any]:
+def _attach(items: list[OfCase], case: Case) -> list[OfCase]:
     for item in items:
         item.case = case
     return items
-
-
-def child_of(model: type[Any], case: Case, pk: str) -> Any:
-    """Return a record of the case by id, or raise 404 (a record of another case is not found)."""
-    return case_child(model.objects.filter(case=case), pk, case)
 
 
 def departure(case: Case) -> Departure | None:
@@ -73,7 +73,17 @@ def open_alerts(case: Case) -> list[FollowUpAlert]:
     return list(FollowUpAlert.objects.filter(case=case, resolved_at__isnull=True).select_related("visit"))
 
 
-def trend(case_visits: list[Visit]) -> dict[str, Any]:
+class Trend(TypedDict):
+    """The score trend chart: its size, the visits drawn, each series as SVG points."""
+
+    width: int
+    height: int
+    visits: list[Visit]
+    lines: dict[str, str]
+    points: dict[str, list[tuple[float, float]]]
+
+
+def trend(case_visits: list[Visit]) -> Trend:
     """Return the points of the score trend chart (SVG coordinates, no script needed)."""
     done = [v for v in case_visits if v.status == VisitStatus.DONE and v.scores]
     width, height, pad = 480, 160, 20
@@ -96,7 +106,7 @@ def trend(case_visits: list[Visit]) -> dict[str, Any]:
 TASKS_PER_KIND = 50
 
 
-def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIND) -> list[Task]:
+def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_KIND) -> list[Task]:
     """Return the user's tasks: visits overdue or within 7 days, approvals, handovers, alerts.
 
     At most `per_kind` of each kind, the most urgent first, so the inbox stays quick for an office
@@ -112,7 +122,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
             due=visit.planned_on,
             text=_("Follow-up visit of %(reference)s") % {"reference": visit.case.reference},
             url=reverse("returns:overview", kwargs={"case_id": visit.case_id}) + "#suivi",
-            overdue=visit.planned_on < today,
+            overdue=rules.visit_overdue(visit, today),
         )
         for visit in visits_due.select_related("case").order_by("planned_on", "id")[:per_kind]
     ]
@@ -136,7 +146,7 @@ def tasks_for(*, actor: Any, today: datetime.date, per_kind: int = TASKS_PER_KIN
             due=handover.due_on,
             text=_("Handover of %(reference)s to %(office)s to acknowledge")
             % {"reference": handover.case.reference, "office": handover.office.name},
-            url=reverse("cases:case_detail", kwargs={"case_id": handover.case_id}) + "?onglet=consentements#bureaux",
+            url=case_tab_url(handover.case_id, "consents", anchor="bureaux"),
             overdue=handover.due_on < today,
             kind="handover",
         )
@@ -187,7 +197,7 @@ def capped(tasks: list[Task], per_kind: int = TASKS_PER_KIND) -> bool:
     return any(count >= per_kind for count in Counter(task.kind for task in tasks).values())
 
 
-def inbox(tasks: list[Task]) -> list[tuple[str, Any, list[Task]]]:
+def inbox(tasks: list[Task]) -> list[tuple[str, StrOrPromise, list[Task]]]:
     """Group the tasks into the inbox's sections (empty sections left out), most urgent first."""
 
     def section(task: Task) -> str:
@@ -203,7 +213,21 @@ def inbox(tasks: list[Task]) -> list[tuple[str, Any, list[Task]]]:
     return [(key, label, grouped[key]) for key, label in INBOX_SECTIONS if key in grouped]
 
 
-def questionnaire() -> list[dict[str, Any]]:
+class Option(TypedDict):
+    code: str
+    label: str
+
+
+class Question(TypedDict):
+    """A question of the sustainability questionnaire, labelled in the active language."""
+
+    code: str
+    dimension: str
+    label: str
+    options: list[Option]
+
+
+def questionnaire() -> list[Question]:
     """Return the current sustainability questionnaire: items with their dimension and options."""
     from careplus.returns.services import RSS_INSTRUMENT
 

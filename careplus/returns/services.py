@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -16,14 +16,16 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from careplus.access import rules
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.cases.models import Case, CaseAttachment
-from careplus.cases.services import _bump, _event, _lock, ensure_writable
+from careplus.cases.services import _event, ensure_writable
 from careplus.core import instruments
-from careplus.core.errors import CeilingExceeded, RuleViolation, StaleObject
+from careplus.core.errors import CeilingExceeded, RuleViolation
 from careplus.core.fields import encrypted_fields
+from careplus.core.locking import bump, lock_for_edit, lock_for_upsert, touch
 from careplus.programmes.models import Programme
 from careplus.programmes.selectors import in_euros
 from careplus.returns import sustainability
@@ -51,35 +53,34 @@ def _audit(case: Case, actor: User, fields: list[str]) -> None:
 
 
 @transaction.atomic
+# values: the form's cleaned values
 def departure_save(*, actor: User, case: Case, values: dict[str, Any], expected_version: int | None) -> Departure:
     """Record the departure; the reconfirmation is attributed to the person who records it."""
     ensure_writable(case)
-    case = _lock(case, None)
-    departure = Departure.objects.select_for_update().filter(case=case).first()
+    case = lock_for_edit(Case.objects.select_related("data_key"), case.pk, None)
+    departure = lock_for_upsert(Departure, expected_version, compare=values, case=case)
+    creating = departure is None
     if departure is None:
-        if expected_version is not None:
-            raise StaleObject(_("This record was removed meanwhile. Reload the page."))
         departure = Departure(case=case, updated_by=actor)
     else:
         departure.case = case
-        if departure.version != expected_version:
-            raise StaleObject(
-                _("Someone else saved the departure meanwhile; nothing was overwritten. Reload the page.")
-            )
-        departure.version += 1
     if values.get("wish_reconfirmed_on") != departure.wish_reconfirmed_on:
         departure.wish_reconfirmed_by = actor if values.get("wish_reconfirmed_on") else None
     for name, value in values.items():
         setattr(departure, name, value)
     departure.updated_by = actor
-    departure.save()
-    _bump(case)
+    if creating:
+        departure.save()
+    else:
+        bump(departure)
+    touch(case)
     _event(case, actor, "section_saved", label=gettext_lazy("Departure"))
     _audit(case, actor, sorted(f"departure.{name}" for name in values))
     return departure
 
 
 @transaction.atomic
+# values: the model's fields, passed through
 def travel_leg_add(*, actor: User, case: Case, **values: Any) -> TravelLeg:
     ensure_writable(case)
     leg = TravelLeg.objects.create(case=case, **values)
@@ -144,15 +145,8 @@ def committed_amount(case: Case, *, excluding: PlanItem | None = None) -> Decima
     return approved + delivered
 
 
-def _locked(model: type[Any], pk: Any, expected_version: int | None) -> Any:
-    """Lock a row for the change; a version other than the one the user saw is refused."""
-    row = model.objects.select_for_update().get(pk=pk)
-    if expected_version is not None and row.version != expected_version:
-        raise StaleObject(_("Someone else changed this record meanwhile; nothing was overwritten. Reload the page."))
-    return row
-
-
 @transaction.atomic
+# values: the model's fields, passed through
 def plan_item_add(*, actor: User, case: Case, description: str, **values: Any) -> PlanItem:
     """Add a plan item; paid in local currency, its euro amount is converted at the reference rate of the day."""
     ensure_writable(case)
@@ -188,12 +182,10 @@ def plan_item_approve(*, actor: User, item: PlanItem, expected_version: int) -> 
     """Approve a planned item; refused if it takes the case over its ceiling without an exception."""
     case = item.case
     ensure_writable(case)
-    _lock(case, None)
-    item = PlanItem.objects.select_for_update().get(pk=item.pk)
+    lock_for_edit(Case.objects.select_related("data_key"), case.pk, None)
+    item = lock_for_edit(PlanItem, item.pk, expected_version, required=True)
     item.case = case
-    if item.version != expected_version:
-        raise StaleObject(_("Someone else changed this item meanwhile. Reload the page."))
-    if item.status != ItemStatus.PLANNED:
+    if not rules.plan_item_approvable(actor, item):
         raise RuleViolation(_("Only a planned item can be approved."))
     ceiling = ceiling_for(case)
     committed = committed_amount(case, excluding=item)
@@ -206,8 +198,7 @@ def plan_item_approve(*, actor: User, item: PlanItem, expected_version: int) -> 
             % {"amount": item.planned_amount, "total": committed + item.planned_amount, "ceiling": ceiling}
         )
     item.status, item.approved_by, item.approved_at = ItemStatus.APPROVED, actor, timezone.now()
-    item.version += 1
-    item.save(update_fields=["status", "approved_by", "approved_at", "version"])
+    bump(item, "status", "approved_by", "approved_at")
     _event(case, actor, "section_saved", label=gettext_lazy("Reintegration plan"))
     record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status"])
     return item
@@ -222,9 +213,19 @@ def _amount(value: Decimal) -> str:
     return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
+class DeliveryCost(TypedDict):
+    """What a delivery stores of its cost (the local amount and its conversion only for an item paid locally)."""
+
+    actual_cost: Decimal
+    actual_local_cost: Decimal | None
+    actual_exchange_rate: Decimal | None
+    actual_rate_date: datetime.date | None
+    actual_rate_source: str | None
+
+
 def _delivery_cost(
     item: PlanItem, case: Case, actual_cost: Decimal | None, actual_local_cost: Decimal | None, day: datetime.date
-) -> dict[str, Any]:
+) -> DeliveryCost:
     """The delivery's cost as stored: in euros, and for an item paid locally the local amount and its conversion.
 
     Paid in local currency, the amount actually paid is converted at the reference rate of the delivery date,
@@ -294,9 +295,9 @@ def plan_item_deliver(
     """Mark an approved item delivered with what it actually cost, in the currency it was paid in."""
     case = item.case
     ensure_writable(case)
-    item = _locked(PlanItem, item.pk, expected_version)
+    item = lock_for_edit(PlanItem, item.pk, expected_version)
     item.case = case
-    if item.status != ItemStatus.APPROVED:
+    if not rules.plan_item_deliverable(actor, item):
         raise RuleViolation(_("Only an approved item can be marked delivered."))
     if evidence is not None and evidence.case_id != item.case_id:
         raise RuleViolation(_("The evidence must be a document of this case."))
@@ -304,8 +305,7 @@ def plan_item_deliver(
     for name, value in cost.items():
         setattr(item, name, value)
     item.status, item.delivered_on, item.evidence = ItemStatus.DELIVERED, delivered_on, evidence
-    item.version += 1
-    item.save(update_fields=["status", *cost, "delivered_on", "evidence", "version"])
+    bump(item, "status", *cost, "delivered_on", "evidence")
     _event(item.case, actor, "section_saved", label=gettext_lazy("Reintegration plan"))
     record_event(
         action=AuditAction.TRANSITION,
@@ -319,12 +319,12 @@ def plan_item_deliver(
 @transaction.atomic
 def plan_item_cancel(*, actor: User, item: PlanItem, expected_version: int | None = None) -> PlanItem:
     ensure_writable(item.case)
-    item = _locked(PlanItem, item.pk, expected_version)
-    if item.status in {ItemStatus.DELIVERED, ItemStatus.CANCELLED}:
+    item = lock_for_edit(PlanItem, item.pk, expected_version)
+    if not rules.plan_item_cancellable(actor, item):
         raise RuleViolation(_("A delivered or cancelled item cannot be cancelled."))
-    PlanItem.objects.filter(pk=item.pk).update(status=ItemStatus.CANCELLED, version=item.version + 1)
+    item.status = ItemStatus.CANCELLED
+    bump(item, "status")
     record_event(action=AuditAction.TRANSITION, obj=item, actor=actor, fields=["status"])
-    item.refresh_from_db()
     return item
 
 
@@ -342,10 +342,20 @@ def ceiling_exception_grant(*, actor: User, case: Case, new_ceiling: Decimal, re
     return exception
 
 
-def plan_totals(case: Case) -> dict[str, Any]:
+class Totals(TypedDict):
+    planned: Decimal
+    approved: Decimal
+    delivered: Decimal
+
+
+class PlanTotals(Totals):
+    by_category: dict[str, Totals]
+
+
+def plan_totals(case: Case) -> PlanTotals:
     """Return planned, approved and delivered totals, per category and overall (exact decimals)."""
     rows = PlanItem.objects.filter(case=case).exclude(status=ItemStatus.CANCELLED)
-    totals: dict[str, Any] = {"planned": ZERO, "approved": ZERO, "delivered": ZERO, "by_category": {}}
+    totals: PlanTotals = {"planned": ZERO, "approved": ZERO, "delivered": ZERO, "by_category": {}}
     for category, status, planned, actual in rows.values_list("category", "status", "planned_amount", "actual_cost"):
         bucket = totals["by_category"].setdefault(category, {"planned": ZERO, "approved": ZERO, "delivered": ZERO})
         for target in (totals, bucket):
@@ -417,10 +427,10 @@ def visit_record(
     """Record a visit with its questionnaire; scores are computed and alerts raised at once."""
     case = visit.case
     ensure_writable(case)
-    visit = _locked(Visit, visit.pk, expected_version)
+    visit = lock_for_edit(Visit, visit.pk, expected_version)
     visit.case = case
     _check_within_year(case, done_on)
-    if visit.status != VisitStatus.PLANNED:
+    if not rules.visit_recordable(actor, visit):
         raise RuleViolation(_("This visit was already recorded."))
     instrument = instruments.current(RSS_INSTRUMENT)
     known = {item["code"] for item in instrument.data["items"]}
@@ -429,8 +439,7 @@ def visit_record(
     visit.progress, visit.notes, visit.answers = progress, notes, answers
     store_scores(visit, sustainability.score(instrument.data, answers))
     visit.instrument = instrument
-    visit.version += 1
-    visit.save()
+    bump(visit)
     for item in sustainability.alerts(instrument.data, answers):
         FollowUpAlert.objects.create(case=case, visit=visit, item=item)
     _event(case, actor, "section_saved", label=gettext_lazy("Follow-up visit"))
@@ -442,15 +451,14 @@ def visit_record(
 def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_version: int | None = None) -> Visit:
     case = visit.case
     ensure_writable(case)
-    visit = _locked(Visit, visit.pk, expected_version)
+    visit = lock_for_edit(Visit, visit.pk, expected_version)
     visit.case = case
-    if visit.status != VisitStatus.PLANNED:
+    if not rules.visit_recordable(actor, visit):
         raise RuleViolation(_("This visit was already recorded."))
     if not reason.strip():
         raise RuleViolation(_("Give the reason the visit was missed."))
     visit.status, visit.missed_reason = VisitStatus.MISSED, reason.strip()
-    visit.version += 1
-    visit.save(update_fields=["status", "missed_reason", "version"])
+    bump(visit, "status", "missed_reason")
     _event(visit.case, actor, "section_saved", label=gettext_lazy("Follow-up visit"))
     _audit(visit.case, actor, ["visits.status"])
     return visit

@@ -11,10 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    from careplus.core.instruments import InstrumentData
 
 DIMENSIONS = ("economic", "social", "psychosocial")
 PLACES = Decimal("0.0001")
+
+
+class ScoresJSON(TypedDict):
+    """Scores as stored (decimals as text)."""
+
+    economic: str | None
+    social: str | None
+    psychosocial: str | None
+    composite: str | None
+    partial: bool
+    weighted: bool
 
 
 @dataclass(frozen=True)
@@ -26,7 +40,7 @@ class Scores:
     partial: bool
     weighted: bool
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> ScoresJSON:
         def text(value: Decimal | None) -> str | None:
             return None if value is None else str(value)
 
@@ -40,7 +54,8 @@ class Scores:
         }
 
 
-def _value(instrument: dict[str, Any], item: dict[str, Any], answer: str | None) -> Decimal | None:
+# item: one of the instrument's items (JSON)
+def _value(instrument: InstrumentData, item: dict[str, Any], answer: str | None) -> Decimal | None:
     if not answer:
         return None
     for option in instrument["scales"][item["scale"]]:
@@ -60,7 +75,7 @@ def _weighted_mean(pairs: list[tuple[Decimal, Decimal | None]]) -> tuple[Decimal
     return mean.quantize(PLACES, rounding=ROUND_HALF_UP), (total - present_weight) / total
 
 
-def score(instrument: dict[str, Any], answers: dict[str, str]) -> Scores:
+def score(instrument: InstrumentData, answers: dict[str, str]) -> Scores:
     """Compute the three dimension scores and the composite from one visit's answers."""
     weighted = bool(instrument.get("weights_loaded"))
     threshold = Decimal(str(instrument.get("partial_threshold", 0.2)))
@@ -94,6 +109,6 @@ def score(instrument: dict[str, Any], answers: dict[str, str]) -> Scores:
     )
 
 
-def alerts(instrument: dict[str, Any], answers: dict[str, str]) -> list[str]:
+def alerts(instrument: InstrumentData, answers: dict[str, str]) -> list[str]:
     """Return the items whose answer calls for a caseworker's attention at once."""
     return [rule["item"] for rule in instrument.get("alerts", []) if answers.get(rule["item"]) == rule["answer"]]

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careplus.access.fetch import acting_user
+from careplus.access import rules
+from careplus.access.fetch import acting_user, get_child_of_case
 from careplus.access.policy import can
 from careplus.access.reading import open_case
 from careplus.access.roles import Action
+from careplus.accounts.models import User
 from careplus.cases.models import Case
 from careplus.core import conflicts
 from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
 from careplus.returns import selectors, services
-from careplus.returns.choices import ClosureReason, PlanCategory
+from careplus.returns.choices import ClosureReason, ItemStatus, PlanCategory
 from careplus.returns.forms import (
     ArrivalItemForm,
     CeilingExceptionForm,
@@ -43,14 +47,24 @@ def _overview(case: Case, anchor: str = "") -> HttpResponse:
     return response
 
 
-def _context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
+def _context(request: HttpRequest, case: Case, **forms: object) -> dict[str, Any]:
+    user = request.user
     visits = selectors.visits(case)
+    plan_items = selectors.plan_items(case)
+    today = timezone.localdate()
     context: dict[str, Any] = {
         "case": case,
         "departure": selectors.departure(case),
         "legs": selectors.travel_legs(case),
         "arrival_items": selectors.arrival_items(case),
-        "plan_items": selectors.plan_items(case),
+        "plan_items": plan_items,
+        # Each row's buttons, and each visit's state, decided by careplus.access.rules (the services ask the same).
+        "plan_rows": [
+            (item, rules.plan_item_actions(user, item), item.status == ItemStatus.CANCELLED) for item in plan_items
+        ],
+        "visit_rows": [
+            (visit, rules.visit_recordable(user, visit), rules.visit_overdue(visit, today)) for visit in visits
+        ],
         "totals": services.plan_totals(case),
         "categories": dict(PlanCategory.choices),
         "ceiling": services.ceiling_for(case),
@@ -64,23 +78,23 @@ def _context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
         "plan_form": PlanItemForm(),
         "exception_form": CeilingExceptionForm(),
         "visit_schedule_form": VisitScheduleForm(),
-        "today": timezone.localdate(),
+        "today": today,
         "closure_reasons": ClosureReason.choices,
     }
     context.update(forms)
     return context
 
 
-def _problems(form: Any) -> str:
+def _problems(form: BaseForm) -> str:
     """A form's errors in one sentence, each with its field's label, for a form shown inline without them."""
     parts: list[str] = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
-        parts.extend(_("%(field)s: %(message)s") % {"field": label, "message": m} if label else m for m in errors)
+        parts.extend(_("%(field)s: %(message)s") % {"field": label, "message": m} if label else str(m) for m in errors)
     return " ".join(parts)
 
 
-def _refused(request: HttpRequest, case: Case, message: str, **forms: Any) -> HttpResponse:
+def _refused(request: HttpRequest, case: Case, message: str, **forms: object) -> HttpResponse:
     messages.error(request, message)
     return render(request, "returns/overview.html", _context(request, case, **forms), status=400)
 
@@ -95,7 +109,7 @@ def overview(request: HttpRequest, case_id: str) -> HttpResponse:
 def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="departure")
     current = selectors.departure(case)
-    initial: dict[str, Any] = {}
+    initial: dict[str, object] = {}
     if current is not None:
         initial = {name: getattr(current, name) for name in DepartureForm.base_fields if name != "version"}
         initial["version"] = current.version
@@ -112,7 +126,7 @@ def departure_edit(request: HttpRequest, case_id: str) -> HttpResponse:
         except StaleObject:
             # Their saved values beside mine; my input kept, on the current version: Save records the merge.
             latest = selectors.departure(case)
-            saved: dict[str, Any] = {}
+            saved: dict[str, object] = {}
             if latest is not None:
                 saved = {name: getattr(latest, name) for name in DepartureForm.base_fields if name != "version"}
                 saved["version"] = latest.version
@@ -137,8 +151,8 @@ def _add(
     request: HttpRequest,
     case_id: str,
     *,
-    form_class: type,
-    call: Any,
+    form_class: type[BaseForm],
+    call: Callable[[Case, User, dict[str, Any]], object],  # the form's cleaned values
     done: str,
     form_name: str,
     anchor: str,
@@ -241,7 +255,7 @@ def visit_add(request: HttpRequest, case_id: str) -> HttpResponse:
 @methods("POST")
 def arrival_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="arrival")
-    item = selectors.child_of(ArrivalItem, case, item_id)
+    item = get_child_of_case(ArrivalItem, item_id, case)
     form = DeliveredForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("Give a valid delivery date."))
@@ -258,7 +272,7 @@ def arrival_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpRes
 @methods("POST")
 def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_APPROVE, part="plan")
-    item = selectors.child_of(PlanItem, case, item_id)
+    item = get_child_of_case(PlanItem, item_id, case)
     form = VersionForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("The form was incomplete. Nothing was changed."))
@@ -273,7 +287,7 @@ def plan_approve(request: HttpRequest, case_id: str, item_id: str) -> HttpRespon
 @methods("POST")
 def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
-    item = selectors.child_of(PlanItem, case, item_id)
+    item = get_child_of_case(PlanItem, item_id, case)
     form = PlanDeliverForm(request.POST, case=case, currency=item.local_currency)
     if not form.is_valid():
         return _refused(request, case, _("Nothing was saved: %(problems)s") % {"problems": _problems(form)})
@@ -288,7 +302,7 @@ def plan_deliver(request: HttpRequest, case_id: str, item_id: str) -> HttpRespon
 @methods("POST")
 def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="plan")
-    item = selectors.child_of(PlanItem, case, item_id)
+    item = get_child_of_case(PlanItem, item_id, case)
     try:
         services.plan_item_cancel(actor=acting_user(request), item=item)
     except DomainError as error:
@@ -301,7 +315,7 @@ def plan_cancel(request: HttpRequest, case_id: str, item_id: str) -> HttpRespons
 def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
     """Record a follow-up visit and its sustainability questionnaire."""
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="visit")
-    visit = selectors.child_of(Visit, case, visit_id)
+    visit = get_child_of_case(Visit, visit_id, case)
     questionnaire = selectors.questionnaire()
     form = VisitForm(
         request.POST if request.method == "POST" else None,
@@ -332,7 +346,7 @@ def visit_record(request: HttpRequest, case_id: str, visit_id: str) -> HttpRespo
 @methods("POST")
 def visit_missed(request: HttpRequest, case_id: str, visit_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="visit")
-    visit = selectors.child_of(Visit, case, visit_id)
+    visit = get_child_of_case(Visit, visit_id, case)
     form = VisitMissedForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, _("Give the reason the visit was missed."))
@@ -347,7 +361,7 @@ def visit_missed(request: HttpRequest, case_id: str, visit_id: str) -> HttpRespo
 @methods("POST")
 def alert_resolve(request: HttpRequest, case_id: str, alert_id: str) -> HttpResponse:
     case = open_case(request, case_id, action=Action.CASES_EDIT, part="alerts")
-    alert = selectors.child_of(FollowUpAlert, case, alert_id)
+    alert = get_child_of_case(FollowUpAlert, alert_id, case)
     services.alert_resolve(actor=acting_user(request), alert=alert)
     messages.success(request, _("Alert handled."))
     return _overview(case, "alertes")

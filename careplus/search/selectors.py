@@ -6,15 +6,23 @@ Names are matched through their keyed blind index: no record is decrypted to sea
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
-from careplus.access.policy import can
+from django.db.models import QuerySet
+
+from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
 from careplus.access.scopes import cases_visible_to, referrals_visible_to
 from careplus.cases.models import Case
 from careplus.cases.services import name_search_indexes
 from careplus.referrals.models import Referral
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
+Row = TypeVar("Row", Case, Referral)
 
 REFERENCE = re.compile(r"^\s*(CARE|ORI)-\d{4}-\d{3,4}\s*$", re.IGNORECASE)
 LIMIT = 50
@@ -30,7 +38,7 @@ class Results:
     by_name: bool
 
 
-def search(*, actor: Any, query: str) -> Results:
+def search(*, actor: Actor, query: str) -> Results:
     """Return the cases and referrals matching the query in the actor's scope."""
     query = query.strip()[:QUERY_MAX_LENGTH]
     cases = cases_visible_to(actor).select_related("office", "data_key")
@@ -55,7 +63,9 @@ def search(*, actor: Any, query: str) -> Results:
     return Results(found_cases, found_referrals, by_name=True)
 
 
-def _by_name(queryset: Any, indexes: set[str], *, key: Any, reverse: bool = False) -> list[Any]:
+def _by_name(
+    queryset: QuerySet[Row], indexes: set[str], *, key: Callable[[Row], SupportsRichComparison], reverse: bool = False
+) -> list[Row]:
     """The rows whose name matches, in the list's order, at most LIMIT.
 
     The matches are taken through the name index and ordered here: asking the database for the

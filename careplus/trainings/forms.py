@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from uuid import UUID
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from careplus.core.forms import CarePlusForm, DateInput
 from careplus.core.text import validate_person_text
 from careplus.trainings.choices import Module, ProfessionalType, SessionStatus
+from careplus.trainings.services import Attendance
 
 
 class SessionForm(CarePlusForm):
@@ -46,10 +48,10 @@ class MaterialForm(CarePlusForm):
 
 
 def parse_attendance(
-    data: Any, participation_ids: list[Any], modules: list[str]
-) -> tuple[dict[Any, dict[str, Any]], dict[str, str]]:
+    data: QueryDict, participation_ids: list[UUID], modules: list[str]
+) -> tuple[dict[UUID, Attendance], dict[str, str]]:
     """Read the attendance grid; return the values per participant and the errors per input name."""
-    rows: dict[Any, dict[str, Any]] = {}
+    rows: dict[UUID, Attendance] = {}
     errors: dict[str, str] = {}
 
     def score(name: str) -> int | None:

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from careplus.access.policy import Actor
 from careplus.access.scopes import trainings_visible_to
 from careplus.trainings import indicators
 from careplus.trainings.choices import ProfessionalType
 from careplus.trainings.models import Participation, SessionMaterial, TrainingSession
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def session_list(*, actor: Any) -> QuerySet[TrainingSession]:
+
+class ProposedChange(TypedDict):
+    label: StrOrPromise
+    current: str
+    proposed: str
+
+
+class Proposal(TypedDict):
+    participation: Participation
+    rows: list[ProposedChange]
+
+
+class SessionSummary(TypedDict):
+    registered: int
+    present: int
+    knowledge_gain: Decimal | None
+    satisfaction: Decimal | None
+
+
+def session_list(*, actor: Actor) -> QuerySet[TrainingSession]:
     return trainings_visible_to(actor).annotate(
         registered=Count("participations"), present=Count("participations", filter=Q(participations__present=True))
     )
@@ -37,19 +60,19 @@ def participation_of(session: TrainingSession, pk: str) -> Participation:
         raise Http404 from missing
 
 
-def proposals(participations: list[Participation]) -> list[dict[str, Any]]:
+def proposals(participations: list[Participation]) -> list[Proposal]:
     """The registrations whose typed details differ from the professional's record, field by field."""
-    labels: dict[str, Any] = {
+    labels: dict[str, StrOrPromise] = {
         "full_name": _("full name"),
         "organisation": _("organisation"),
         "organisation_type": _("organisation type"),
         "position": _("position"),
     }
     types = dict(ProfessionalType.choices)
-    pending = []
+    pending: list[Proposal] = []
     for participation in participations:
         proposed = participation.proposed_details or {}
-        rows = []
+        rows: list[ProposedChange] = []
         for name, label in labels.items():
             if name not in proposed:
                 continue
@@ -73,7 +96,7 @@ def material_of(session: TrainingSession, pk: str) -> SessionMaterial:
         raise Http404 from missing
 
 
-def session_summary(session: TrainingSession) -> dict[str, Any]:
+def session_summary(session: TrainingSession) -> SessionSummary:
     present = session.participations.filter(present=True)
     return {
         "registered": session.participations.count(),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -15,7 +16,8 @@ from django.utils.translation import gettext as _
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
-from careplus.core.errors import RuleViolation, StaleObject
+from careplus.core.errors import RuleViolation
+from careplus.core.locking import bump, lock_for_edit
 from careplus.programmes.models import Programme
 from careplus.trainings import sheets
 from careplus.trainings.choices import Module, RegisteredVia
@@ -23,6 +25,7 @@ from careplus.trainings.models import ModuleFeedback, Participation, Professiona
 
 
 @transaction.atomic
+# values: the model's fields, passed through
 def session_create(*, actor: User, programme: Programme, **values: Any) -> TrainingSession:
     session = TrainingSession(programme=programme, created_by=actor, **values)
     session.full_clean()
@@ -32,15 +35,13 @@ def session_create(*, actor: User, programme: Programme, **values: Any) -> Train
 
 
 @transaction.atomic
+# values: the model's fields, passed through
 def session_update(*, actor: User, session: TrainingSession, expected_version: int, **values: Any) -> TrainingSession:
-    locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
-    if locked.version != expected_version:
-        raise StaleObject(_("Someone else changed this session meanwhile. Reload the page."))
+    locked = lock_for_edit(TrainingSession, session.pk, expected_version, required=True)
     for name, value in values.items():
         setattr(locked, name, value)
-    locked.version += 1
     locked.full_clean()
-    locked.save()
+    bump(locked)
     record_event(action=AuditAction.CHANGE, obj=locked, actor=actor, fields=sorted(values))
     return locked
 
@@ -96,7 +97,7 @@ def register(*, session: TrainingSession, values: dict[str, str]) -> Participati
     return participation
 
 
-def _send(*, participation_id: Any, template: str) -> None:
+def _send(*, participation_id: UUID, template: str) -> None:
     """E-mail the registered address: confirmation, or that it was already registered."""
     participation = Participation.objects.select_related("session", "professional").get(pk=participation_id)
     context = {
@@ -172,8 +173,17 @@ def import_commit(*, actor: User, session: TrainingSession, rows: list[sheets.Ro
     return len(checked)
 
 
+class Attendance(TypedDict):
+    """One participant's row of the attendance grid."""
+
+    present: bool | None
+    pre_score: int | None
+    post_score: int | None
+    feedback: dict[str, tuple[int | None, str]]  # by module: rating (1-5) and comment
+
+
 @transaction.atomic
-def attendance_save(*, actor: User, session: TrainingSession, rows: dict[Any, dict[str, Any]]) -> None:
+def attendance_save(*, actor: User, session: TrainingSession, rows: dict[UUID, Attendance]) -> None:
     """Record presence, pre/post scores (0–100) and satisfaction per module for each participant."""
     participations = {p.pk: p for p in session.participations.select_for_update()}
     for pk, values in rows.items():

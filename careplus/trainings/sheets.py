@@ -6,11 +6,11 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Field
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -351,7 +351,7 @@ def check_rows(rows: list[Row], *, already_registered: set[str]) -> list[Row]:
     return rows
 
 
-def rows_from_post(data: Any) -> list[Row]:
+def rows_from_post(data: QueryDict) -> list[Row]:
     """Rebuild the preview rows from the corrected form."""
     count = int(data.get("rows", "0") or 0)
     count = max(0, min(count, MAX_ROWS))

@@ -27,6 +27,7 @@ from careplus.referrals.selectors import current_programme
 from careplus.trainings import indicators, selectors, services, sheets
 from careplus.trainings.choices import Module
 from careplus.trainings.forms import ImportForm, MaterialForm, RegistrationForm, SessionForm, parse_attendance
+from careplus.trainings.models import TrainingSession
 
 REGISTRATIONS_PER_IP = 10
 REGISTRATION_WINDOW = 600
@@ -44,7 +45,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(request, "trainings/session_list.html", context)
 
 
-def _session_values(form: SessionForm) -> dict[str, Any]:
+def _session_values(form: SessionForm) -> dict[str, Any]:  # cleaned values, each of its field's type
     return {k: v for k, v in form.cleaned_data.items() if k != "version"}
 
 
@@ -89,7 +90,7 @@ def session_edit(request: HttpRequest, session_id: str) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, session: Any, *, errors: dict[str, str] | None = None, status: int = 200
+    request: HttpRequest, session: TrainingSession, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> HttpResponse:
     participations = selectors.participations(session)
     context = {

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "careplus.referrals",
     "careplus.privacy",
     "careplus.api",
+    "careplus.home",
+    "careplus.instruments",
+    "careplus.ops",
+    "careplus.demo",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +89,7 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "careplus.core.context_processors.navigation",
+                "careplus.home.context_processors.navigation",
             ],
         },
     },
@@ -125,7 +129,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "fr"

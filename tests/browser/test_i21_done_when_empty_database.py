@@ -381,7 +381,7 @@ def test_i21_done_when_from_an_empty_database_to_an_erased_file(
 
     # 11. The DPO asks for the erasure; the coordinator approves it with a fresh code.
     d.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Demandes d’effacement").click()
-    d.get_by_label("Numéro du dossier").fill(case.reference)
+    d.get_by_label("Numéro de dossier ou d’orientation").fill(case.reference)
     d.get_by_label("Motif de l’effacement").fill("Demande écrite de la personne reçue le 3 mars.")
     journey.screen(d, "erasure-request")
     d.get_by_role("button", name="Demander l’effacement").click()

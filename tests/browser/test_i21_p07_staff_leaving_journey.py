@@ -9,19 +9,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from careplus.access.roles import Role
-from careplus.accounts.models import User
+from careplus.accounts.models import Office, User
 from careplus.cases import staff
 from careplus.cases.models import Case, CaseEvent
-from careplus.core import instrument_drafts as drafts
 from careplus.core.models import Instrument
+from careplus.instruments import services as drafts
 from tests import factories
 from tests.browser.helpers import serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _person(role: Role, name: str, **kwargs: object) -> User:
-    user = factories.make_user(role, **kwargs)  # type: ignore[arg-type]
+def _person(role: Role, name: str, office: Office | None = None) -> User:
+    user = factories.make_user(role, office=office)
     User.objects.filter(pk=user.pk).update(full_name=name)
     user.refresh_from_db()
     return user

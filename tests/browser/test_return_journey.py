@@ -17,7 +17,7 @@ from django.core.management import call_command
 from careplus.accounts.models import Office, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, NeedsAssessment, RiskAssessment, SkillsAssessment
-from careplus.programmes.demo import DEMO_PROGRAMME
+from careplus.demo.programmes import DEMO_PROGRAMME
 from careplus.programmes.models import Programme
 from careplus.returns import services
 from careplus.returns.models import Visit

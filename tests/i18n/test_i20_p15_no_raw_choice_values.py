@@ -88,7 +88,7 @@ def test_i20_p15_main_pages_in_french_show_no_raw_choice_value() -> None:
     client = Client()
     factories.sign_in(client, coordinator)
     values = raw_values()
-    pages = [reverse("core:home"), reverse("cases:case_list"), reverse("referrals:referral_list")]
+    pages = [reverse("home:home"), reverse("cases:case_list"), reverse("referrals:referral_list")]
     pages.append(reverse("reporting:dashboard"))
     for case in Case.objects.all():
         detail = reverse("cases:case_detail", kwargs={"case_id": case.pk})

@@ -153,7 +153,7 @@ INSTRUMENT_READERS = {Role.COORDINATOR.value, Role.AUDITOR.value}
 
 def _instrument_draft(ctx: dict[str, Any]) -> dict[str, Any]:
     """A draft of the eligibility parameters, opened by another coordinator (created once per test)."""
-    from careplus.core import instrument_drafts
+    from careplus.instruments import services as instrument_drafts
 
     if "instrument_draft" not in ctx:
         author = factories.make_user(Role.COORDINATOR)
@@ -381,8 +381,8 @@ MATRIX: dict[str, Route] = {
         method="post", expect=verified(400, only=ERASURE_DECIDERS), kwargs=_erasure(erased=False)
     ),
     "privacy:erasure_certificate": Route(expect=verified(200, only=ERASURE_DECIDERS), kwargs=_erasure(erased=True)),
-    "core:home": Route(expect=verified(200)),
-    "core:health": Route(expect=everyone(200), protected=False),
+    "home:home": Route(expect=verified(200)),
+    "home:health": Route(expect=everyone(200), protected=False),
     "set_language": Route(method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False),
     "accounts:login": Route(expect={**everyone(302), "anonymous": 200}, protected=False),
     "accounts:otp_verify": Route(expect={**everyone(302), "password_only": 200}, protected=False),

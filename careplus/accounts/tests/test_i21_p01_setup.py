@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 import sqlite3
 import subprocess
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _setup(*args: str) -> None:
     with translation.override("en"):  # the messages' English text, whatever the translations say
-        call_command("setup", "--no-input", *args, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("setup", "--no-input", *args, stdout=io.StringIO())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -133,7 +134,7 @@ def test_i21_p01_setup_bad_input_creates_nothing(args: list[str], message: str) 
 def test_i21_p01_setup_prompts_when_not_given(monkeypatch: pytest.MonkeyPatch) -> None:
     answers = iter(["dpo@example.test", "Delphine Morel", "", "coord@example.test", "Claire Petit", "en"])
     monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
-    call_command("setup", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("setup", stdout=io.StringIO())
     assert User.objects.get(email="dpo@example.test").language == "fr"
     assert User.objects.get(email="coord@example.test").language == "en"
 

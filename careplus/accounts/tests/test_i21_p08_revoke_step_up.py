@@ -35,7 +35,7 @@ def test_i21_p08_revoking_without_a_valid_code_changes_nothing_and_is_audited(
     grant.refresh_from_db()
     assert grant.revoked_at is None
     # The holder's session was not ended either.
-    assert holder_client.get(reverse("core:home")).status_code == 200
+    assert holder_client.get(reverse("home:home")).status_code == 200
     refused = AuditEvent.objects.filter(
         action=AuditAction.ROLE_REVOKE, outcome=AuditOutcome.DENIED, object_id=str(holder.pk)
     ).values_list("fields", flat=True)

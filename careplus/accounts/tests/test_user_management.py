@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import pytest
@@ -10,11 +11,13 @@ from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from careplus.access.policy import roles_of
 from careplus.access.roles import Role
 from careplus.accounts import services
 from careplus.accounts.models import RoleGrant, User, UserSession
+from careplus.core import locking
 from careplus.core.errors import RuleViolation, StaleObject
 from tests import factories
 
@@ -188,7 +191,9 @@ def test_stale_deactivation_form_shows_a_message(dpo: User, signed_in: SignedIn)
         {"version": target.version + 1},
         follow=True,
     )
-    assert "Quelqu&#x27;un d&#x27;autre a modifié ce compte" in response.content.decode()
+    with translation.override("fr"):
+        said = html.escape(str(locking.SAVED_MEANWHILE))  # the one wording of a stale edit (issue 22)
+    assert said in response.content.decode()
     target.refresh_from_db()
     assert target.is_active
 

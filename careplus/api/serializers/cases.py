@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,6 +10,9 @@ from rest_framework import serializers
 from careplus.api.serializers.common import MULTILINE, CarePlusSerializer
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.returns.choices import ClosureReason
+
+if TYPE_CHECKING:
+    from careplus.cases.models import Case
 
 
 class CaseOutput(CarePlusSerializer):
@@ -45,8 +48,8 @@ class CaseDetailOutput(CaseOutput):
     transitions = serializers.SerializerMethodField(help_text="Where the case may go next, with what is still missing.")
 
     @extend_schema_field(TransitionOption(many=True))
-    def get_transitions(self, case: Any) -> list[dict[str, Any]]:
-        transitions: list[dict[str, Any]] = self.context.get("transitions", [])
+    def get_transitions(self, case: Case) -> list[dict[str, Any]]:  # JSON: TransitionOption's fields
+        transitions: list[dict[str, Any]] = self.context.get("transitions", [])  # JSON
         return transitions
 
 

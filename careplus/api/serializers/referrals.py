@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_countries import countries
 from rest_framework import serializers
@@ -10,6 +10,9 @@ from rest_framework import serializers
 from careplus.api.serializers.common import MULTILINE, CarePlusSerializer
 from careplus.cases.choices import Sex
 from careplus.referrals.choices import ExploitationForm, IdentificationStatus, IdentifyingAuthority, ReferralStatus
+
+if TYPE_CHECKING:
+    from careplus.referrals.models import Referral
 
 COUNTRY_CODES = [code for code, _name in countries]
 PERSON_FIELDS = (
@@ -65,7 +68,7 @@ class ReferralCreateInput(CarePlusSerializer):
         required=False, default=False, help_text="Send anyway after a possible-duplicate answer (409)."
     )
 
-    def form_data(self) -> dict[str, Any]:
+    def form_data(self) -> dict[str, Any]:  # JSON values, as the form reads them
         """Return the validated values as the portal form expects them."""
         data = dict(self.validated_data)
         data["wishes_voluntary_return"] = "yes" if data["wishes_voluntary_return"] else "no"
@@ -97,11 +100,11 @@ class ReferralOutput(CarePlusSerializer):
     possible_duplicate = serializers.BooleanField(required=False)
     case_id = serializers.UUIDField(required=False, allow_null=True)
 
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data: dict[str, Any] = super().to_representation(instance)
+    def to_representation(self, instance: Referral) -> dict[str, Any]:  # JSON
+        data: dict[str, Any] = super().to_representation(instance)  # JSON
         # The person of a restricted file's referral is read only with the file's reason (detail
         # endpoint, X-Access-Reason): never in a list.
-        restricted = instance.case_id is not None and instance.case.restricted
+        restricted = instance.case is not None and instance.case.restricted
         if not self.context.get("person") or (restricted and not self.context.get("reason_given")):
             for name in PERSON_FIELDS:
                 data.pop(name, None)

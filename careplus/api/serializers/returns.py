@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,13 +19,13 @@ from careplus.returns.choices import DeliveryMode, ItemStatus, PlanCategory, Vis
 class MoneyInput(serializers.Field):  # type: ignore[type-arg]
     """An amount read by the same parser as the pages: a JSON number, "1234.50" or "1 234,50"."""
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: object) -> Decimal | None:
         try:
             return parse_amount(data)
         except ValidationError as error:
             raise serializers.ValidationError(error.messages) from error
 
-    def to_representation(self, value: Any) -> str:
+    def to_representation(self, value: object) -> str:
         return str(value)
 
 

@@ -9,10 +9,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from careplus.access import rules
 from careplus.access.fetch import get_case_for, require
-from careplus.access.policy import can
+from careplus.access.policy import Actor
 from careplus.access.reading import REASON_MAX, REASON_MIN, record_case_read
 from careplus.access.roles import Action
 from careplus.accounts.models import User
@@ -30,8 +32,8 @@ from careplus.api.serializers.cases import (
     TransitionInput,
 )
 from careplus.api.serializers.common import CountOutput, cleaned, read_filters
-from careplus.cases import selectors, services, workflow
-from careplus.cases.models import Case
+from careplus.cases import selectors, services, slugs, workflow
+from careplus.cases.models import Case, CaseSection
 from careplus.cases.sections import SECTIONS, Section
 
 REASON_HEADER = OpenApiParameter(
@@ -73,7 +75,7 @@ def header_reason(request: Request, case: Case) -> str:
     return reason
 
 
-def _filtered(request: Request) -> Any:
+def _filtered(request: Request) -> QuerySet[Case]:
     require(request.user, Action.CASES_VIEW)
     filters = read_filters(CaseFilter, request.query_params)
     cases = selectors.case_list(actor=request.user, status=filters.get("status", ""))
@@ -110,7 +112,7 @@ class CaseCount(ApiView):
         return Response({"count": _filtered(request).count()})
 
 
-def _detail(case: Case) -> dict[str, Any]:
+def _detail(case: Case) -> dict[str, Any]:  # JSON
     facts = selectors.case_facts(case)
     transitions = [
         {
@@ -120,7 +122,7 @@ def _detail(case: Case) -> dict[str, Any]:
         }
         for target in workflow.allowed_targets(facts)
     ]
-    data: dict[str, Any] = CaseDetailOutput(case, context={"transitions": transitions}).data
+    data: dict[str, Any] = CaseDetailOutput(case, context={"transitions": transitions}).data  # JSON
     return data
 
 
@@ -163,22 +165,22 @@ class CaseTransition(ApiView):
         return tagged(Response(_detail(case)), case)
 
 
-def _section(case: Case, slug: str, actor: Any, *, write: bool) -> Section:
-    spec = SECTIONS.get(slug)
-    if spec is None or (spec.minor_only and not case.is_minor):
-        raise Http404
-    if slug == "juridique" and not can(actor, Action.CASES_LEGAL):
+def _section(case: Case, slug: str, actor: Actor, *, write: bool) -> Section:
+    """The section the French word of the address names (`careplus.cases.slugs`), if the actor sees it."""
+    key = slugs.section_key(slug)
+    spec = SECTIONS.get(key) if key is not None else None
+    if spec is None or not rules.section_visible(actor, case, spec):
         raise Http404
     if write:
         require(actor, spec.action)
     return spec
 
 
-def _plain(value: Any) -> Any:
-    return str(value.pk) if hasattr(value, "pk") else value
+def _plain(value: object) -> object:
+    return str(value.pk) if isinstance(value, Model) else value
 
 
-def _assessment(slug: str, spec: Section, record: Any) -> dict[str, Any]:
+def _assessment(slug: str, spec: Section, record: CaseSection) -> dict[str, object]:
     values = {name: _plain(value) for name, value in spec.initial(record).items() if name != "version"}
     return {
         "section": slug,
@@ -200,13 +202,13 @@ class AssessmentList(ApiView):
         records = selectors.case_sections(case)
         rows = [
             {
-                "section": slug,
+                "section": slugs.SECTION_SLUGS[key],
                 "title": str(spec.label),
-                "recorded": records.get(slug) is not None,
-                "version": getattr(records.get(slug), "version", None),
+                "recorded": records.get(key) is not None,
+                "version": getattr(records.get(key), "version", None),
             }
-            for slug, spec in SECTIONS.items()
-            if (not spec.minor_only or case.is_minor) and (slug != "juridique" or can(request.user, Action.CASES_LEGAL))
+            for key, spec in SECTIONS.items()
+            if rules.section_visible(request.user, case, spec)
         ]
         return Response(AssessmentSummary(rows, many=True).data)
 

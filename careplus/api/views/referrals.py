@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from careplus.access import rules
 from careplus.access.fetch import get_referral_for, require
 from careplus.access.policy import can
 from careplus.access.reading import record_case_read
@@ -26,9 +26,10 @@ from careplus.core.errors import RuleViolation
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel
 from careplus.referrals.forms import ReferralForm
+from careplus.referrals.models import Referral
 
 
-def _filtered(request: Request) -> Any:
+def _filtered(request: Request) -> QuerySet[Referral]:
     require(request.user, Action.REFERRALS_VIEW)
     filters = read_filters(ReferralFilter, request.query_params)
     referrals = selectors.referral_list(actor=request.user, status=filters.get("status", "")).select_related("case")
@@ -58,7 +59,7 @@ class ReferralList(ApiView):
         """Submit a referral; a possible duplicate answers 409 until `confirm_duplicate` is true."""
         require(request.user, Action.REFERRALS_SUBMIT)
         actor = self.actor
-        coordinator = can(actor, Action.REFERRALS_DECIDE)
+        coordinator = rules.enters_for_any_organisation(actor)
         programme = selectors.current_programme()
         if programme is None:
             raise RuleViolation(_("No programme receives referrals yet."))
@@ -77,7 +78,6 @@ class ReferralList(ApiView):
             received_on=values.get("received_on") or timezone.localdate(),
             person=form.person(),
             confirm_duplicate=bool(values.get("confirm_duplicate")),
-            partner_view=not coordinator,
         )
         body = ReferralOutput(referral, context={"person": can(actor, Action.REFERRALS_READ_PERSON)}).data
         return tagged(Response(body, status=status.HTTP_201_CREATED), referral)
@@ -106,7 +106,7 @@ class ReferralDetail(ApiView):
         if person and referral.case is not None and referral.case.restricted:
             # The person of a restricted file's referral is read only with the file's reason.
             reason = header_reason(request, referral.case)
-            record_case_read(actor=request.user, case=referral.case, part="referral", reason=reason)
+            record_case_read(actor=self.actor, case=referral.case, part="referral", reason=reason)
             reason_given = True
         context = {"person": person, "reason_given": reason_given}
         return tagged(Response(ReferralOutput(referral, context=context).data), referral)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -15,13 +13,13 @@ from django.http import Http404
 from careplus.access.fetch import require
 from careplus.access.policy import can
 from careplus.access.roles import Action
+from careplus.access.scopes import programmes_visible_to
 from careplus.api.base import ApiView
 from careplus.api.serializers.common import read_filters
 from careplus.api.serializers.reporting import IndicatorsOutput, IndicatorsQuery, ProgrammeOutput
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.reporting import figures, periods
-from careplus.reporting.selectors import programmes_visible_to
 
 
 class ProgrammeList(ApiView):
@@ -32,11 +30,11 @@ class ProgrammeList(ApiView):
     @extend_schema(operation_id="programmes_list", responses=ProgrammeOutput(many=True))
     def get(self, request: Request) -> Response:
         require(request.user, Action.REPORTS_VIEW)
-        programmes = programmes_visible_to(request.user).order_by("-starts_on")
+        programmes = programmes_visible_to(request.user, action=Action.REPORTS_VIEW).order_by("-starts_on")
         return Response(ProgrammeOutput(programmes, many=True).data)
 
 
-def _block(block: figures.Block) -> dict[str, Any]:
+def _block(block: figures.Block) -> dict[str, object]:
     return {
         "key": block.key,
         "component": str(block.component),
@@ -60,7 +58,7 @@ class ProgrammeIndicators(ApiView):
     def get(self, request: Request, programme_id: str) -> Response:
         """The programme's figures for a period, against targets (rate-limited like exports)."""
         require(request.user, Action.REPORTS_VIEW)
-        programme = programmes_visible_to(request.user).filter(pk=programme_id).first()
+        programme = programmes_visible_to(request.user, action=Action.REPORTS_VIEW).filter(pk=programme_id).first()
         if programme is None:
             raise Http404
         query = read_filters(IndicatorsQuery, request.query_params)

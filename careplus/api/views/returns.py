@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from django.utils.translation import gettext as _
 
+from careplus.access.fetch import get_child_of_case
 from careplus.access.roles import Action
 from careplus.api.base import ApiView
 from careplus.api.concurrency import expected_version, tagged
@@ -31,7 +32,7 @@ from careplus.returns.models import PlanItem, Visit
 def _plan_item(request: Request, case_id: str, item_id: str, action: Action) -> tuple[Case, PlanItem]:
     """Return a case open to the user for `action` and one of its plan items (404 otherwise)."""
     case = open_case(request, case_id, action, part="plan")
-    return case, selectors.child_of(PlanItem, case, item_id)
+    return case, get_child_of_case(PlanItem, item_id, case)
 
 
 class PlanItemList(ApiView):
@@ -145,7 +146,7 @@ class VisitDetail(ApiView):
     @extend_schema(operation_id="visits_retrieve", parameters=[REASON_HEADER], responses=VisitOutput)
     def get(self, request: Request, case_id: str, visit_id: str) -> Response:
         case = open_case(request, case_id, Action.CASES_VIEW, part="visit")
-        visit = selectors.child_of(Visit, case, visit_id)
+        visit = get_child_of_case(Visit, visit_id, case)
         return tagged(Response(VisitOutput(visit).data), visit)
 
 
@@ -162,7 +163,7 @@ class VisitRecord(ApiView):
     def post(self, request: Request, case_id: str, visit_id: str) -> Response:
         """Record a planned visit with its questionnaire; the scores come back computed."""
         case = open_case(request, case_id, Action.CASES_EDIT, part="visit")
-        visit = selectors.child_of(Visit, case, visit_id)
+        visit = get_child_of_case(Visit, visit_id, case)
         payload = VisitRecordInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)

@@ -36,7 +36,7 @@ from careplus.trainings.models import TrainingSession
 SESSION_FIELDS = ("title", "city", "venue", "held_on", "status", "capacity", "modules", "trainers")
 
 
-def _values(data: dict[str, Any]) -> dict[str, Any]:
+def _values(data: dict[str, Any]) -> dict[str, Any]:  # JSON in, the form's cleaned values out
     return {k: v for k, v in cleaned(SessionForm(data)).items() if k != "version"}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django import template
 from django.urls import reverse
@@ -23,13 +23,16 @@ from careplus.cases.choices import CaseStatus
 from careplus.core.countries import country_names
 from careplus.core.templatetags.ui import masked
 
+if TYPE_CHECKING:
+    from careplus.cases.selectors import CaseRow
+
 register = template.Library()
 
 _PLACEHOLDER = uuid.UUID(int=0)
 
 
 @register.simple_tag
-def case_rows(cases: Iterable[Any], empty: str) -> SafeString:
+def case_rows(cases: Iterable[CaseRow], empty: str) -> SafeString:
     """Render one <tr> per case (names masked), or one row saying `empty`."""
     # One URL reversed for the page, the case id put in its place for each row.
     template_url = reverse("cases:case_detail", kwargs={"case_id": _PLACEHOLDER})

@@ -11,12 +11,13 @@ import pytest
 
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.cases import selectors
 from careplus.cases.models import Case, SkillsAssessment
+from careplus.core import locking
 from careplus.returns.models import Departure
 from tests import factories
 
@@ -73,7 +74,8 @@ def test_i20_p04_section_conflict_shows_both_values_keeps_mine_and_saves_the_mer
     page = refused.content.decode()
 
     assert refused.status_code == 409
-    assert "rien n&#x27;a été écrasé" in page
+    with translation.override("fr"):
+        assert html.escape(str(locking.SAVED_MEANWHILE)) in page  # the one wording of a stale edit (issue 22)
     assert _row(page, "motivation") == ("Reprendre l'atelier familial", "Élever des chèvres")
     assert _row(page, "skills") == ("Couture", "Couture, élevage")
     assert 'data-field="education"' not in page  # only the fields that differ

@@ -74,7 +74,7 @@ def test_i20_p03_a_body_over_the_limit_says_what_was_too_large_and_how_to_get_th
     assert "1000" in body  # the limit, as a size
     assert "could not be understood" not in body
     assert "Nothing was changed" not in body
-    assert 'href="/"' in body or reverse("core:home") in body
+    assert 'href="/"' in body or reverse("home:home") in body
     assert not CaseNote.objects.filter(case=case).exists()
 
     api = handlers.bad_request(RequestFactory().post("/api/v1/cases/"), RequestDataTooBig("too big"))

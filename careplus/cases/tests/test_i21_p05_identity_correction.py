@@ -17,6 +17,7 @@ from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
 from careplus.cases import identity, services
 from careplus.cases.models import Case, CaseEvent, CaseNote
+from careplus.core import locking
 from careplus.core.errors import RuleViolation, StaleObject
 from careplus.privacy import rectification
 from careplus.referrals.services import PossibleDuplicate
@@ -107,10 +108,11 @@ def test_i21_p05_stale_version_is_refused_with_the_usual_message() -> None:
     case = factories.make_case(family_name="Gurung")
     seen = case.version
     _correct(coordinator, case, given_names="Sitaa")  # someone else saves first
-    with pytest.raises(StaleObject, match="Someone else changed this case meanwhile"):
+    with pytest.raises(StaleObject) as stale:
         identity.identity_correct(
             actor=coordinator, case=case, changes={"family_name": "Tamang"}, reason=REASON, expected_version=seen
         )
+    assert stale.value.message == locking.stale_message()  # the one wording of every stale edit
     assert _fresh(case).family_name == "Gurung"
 
 

@@ -22,9 +22,9 @@ from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
 from careplus.cases import services, staff
 from careplus.cases.models import Case, CaseEvent
-from careplus.core import instrument_drafts as drafts
 from careplus.core.errors import RuleViolation
 from careplus.core.models import Instrument
+from careplus.instruments import services as drafts
 from careplus.privacy import erasure
 from careplus.privacy.models import ErasureRequest, ErasureStatus
 from careplus.returns.models import Visit

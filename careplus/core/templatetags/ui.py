@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
 
 from django import template
+from django.forms import BaseForm, BoundField
 from django.utils.formats import number_format
 
 from careplus.core.fields import ERASED
@@ -15,7 +15,7 @@ register = template.Library()
 
 
 @register.filter
-def masked(value: Any) -> str:
+def masked(value: object) -> str:
     """Show only the initial of each word of a name (lists mask names by default)."""
     if value is ERASED or value is None:
         return str(ERASED) if value is ERASED else "—"
@@ -24,7 +24,7 @@ def masked(value: Any) -> str:
 
 
 @register.filter
-def localnumber(value: Any, places: int = 2) -> str:
+def localnumber(value: object, places: int = 2) -> str:
     """A number as the interface language writes it: `0,88` and `1 634,39` in French.
 
     Takes numbers and the decimal strings stored in JSON (scores); rounds half-up to `places`.
@@ -46,7 +46,7 @@ def date_format_hint() -> str:
 
 
 @register.filter
-def get_item(mapping: Any, key: Any) -> Any:
+def get_item(mapping: object, key: object) -> object:
     """Look a key up in a dictionary (for labels of stored codes)."""
     if isinstance(mapping, dict):
         return mapping.get(key, key)
@@ -54,7 +54,7 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
-def get_field(form: Any, name: str) -> Any:
+def get_field(form: BaseForm, name: str) -> BoundField:
     """Return a bound field of a form by name."""
     return form[name]
 
@@ -74,7 +74,7 @@ def bar_y(index: int) -> int:
 
 
 @register.filter
-def bar_width(value: Any, maximum: Any) -> int:
+def bar_width(value: float | Decimal | None, maximum: float | Decimal | None) -> int:
     """Width (0–300) of a bar; a suppressed value draws no bar."""
     if value is None or not maximum:
         return 0

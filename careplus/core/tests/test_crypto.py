@@ -19,8 +19,8 @@ from careplus.cases import services as case_services
 from careplus.cases.models import Case, CaseAttachment, RestrictedView
 from careplus.core import crypto
 from careplus.core.fields import ERASED, EncryptedField
-from careplus.core.keys import rotate_data_keys
 from careplus.core.models import DataKey
+from careplus.ops.keys import rotate_data_keys
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -181,7 +181,7 @@ def test_i20_p16_an_alert_raised_at_2330_utc_on_31_december_is_dated_1_january_i
     signed_in: SignedIn,
 ) -> None:
     caseworker = _alert_at(datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC))
-    html = signed_in(caseworker).get(reverse("core:home")).content.decode()
+    html = signed_in(caseworker).get(reverse("home:home")).content.decode()
     line = _alert_line(html)
     assert "01/01/2026" in line
     assert "31/12/2025" not in line
@@ -190,8 +190,8 @@ def test_i20_p16_an_alert_raised_at_2330_utc_on_31_december_is_dated_1_january_i
 def test_i20_p16_a_return_office_reads_the_alert_in_its_own_time_zone(signed_in: SignedIn) -> None:
     # 20:30 UTC on 31 December is already 1 January in Kathmandu (UTC+5:45), still 31 December in Paris.
     caseworker = _alert_at(datetime.datetime(2025, 12, 31, 20, 30, tzinfo=datetime.UTC), office_zone="Asia/Kathmandu")
-    line = _alert_line(signed_in(caseworker).get(reverse("core:home")).content.decode())
+    line = _alert_line(signed_in(caseworker).get(reverse("home:home")).content.decode())
     assert "01/01/2026" in line
     coordinator = factories.make_user(Role.COORDINATOR)
-    assert "31/12/2025" in _alert_line(signed_in(coordinator).get(reverse("core:home")).content.decode())
+    assert "31/12/2025" in _alert_line(signed_in(coordinator).get(reverse("home:home")).content.decode())
     assert timezone.get_current_timezone_name() == settings.TIME_ZONE

@@ -100,7 +100,7 @@ def test_p08_failed_send_is_retried_then_shown_to_the_dpo_without_the_address(
     with pytest.raises(CommandError):
         call_command("send_mail_queue")
     client = signed_in(dpo)
-    page = client.get(reverse("core:home")).content.decode()
+    page = client.get(reverse("home:home")).content.decode()
     assert 'id="mail-failures-title"' in page
     assert "SMTPRecipientsRefused 550" in page
     assert ADDRESS not in page
@@ -120,7 +120,7 @@ def test_p08_other_users_do_not_see_the_mail_failures(coordinator: User, signed_
         last_error="SMTPServerDisconnected",
     )
     client = signed_in(coordinator)
-    assert "mail-failures-title" not in client.get(reverse("core:home")).content.decode()
+    assert "mail-failures-title" not in client.get(reverse("home:home")).content.decode()
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.utils import translation
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.core.countries import country_in_sentence, country_name
-from careplus.programmes.demo import DEMO_PROGRAMME
+from careplus.demo.programmes import DEMO_PROGRAMME
 from careplus.programmes.models import Programme
 from careplus.referrals.eligibility import RuleOutcome, evaluate
 from careplus.referrals.models import Referral

@@ -21,7 +21,7 @@ from careplus.accounts.models import Organisation, User
 from careplus.audit.models import AuditEvent
 from careplus.cases.models import Case
 from careplus.core.errors import RuleViolation
-from careplus.programmes.demo import DEMO_PROGRAMME
+from careplus.demo.programmes import DEMO_PROGRAMME
 from careplus.programmes.models import Programme
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import DecisionOutcome, ReferralStatus

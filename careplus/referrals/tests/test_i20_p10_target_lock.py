@@ -2,17 +2,13 @@
 
 The programme's row is locked before its beneficiaries are counted. On PostgreSQL that is a row lock (FOR UPDATE);
 SQLite sends no FOR UPDATE but begins every write transaction IMMEDIATE, so the second decision queues behind the
-first. The concurrent test runs on both: on SQLite it runs itself again in a subprocess on a file database, because
-an in-memory database shared between threads answers "table is locked" at once instead of queueing.
+first. The concurrent test runs on both engines (on SQLite through `tests.concurrency`, on a file database).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,10 +25,7 @@ from careplus.programmes.models import Programme
 from careplus.referrals import services
 from careplus.referrals.choices import DecisionOutcome, ReferralStatus
 from careplus.referrals.models import Referral
-from tests import factories
-
-ROOT = Path(__file__).resolve().parents[3]
-ON_SQLITE_FILE = bool(os.environ.get("CAREPLUS_TEST_SQLITE_FILE"))
+from tests import concurrency, factories
 
 
 def _current(target: int) -> Programme:
@@ -95,8 +88,10 @@ def test_i20_p10_accepting_locks_the_programme_row_before_counting(monkeypatch: 
 def test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if connection.vendor == "sqlite" and not ON_SQLITE_FILE:
-        _run_again_on_a_sqlite_file(tmp_path)
+    if concurrency.needs_a_file_database():
+        concurrency.run_on_a_sqlite_file(
+            __file__, "test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place", tmp_path
+        )
         return
     # Deciding locks the referral and, joined to it, the programme it was received under. These two were received
     # under two other programmes and are accepted into the current one, whose row only the explicit lock takes.
@@ -136,18 +131,3 @@ def test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place(
     assert sorted(outcomes) == ["accepted", "refused"]
     assert Referral.objects.filter(programme=programme, status=ReferralStatus.ACCEPTED).count() == 1
     assert Referral.objects.filter(status=ReferralStatus.RECEIVED).count() == 1  # the refused one is untouched
-
-
-def _run_again_on_a_sqlite_file(tmp_path: Path) -> None:
-    """Run the concurrent test in a subprocess whose test database is a file (SQLite queues writers there)."""
-    env = {**os.environ, "CAREPLUS_TEST_SQLITE_FILE": str(tmp_path / "locks.sqlite3")}
-    env.pop("DATABASE_URL", None)
-    test = (
-        f"{Path(__file__).relative_to(ROOT)}::test_i20_p10_two_concurrent_acceptances_cannot_both_take_the_last_place"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "1 passed" in result.stdout, result.stdout[-3000:]

@@ -79,7 +79,6 @@ def test_partner_is_not_told_about_another_organisations_referral() -> None:
         channel="portal",
         received_on=datetime.date(2018, 5, 1),
         person=factories.person_data(),
-        partner_view=True,
     )
     assert referral.possible_duplicate  # flagged for the coordinator only
 

@@ -1,4 +1,8 @@
-"""Install the triggers that keep the rollups in step, and fill the rollups once."""
+"""Install the triggers that keep the rollups in step, and fill the rollups once.
+
+The SQL is the frozen copy in _rollup_sql.py (not the live careplus.reporting.rollups), so that
+this migration installs the same triggers whatever the live code later becomes.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,16 @@ from typing import Any
 
 from django.db import migrations
 
-from careplus.reporting import rollups
+from careplus.reporting.migrations import _rollup_sql
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    for statement in rollups.install_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
-    rollups.rebuild(schema_editor.connection)
+    _rollup_sql.run(schema_editor, _rollup_sql.INSTALL)
+    _rollup_sql.rebuild(schema_editor.connection)
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:
-    for statement in rollups.uninstall_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
+    _rollup_sql.run(schema_editor, _rollup_sql.UNINSTALL)
 
 
 class Migration(migrations.Migration):

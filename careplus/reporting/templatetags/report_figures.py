@@ -6,8 +6,6 @@ sign in the interface (`1 234,50 €`) and with the ISO code in the donor report
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
 from careplus.core.templatetags.ui import localnumber
@@ -18,21 +16,21 @@ register = template.Library()
 AMOUNT_CURRENCY = "EUR"
 
 
-def _number(value: Any, kind: str) -> str:
+def _number(value: object, kind: str) -> str:
     if kind in {"amount", "score"}:
         return localnumber(value)
     return localnumber(value, 0) if isinstance(value, int) else str(value)
 
 
 @register.filter
-def figure(value: Any, kind: str) -> str:
+def figure(value: object, kind: str) -> str:
     """A figure on the dashboard: counts grouped, scores with two decimals, amounts in euros with the sign."""
     text = _number(value, kind)
     return f"{text}\u00a0€" if kind == "amount" and value is not None else text
 
 
 @register.filter
-def report_figure(value: Any, kind: str) -> str:
+def report_figure(value: object, kind: str) -> str:
     """A figure in the donor report: as on the dashboard, but an amount states its currency's ISO code."""
     text = _number(value, kind)
     return f"{text}\u00a0{AMOUNT_CURRENCY}" if kind == "amount" and value is not None else text

@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
-from careplus.programmes.demo import DEMO_PROGRAMME
+from careplus.demo.programmes import DEMO_PROGRAMME
 from careplus.programmes.models import Programme
 from tests import factories
 from tests.api.helpers import api_client

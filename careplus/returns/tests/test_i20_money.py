@@ -209,7 +209,7 @@ def test_i20_p06_coordinators_keep_the_rates_and_changes_are_audited(
 
 def test_i20_p06_the_demo_has_rates_for_its_offices_currencies(coordinator: User, signed_in: SignedIn) -> None:
     """A new user on the demo data can record a plan item paid in rupees: the demo's rates are seeded."""
-    from careplus.programmes.demo import DEMO_RATES, seed_programme
+    from careplus.demo.programmes import DEMO_RATES, seed_programme
 
     seed_programme()
     assert set(DEMO_RATES) <= set(ReferenceRate.objects.values_list("currency", flat=True))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import BaseCommand
 
 from careplus.returns.services import send_reminders
@@ -12,6 +10,6 @@ from careplus.returns.services import send_reminders
 class Command(BaseCommand):
     help = "E-mail each user one digest of overdue and upcoming tasks per day."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         sent = send_reminders()
         self.stdout.write(f"{sent} reminder digest(s) sent.")

@@ -1,0 +1,1 @@
+"""Fictional demo and synthetic data, kept out of the production apps (issue 22)."""

@@ -1,0 +1,27 @@
+"""Fill the database with fictional case files at scale (for benchmarks and load tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from careplus.demo import synthetic
+
+
+class Command(BaseCommand):
+    help = "Create N fictional case files with referrals, visits, plan items and a valid audit chain."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--cases", type=int, required=True, help="Number of case files to create.")
+        parser.add_argument("--seed", type=int, default=2017, help="Random seed (same seed, same data).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["cases"] < 1:
+            self.stderr.write("--cases must be at least 1.")
+            raise SystemExit(2)
+        report = synthetic.generate(cases=options["cases"], seed=options["seed"], progress=self.stdout.write)
+        self.stdout.write(
+            f"Created {report.cases} cases, {report.referrals} referrals, {report.visits} visits, "
+            f"{report.plan_items} plan items and {report.audit_events} audit events in {report.seconds} s."
+        )

@@ -1,0 +1,407 @@
+"""Fictional data at scale, shaped as the services write it (encrypted fields, audit chain).
+
+Bulk paths are used for speed, but every row is what the services would have produced: person
+fields are encrypted under each case's own data key, blind indexes are keyed, visits carry scores
+computed by the sustainability instrument, and the audit events form one valid HMAC chain, so
+`verify_audit` passes on the result.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+
+from careplus.access.roles import Role
+from careplus.accounts import services as account_services
+from careplus.accounts.choices import OfficeKind, OrganisationType
+from careplus.accounts.models import Office, Organisation, User
+from careplus.audit import chain
+from careplus.audit.models import AuditEvent, AuditHead
+from careplus.cases import services as case_services
+from careplus.cases.models import Case, CaseEvent, Consent
+from careplus.core import crypto, instruments
+from careplus.core.models import DataKey, Instrument
+from careplus.core.numbering import reserve_numbers
+from careplus.demo.accounts import ensure_demo_allowed
+from careplus.programmes.models import Programme
+from careplus.referrals.models import Referral
+from careplus.returns import sustainability
+from careplus.returns.dates import add_months
+from careplus.returns.models import Departure, PlanItem, Visit
+from careplus.returns.services import RSS_INSTRUMENT, store_scores
+
+GIVEN = ["Sita", "Aminata", "Leila", "Grace", "Mai", "Nadia", "Ama", "Rita", "Chloé", "Esther", "Salma", "Joy"]
+FAMILY = ["Gurung", "Ngono", "Haddad", "Okafor", "Nguyen", "Benali", "Tamang", "Mballa", "Trabelsi", "Eze"]
+OFFICES = [("NP", "KTM", "Katmandou"), ("CM", "YAO", "Yaoundé"), ("TN", "TUN", "Tunis"), ("NG", "LOS", "Lagos")]
+STATUSES = [("open", 5), ("pre_departure", 10), ("ready_to_depart", 5), ("returned", 40), ("closed", 40)]
+MONTHLY_VISITS = 12
+VISITS_PER_RETURN = 15  # twelve monthly visits and three extra ones within the year
+ADULT_AGE = 18
+EVENTS_PER_CASE = 20
+BATCH = 1000
+
+
+@dataclass
+class Report:
+    cases: int = 0
+    visits: int = 0
+    plan_items: int = 0
+    audit_events: int = 0
+    referrals: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _World:
+    programme: Programme
+    offices: list[Office]
+    coordinator: User
+    caseworkers: dict[uuid.UUID, User]
+    organisations: list[Organisation]
+    instrument: Instrument
+    answer_sets: list[tuple[dict[str, str], sustainability.Scores]]
+
+
+def _setup(rng: random.Random) -> _World:
+    programme, _created = Programme.objects.get_or_create(
+        name="Programme synthétique",
+        defaults={
+            "funder": "Fictif",
+            "starts_on": datetime.date(2017, 1, 1),
+            "ends_on": datetime.date(2026, 12, 31),
+            "target_beneficiaries": 100_000,
+            "target_trainings": 200,
+            "target_professionals": 5000,
+            "budget": Decimal("250000000.00"),
+            "ceiling_per_beneficiary": Decimal("2500.00"),
+        },
+    )
+    offices = []
+    for country, code, name in OFFICES:
+        office, _created = Office.objects.get_or_create(
+            code=f"S{code}",
+            defaults={"name": f"Bureau synthétique de {name}", "country": country, "kind": OfficeKind.RETURN_COUNTRY},
+        )
+        offices.append(office)
+    organisations = []
+    kinds = [OrganisationType.NGO, OrganisationType.POLICE, OrganisationType.GENDARMERIE, OrganisationType.OFII]
+    for index, kind in enumerate(kinds):
+        organisation, _created = Organisation.objects.get_or_create(
+            name=f"Organisation synthétique {index + 1}", defaults={"type": kind}
+        )
+        organisations.append(organisation)
+
+    def user(email: str, role: Role, **scope: Any) -> User:  # scope: passed through to the grant
+        existing = User.objects.filter(email=email).first()
+        if existing is not None:
+            return existing
+        created = User.objects.create_user(email=email, password=None, full_name=email.split("@", 1)[0])
+        account_services.role_grant_system(user=created, role=role, **scope)
+        return created
+
+    coordinator = user("coordination@synthetique.test", Role.COORDINATOR)
+    caseworkers = {
+        office.pk: user(f"{office.code.lower()}@synthetique.test", Role.CASEWORKER, office=office) for office in offices
+    }
+    instrument = instruments.current(RSS_INSTRUMENT)
+    items = instrument.data["items"]
+    scales = instrument.data["scales"]
+    answer_sets = []
+    for _index in range(64):
+        answers = {item["code"]: rng.choice(scales[item["scale"]])["code"] for item in items if rng.random() < 0.9}
+        answer_sets.append((answers, sustainability.score(instrument.data, answers)))
+    return _World(programme, offices, coordinator, caseworkers, organisations, instrument, answer_sets)
+
+
+def _data_keys(count: int) -> list[DataKey]:
+    keys = []
+    for _index in range(count):
+        key_id = uuid.uuid4()
+        material = crypto.new_data_key()
+        master_id, wrapped = crypto.wrap_key(material, key_id=key_id)
+        crypto.remember_key(key_id, material)
+        keys.append(DataKey(id=key_id, master_key_id=master_id, wrapped=wrapped))
+    DataKey.objects.bulk_create(keys)
+    return keys
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    return add_months(day, months)
+
+
+class _Chain:
+    """Appends sealed audit events in bulk, continuing the current head."""
+
+    def __init__(self) -> None:
+        self.chain = chain
+        self.key = chain.audit_key()
+        head = AuditHead.objects.select_for_update().get(pk=1)
+        self.seq, self.prev, self.ts = head.seq, head.hash, head.ts
+        self.head_seq = head.seq
+        self.rows: list[AuditEvent] = []
+        self.written = 0
+
+    def add(
+        self, *, ts: int, actor: User, roles: str, action: str, object_type: str, object_id: str, fields: str
+    ) -> None:
+        self.seq += 1
+        values = [self.seq, ts, str(actor.pk), actor.email, roles, action, object_type, object_id, fields]
+        values += ["10.0.0.1", "", "success", self.prev]
+        digest = self.chain.seal(values, self.key)
+        self.rows.append(
+            AuditEvent(
+                seq=self.seq,
+                ts=ts,
+                actor_id=str(actor.pk),
+                actor_label=actor.email,
+                roles=roles,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                fields=fields,
+                ip="10.0.0.1",
+                request_id="",
+                outcome="success",
+                prev_hash=self.prev,
+                hash=digest,
+            )
+        )
+        self.prev = digest
+        self.ts = ts
+
+    def flush(self) -> None:
+        AuditEvent.objects.bulk_create(self.rows, batch_size=2000)
+        self.written += len(self.rows)
+        self.rows = []
+        if self.seq == self.head_seq:
+            return  # the head's triggers let it only move forward
+        mac = self.chain.head_seal(self.seq, self.prev, self.ts, self.key)
+        AuditHead.objects.filter(pk=1).update(seq=self.seq, hash=self.prev, ts=self.ts, mac=mac)
+        self.head_seq = self.seq
+
+
+def _weighted_status(rng: random.Random) -> str:
+    roll = rng.uniform(0, 100)
+    for status, weight in STATUSES:
+        roll -= weight
+        if roll <= 0:
+            return status
+    return "closed"
+
+
+@dataclass
+class _Batch:
+    """The rows of one batch of cases, written together."""
+
+    world: _World
+    rng: random.Random
+    today: datetime.date
+    audit: _Chain
+    rows: dict[str, list[Any]] = field(default_factory=dict)  # by kind, each kind's model (see `write`)
+
+    def put(self, kind: str, *objects: Model) -> None:
+        self.rows.setdefault(kind, []).extend(objects)
+
+    def add_case(self, number: int, referral_number: int, key: DataKey) -> None:
+        rng, world = self.rng, self.world
+        office = world.offices[number % len(world.offices)]
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        birth = datetime.date(rng.randint(1965, 2009), rng.randint(1, 12), rng.randint(1, 28))
+        opened = datetime.date(rng.randint(2017, 2025), rng.randint(1, 12), rng.randint(1, 28))
+        status = _weighted_status(rng)
+        case = Case(
+            id=uuid.uuid4(),
+            reference=f"SYN-{number:07d}",
+            status=status,
+            office=office,
+            data_key=key,
+            programme=world.programme,
+            sex=rng.choice("ffffmx"),
+            nationality=office.country,
+            country_of_return=office.country,
+            birth_year=birth.year,
+            opened_on=opened,
+            is_minor=(opened.year - birth.year) < ADULT_AGE,
+            person_index=case_services.person_index(given_names=given, family_name=family, date_of_birth=birth),
+            name_index=case_services.name_index(given_names=given, family_name=family),
+            closure_reason="completed" if status == "closed" else "",
+            closed_on=opened + datetime.timedelta(days=400) if status == "closed" else None,
+        )
+        case.given_names, case.family_name, case.date_of_birth = given, family, birth
+        case.safe_contact = {"channel": "phone", "alias": rng.choice(GIVEN)}
+        self.put("cases", case)
+        self.put("referrals", self._referral(case, referral_number, given, family, birth))
+        self.put(
+            "consents",
+            *[
+                Consent(case=case, scope=scope, given_on=opened, recorded_by=world.coordinator)
+                for scope in ("data_processing", "share_return_office")
+            ],
+        )
+        self.put("events", CaseEvent(case=case, actor=world.coordinator, kind="opened", params={}))
+        ts = int(datetime.datetime(opened.year, opened.month, opened.day, 9, tzinfo=datetime.UTC).timestamp() * 1e6)
+        self.audit.add(
+            ts=ts,
+            actor=world.coordinator,
+            roles="coordinator",
+            action="create",
+            object_type="cases.case",
+            object_id=str(case.pk),
+            fields="",
+        )
+        if status in {"returned", "closed"}:
+            self._return(case, number, opened)
+        worker = world.caseworkers[office.pk]
+        for index in range(EVENTS_PER_CASE - 1):
+            action, fields = ("view", "") if index % 3 else ("change", "visits.answers,visits.notes")
+            self.audit.add(
+                ts=ts + (index + 1) * 86_400_000_000,
+                actor=worker,
+                roles="caseworker",
+                action=action,
+                object_type="cases.case",
+                object_id=str(case.pk),
+                fields=fields,
+            )
+
+    def _referral(self, case: Case, number: int, given: str, family: str, birth: datetime.date) -> Referral:
+        referral = Referral(
+            id=uuid.uuid4(),
+            programme=self.world.programme,
+            reference=f"SYNR-{number:07d}",
+            status="accepted",
+            organisation=self.world.organisations[number % len(self.world.organisations)],
+            channel="portal",
+            received_on=case.opened_on - datetime.timedelta(days=self.rng.randint(1, 30)),
+            data_key=case.data_key,
+            sex=case.sex,
+            nationality=case.nationality,
+            departement=self.rng.choice(["69", "33", "75", "13", "59"]),
+            identification_status="identified",
+            identified_by="police",
+            forms_of_exploitation=[self.rng.choice(["sexual", "forced_labour", "domestic_servitude"])],
+            wishes_voluntary_return=True,
+            country_of_return=case.country_of_return,
+            is_minor=case.is_minor,
+            consent_referral=True,
+            consent_data_processing=True,
+            consent_date=case.opened_on,
+            person_index=case.person_index,
+            name_index=case.name_index,
+            case=case,
+        )
+        referral.given_names, referral.family_name, referral.date_of_birth = given, family, birth
+        referral.referrer_name, referral.referrer_contact = "Référent fictif", "referent@synthetique.test"
+        referral.city = "Lyon"
+        return referral
+
+    def _return(self, case: Case, number: int, opened: datetime.date) -> None:
+        world, rng = self.world, self.rng
+        arrival = min(opened + datetime.timedelta(days=rng.randint(30, 120)), self.today)
+        departure = Departure(
+            case=case,
+            actual_departure_on=arrival,
+            arrival_on=arrival,
+            airport="CDG",
+            fit_to_travel=True,
+            wish_reconfirmed_on=arrival - datetime.timedelta(days=2),
+            wish_reconfirmed_by=world.coordinator,
+            updated_by=world.coordinator,
+        )
+        departure.return_file, departure.escort = f"OFII-{number}", ""
+        self.put("departures", departure)
+        assert case.office is not None  # every synthetic case has its office
+        worker = world.caseworkers[case.office.pk]
+        for index in range(VISITS_PER_RETURN):
+            if index < MONTHLY_VISITS:
+                planned = _add_months(arrival, index + 1)
+            else:
+                planned = arrival + datetime.timedelta(days=45 + 90 * (index - MONTHLY_VISITS))
+            visit = Visit(case=case, planned_on=planned, version=1)
+            if planned <= self.today or case.status == "closed":
+                answers, scores = rng.choice(world.answer_sets)
+                visit.status, visit.done_on, visit.mode, visit.conducted_by = "done", planned, "in_person", worker
+                visit.progress, visit.notes, visit.answers = "Activité en cours.", "", answers
+                store_scores(visit, scores)
+                visit.instrument, visit.version = world.instrument, 2
+            self.put("visits", visit)
+        for category, amount in (("iga", "900.00"), ("medical", "300.00"), ("housing", "450.00")):
+            item = PlanItem(
+                case=case,
+                category=category,
+                provider="Prestataire fictif",
+                delivery_mode="in_kind",
+                planned_amount=Decimal(amount),
+                status="delivered",
+                actual_cost=Decimal(amount),
+                delivered_on=arrival + datetime.timedelta(days=30),
+                approved_by=world.coordinator,
+                version=3,
+            )
+            item.description = f"Aide {category}"
+            self.put("plan_items", item)
+        targets = ["pre_departure", "ready_to_depart", "returned"] + (["closed"] if case.status == "closed" else [])
+        self.put(
+            "events",
+            *[CaseEvent(case=case, actor=world.coordinator, kind="transition", params={"to": t}) for t in targets],
+        )
+
+    def write(self) -> None:
+        for kind, model in (
+            ("cases", Case),
+            ("referrals", Referral),
+            ("consents", Consent),
+            ("events", CaseEvent),
+            ("departures", Departure),
+            ("visits", Visit),
+            ("plan_items", PlanItem),
+        ):
+            model.objects.bulk_create(self.rows.get(kind, []), batch_size=2000)
+        self.audit.flush()
+
+
+def generate(
+    *, cases: int, seed: int = 2017, today: datetime.date | None = None, progress: Callable[[str], None] | None = None
+) -> Report:
+    """Create `cases` synthetic case files with their history; return what was written.
+
+    Refused unless the settings allow demo data (never in production): thousands of fictional files
+    must never be mixed with real ones.
+    """
+    ensure_demo_allowed()
+    started = time.perf_counter()
+    rng = random.Random(seed)  # noqa: S311  # fictional data, not secrets: reproducible on purpose
+    report = Report()
+    world = _setup(rng)
+    done = 0
+    while done < cases:
+        size = min(BATCH, cases - done)
+        with transaction.atomic():
+            batch = _Batch(world, rng, today or datetime.date(2026, 6, 30), _Chain())
+            keys = _data_keys(size)
+            first_case = reserve_numbers("SYN-CASE", size)
+            first_referral = reserve_numbers("SYN-REF", size)
+            for offset, key in enumerate(keys):
+                batch.add_case(first_case + offset, first_referral + offset, key)
+            batch.write()
+        crypto.forget_keys()
+        done += size
+        report.cases += size
+        report.referrals += len(batch.rows.get("referrals", []))
+        report.visits += len(batch.rows.get("visits", []))
+        report.plan_items += len(batch.rows.get("plan_items", []))
+        report.audit_events += batch.audit.written
+        if progress is not None:
+            progress(f"{done}/{cases} cases, {report.visits} visits, {report.audit_events} audit events")
+    report.seconds = round(time.perf_counter() - started, 1)
+    return report
