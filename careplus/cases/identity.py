@@ -39,9 +39,8 @@ from careplus.cases.models import Case, CaseEvent, CaseNote
 from careplus.core.errors import RuleViolation
 from careplus.core.locking import bump, lock_for_edit, touch
 from careplus.core.text import clean_person_text
-from careplus.referrals.forms import MAX_AGE
 from careplus.referrals.models import Referral
-from careplus.referrals.services import PossibleDuplicate, duplicates_of, is_minor_on
+from careplus.referrals.services import MAX_AGE, PossibleDuplicate, duplicates_of, is_minor_on
 
 NAME_MAX = 100
 REASON_MIN = 5

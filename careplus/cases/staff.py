@@ -197,7 +197,7 @@ def pending_erasures(leaver: User) -> QuerySet[ErasureRequest]:
     """The erasure requests the leaver made that still await a second person's decision."""
     return (
         ErasureRequest.objects.filter(requested_by=leaver, status=ErasureStatus.REQUESTED)
-        .select_related("case")
+        .select_related("case", "referral")
         .order_by("created_at")
     )
 

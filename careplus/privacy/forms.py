@@ -50,7 +50,7 @@ class AccessOpenForm(CarePlusForm):
     """Open a person's file for an access request (GDPR art. 15): number, reason, fresh second factor."""
 
     reference = forms.CharField(
-        label=_("Case or referral number"), max_length=20, help_text=_("For example CARE-2024-001 or REF-2024-001.")
+        label=_("Case or referral number"), max_length=20, help_text=_("For example CARE-2024-001 or ORI-2024-0001.")
     )
     reason = forms.CharField(
         label=_("Reason for opening the file"),

@@ -26,11 +26,11 @@ from careplus.referrals.choices import (
     IdentifyingAuthority,
     ScreeningList,
 )
+from careplus.referrals.services import MAX_AGE
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-MAX_AGE = 120
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 

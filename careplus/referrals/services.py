@@ -34,6 +34,7 @@ from careplus.referrals.models import Referral, ReferralDecision, Screening
 ILO_INSTRUMENT = "ilo_indicators"
 ELIGIBILITY_INSTRUMENT = "eligibility"
 ADULT_AGE = 18
+MAX_AGE = 120  # an age or a date of birth beyond it is a typing error (every door refuses it)
 
 
 class PossibleDuplicate(DomainError):

@@ -185,6 +185,8 @@ def plan_item_approve(*, actor: User, item: PlanItem, expected_version: int) -> 
     lock_for_edit(Case.objects.select_related("data_key"), case.pk, None)
     item = lock_for_edit(PlanItem, item.pk, expected_version, required=True)
     item.case = case
+    if not rules.may_approve_plan_item(actor, item):
+        raise RuleViolation(_("You may not approve this item."))
     if not rules.plan_item_approvable(actor, item):
         raise RuleViolation(_("Only a planned item can be approved."))
     ceiling = ceiling_for(case)

@@ -67,7 +67,7 @@ def test_the_plan_rows_offer_what_the_services_accept(coordinator: User, casewor
             return_services.plan_item_approve(
                 actor=coordinator, item=items["approved"], expected_version=items["approved"].version
             )
-        with pytest.raises(RuleViolation, match="Only a planned item can be approved"):
+        with pytest.raises(RuleViolation, match="You may not approve this item"):
             return_services.plan_item_approve(
                 actor=caseworker, item=items["planned"], expected_version=items["planned"].version
             )
@@ -135,7 +135,7 @@ def test_who_approves_a_plan_item_is_one_function(
     monkeypatch.setattr(rules, "may_approve_plan_item", lambda user, item: item.case.caseworker_id != user.pk)
     type(case).objects.filter(pk=case.pk).update(caseworker=coordinator)
     assert approve not in signed_in(coordinator).get(url).content.decode()
-    with pytest.raises(RuleViolation):
+    with translation.override("en"), pytest.raises(RuleViolation, match="You may not approve this item"):
         return_services.plan_item_approve(actor=coordinator, item=item, expected_version=item.version)
     item.refresh_from_db()
     assert item.status == ItemStatus.PLANNED
