@@ -21,7 +21,6 @@ from careplus.cases.models import Case, Consent
 from careplus.programmes.models import Programme
 from careplus.referrals import services as referral_services
 from careplus.referrals.models import Referral
-from careplus.returns import services as returns_services
 
 PASSWORD = "Correct-Horse-Battery-42"
 _counter = itertools.count(1)
@@ -222,7 +221,7 @@ def make_returned_case(*, office: Office | None = None, arrival_on: datetime.dat
     )
     departure.save()
     CaseModel.objects.filter(pk=case.pk).update(status="returned")
-    returns_services.followup_plan_create(actor=coordinator, case=case)
+    case_services.followup_plan_create(actor=coordinator, case=case)
     return CaseModel.objects.select_related("data_key", "office").get(pk=case.pk)
 
 

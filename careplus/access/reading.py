@@ -7,35 +7,34 @@ session sealed under the file's own data key and bound to the user and the file 
 no other user, session or file), and written with every read (a `RestrictedView` row and the
 audit event). Sign-out flushes the session, and the reasons with it.
 
-Views raise `ReasonNeeded` through `open_case`; `RestrictedReasonMiddleware` turns it into the
-reason form, so a new page that opens a case through here asks the reason without more code.
+Views raise `ReasonNeeded` through `open_case`; `careplus.cases.middleware.RestrictedReasonMiddleware`
+turns it into the reason form, so a new page that opens a case through here asks the reason without
+more code.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from careplus.access.fetch import acting_user, get_case_for, get_referral_for
+from careplus.access.fetch import acting_user, deny, get_case_for, get_referral_for
 from careplus.access.policy import can
 from careplus.access.roles import Action
+from careplus.access.scopes import subject_request_cases, subject_request_referrals
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.cases.models import Case
+from careplus.cases.services import case_view_record
 from careplus.core import crypto
 from careplus.referrals.models import Referral
 
 if TYPE_CHECKING:
-    from django import forms
-
     from careplus.accounts.models import User
 
 SESSION_KEY = "careplus_case_reasons"
@@ -83,8 +82,6 @@ def remembered_reason(request: HttpRequest, case: Case) -> str:
 
 def record_case_read(*, actor: User, case: Case, part: str, reason: str = "") -> None:
     """Write the read of a part of a case file (with the reason and its row, for a restricted file)."""
-    from careplus.cases.services import case_view_record
-
     case_view_record(actor=actor, case=case, reason=reason, part=part)
 
 
@@ -155,58 +152,6 @@ def _back_to(request: HttpRequest, case: Case) -> str:
     return safe_back(request, case, path if same_site else "")
 
 
-def reason_url(case: Case, back: str) -> str:
-    return reverse("cases:case_reason", kwargs={"case_id": case.pk}) + "?" + urlencode({"next": back})
-
-
-def reason_page(
-    request: HttpRequest,
-    case: Case,
-    back: str,
-    *,
-    form: forms.Form | None = None,
-    status: int = 200,
-    refused: bool = False,
-) -> HttpResponse:
-    """The reason form of a restricted file; nothing of the file but its number is shown."""
-    from careplus.cases.forms import RestrictedReasonForm
-
-    context = {
-        "case": case,
-        "form": form if form is not None else RestrictedReasonForm(),
-        "back": back,
-        "action": reverse("cases:case_reason", kwargs={"case_id": case.pk}),
-        "refused": refused,
-    }
-    return render(request, "cases/restricted_reason.html", context, status=status)
-
-
-class RestrictedReasonMiddleware:
-    """Answer a restricted file opened without a reason with the reason form.
-
-    A GET shows the form (200). A POST (a change) is not applied: the form says so and the
-    answer is 403, so a change is never dropped silently; once the reason is given the user is
-    sent back to the page the change came from. htmx requests are sent to the form's page.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, ReasonNeeded):
-            return None
-        case, back = exception.case, exception.back
-        if getattr(request, "htmx", False):
-            response = HttpResponse(status=200)
-            response["HX-Redirect"] = reason_url(case, back)
-            return response
-        changing = request.method not in {"GET", "HEAD"}
-        return reason_page(request, case, back, status=403 if changing else 200, refused=changing)
-
-
 # A data-subject request (GDPR arts. 15-17): the one door through which the DPO, who never reads
 # case files in routine work, opens a person's whole file. The caller has checked a fresh second
 # factor; every opening is written with its reason (and the reason row of a restricted file).
@@ -218,9 +163,6 @@ def find_for_subject_request(actor: User, reference: str) -> Case | Referral | N
     A referral that became a case gives its case: the person's whole file starts there. Nothing is
     read but the number; out of the actor's rights, nothing is found (and the refusal is written).
     """
-    from careplus.access.fetch import deny
-    from careplus.access.scopes import subject_request_cases, subject_request_referrals
-
     if not can(actor, Action.PRIVACY_REQUESTS):
         raise deny(action=Action.PRIVACY_REQUESTS)
     number = reference.strip().upper()
@@ -240,9 +182,6 @@ def open_for_subject_request(
 
     `kind` is "case" (the case file and its referral) or "referral" (a referral without a case).
     """
-    from careplus.access.fetch import deny
-    from careplus.access.scopes import subject_request_cases, subject_request_referrals
-
     reason = reason.strip()
     if not can(actor, Action.PRIVACY_REQUESTS) or not REASON_MIN <= len(reason) <= REASON_MAX:
         raise deny(action=Action.PRIVACY_REQUESTS, object_type=kind, object_id=subject_id)

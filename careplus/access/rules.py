@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
 from careplus.cases.choices import Rating
+from careplus.cases.models import BestInterestsDetermination, RiskAssessment
 from careplus.privacy.models import ErasureStatus
 from careplus.referrals.choices import ReferralStatus
 from careplus.returns.choices import ItemStatus, VisitStatus
 
 if TYPE_CHECKING:
-    from careplus.cases.models import BestInterestsDetermination, Case, RiskAssessment
+    from careplus.cases.models import Case
     from careplus.cases.sections import Section
     from careplus.privacy.models import ErasureRequest
     from careplus.referrals.models import Referral
@@ -80,8 +81,6 @@ def may_approve(user: Actor, record: RiskAssessment | BestInterestsDetermination
 
 def _approval_rule(model: type[object], user: Actor, record: Any) -> bool:
     # `record`: a record of `model`, or what the summary loaded of it (read through the protocols above).
-    from careplus.cases.models import BestInterestsDetermination, RiskAssessment
-
     if model is RiskAssessment:
         return may_approve_risk(user, record)
     if model is BestInterestsDetermination:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from importlib import import_module
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -187,9 +189,9 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> type[SessionBase]:
-        from careplus.accounts.sessions import SessionStore
-
-        return SessionStore
+        """The store of the configured session engine (careplus.accounts.sessions), named by the setting."""
+        store: type[SessionBase] = import_module(settings.SESSION_ENGINE).SessionStore
+        return store
 
 
 class ApiToken(models.Model):

@@ -16,10 +16,10 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 
+from careplus.accounts.models import UserSession
+
 if TYPE_CHECKING:
     from django.contrib.sessions.base_session import AbstractBaseSession
-
-    from careplus.accounts.models import UserSession
 
 
 def session_digest(session_key: str) -> str:
@@ -30,8 +30,6 @@ def session_digest(session_key: str) -> str:
 class SessionStore(DBStore):
     @classmethod
     def get_model_class(cls) -> type[UserSession]:
-        from careplus.accounts.models import UserSession
-
         return UserSession
 
     def _get_session_from_db(self) -> AbstractBaseSession | None:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from careplus.access.policy import Actor
+from careplus.access.roles import Role
 from careplus.access.scopes import audit_events_visible_to
 from careplus.audit.models import AuditEvent
 
@@ -48,7 +49,5 @@ def audit_search(
 
 def role_labels(roles: str) -> str:
     """The roles an audit event records (« coordinator,dpo ») as the reader's labels."""
-    from careplus.access.roles import Role
-
     labels = dict(Role.choices)
     return ", ".join(str(labels.get(role, role)) for role in roles.split(",") if role)

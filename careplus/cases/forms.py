@@ -26,7 +26,7 @@ from careplus.cases.choices import (
     Sex,
 )
 from careplus.core.forms import CarePlusForm, DateInput
-from careplus.core.text import validate_narrative_text, validate_person_text
+from careplus.core.text import NAME_MAX_CHARS, validate_narrative_text, validate_person_text
 from careplus.returns.choices import ClosureReason
 
 if TYPE_CHECKING:
@@ -185,8 +185,8 @@ class DeparturePlanForm(CarePlusForm):
 class IdentityForm(CarePlusForm):
     """Correct the person's identity on the file (GDPR art. 16): the values as they should read, and why."""
 
-    family_name = forms.CharField(label=_("Family name"), max_length=100)
-    given_names = forms.CharField(label=_("Given names"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=NAME_MAX_CHARS)
+    given_names = forms.CharField(label=_("Given names"), max_length=NAME_MAX_CHARS)
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     nationality = CountryField(blank=True).formfield(label=_("Nationality"), required=False)

@@ -35,21 +35,19 @@ from careplus.audit.services import record_event
 from careplus.cases import services as case_services
 from careplus.cases.choices import CaseStatus, ConsentScope, Sex
 from careplus.cases.models import Case, CaseImport, Consent, ImportedCase
+from careplus.cases.workflow import is_minor_on
+from careplus.core.dates import add_months
 from careplus.core.departements import normalise_departement, validate_departement
 from careplus.core.errors import RuleViolation
 from careplus.core.fields import encrypted_fields
 from careplus.core.numbering import next_reference
-from careplus.core.text import clean_person_text
+from careplus.core.text import NAME_MAX_CHARS, clean_person_text
 from careplus.programmes.models import Programme
 from careplus.referrals.choices import Channel, ExploitationForm, IdentificationStatus, ReferralStatus
-from careplus.referrals.forms import ReferralForm
 from careplus.referrals.models import Referral
-from careplus.referrals.services import is_minor_on
 from careplus.returns import sustainability
 from careplus.returns.choices import ClosureReason, VisitStatus
-from careplus.returns.dates import add_months
-from careplus.returns.models import Departure, Visit
-from careplus.returns.services import MAX_FOLLOW_UP_MONTHS, store_scores
+from careplus.returns.models import MAX_FOLLOW_UP_MONTHS, Departure, Visit
 from careplus.trainings import xlsx
 from careplus.trainings.xlsx import MAX_BYTES, MAX_ROWS, SheetError
 
@@ -392,16 +390,6 @@ def _score(text: str) -> Decimal | None:
     return value.quantize(sustainability.PLACES, rounding=ROUND_HALF_UP)
 
 
-def name_limits() -> dict[str, int]:
-    """The longest name each person field takes: the model's limit, else the referral form's (one place each)."""
-    limits = {}
-    for key in ("family_name", "given_names"):
-        model_field = Case._meta.get_field(key)
-        limit = getattr(model_field, "max_chars", None) or getattr(model_field, "max_length", None)
-        limits[key] = int(limit or getattr(ReferralForm.base_fields[key], "max_length", 0) or 0)
-    return limits
-
-
 def _date_label(day: datetime.date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -429,9 +417,11 @@ class _Checker:
                 self.values[key] = clean_person_text(self.values.get(key, "").removeprefix(xlsx.FORMULA_MARK))
             except ValidationError as problem:
                 self.error(key, problem.messages[0])
-        for key, limit in name_limits().items():
-            if len(self.values[key]) > limit:
-                self.error(key, _("more than %(limit)d characters. Shorten it: nothing is cut.") % {"limit": limit})
+        for key in ("family_name", "given_names"):
+            if len(self.values[key]) > NAME_MAX_CHARS:
+                self.error(
+                    key, _("more than %(limit)d characters. Shorten it: nothing is cut.") % {"limit": NAME_MAX_CHARS}
+                )
 
     def required(self) -> None:
         for column in COLUMNS:
@@ -735,7 +725,7 @@ def _create_file(actor: User, batch: CaseImport, row: Row) -> Case:
         visits = []
         for day, scores in parsed["visits"]:
             visit = Visit(case=case, planned_on=day, status=VisitStatus.DONE, done_on=day)
-            store_scores(visit, _visit_scores(scores))
+            visit.put_scores(_visit_scores(scores))
             visits.append(visit)
         Visit.objects.bulk_create(visits)
     case.status = status

@@ -20,7 +20,7 @@ from careplus.accounts.models import Office, User
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.cases import workflow
-from careplus.cases.choices import ConsentScope
+from careplus.cases.choices import ConsentScope, SafeContactChannel
 from careplus.cases.models import (
     SECTION_MODELS,
     Case,
@@ -403,8 +403,6 @@ def attachment_of(case: Case, attachment_id: str) -> CaseAttachment:
 
 def safe_contact_channel_label(case: Case) -> str:
     """The safe contact's channel as the person reads it: a known channel by its label, else as typed."""
-    from careplus.cases.choices import SafeContactChannel
-
     contact = case.safe_contact if isinstance(case.safe_contact, dict) else {}
     channel = str(contact.get("channel") or "")
     return str(dict(SafeContactChannel.choices).get(channel, channel))

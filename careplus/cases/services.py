@@ -35,12 +35,14 @@ from careplus.cases.models import (
 from careplus.cases.selectors import Section as SectionRecord
 from careplus.cases.selectors import case_facts
 from careplus.core import crypto
+from careplus.core.dates import add_months
 from careplus.core.errors import RuleViolation, TransitionBlocked
 from careplus.core.fields import encrypted_fields, tombstones
 from careplus.core.locking import bump, lock_for_edit, lock_for_upsert, touch
 from careplus.core.models import DataKey
 from careplus.core.numbering import next_reference
 from careplus.returns.choices import ClosureReason
+from careplus.returns.models import FOLLOW_UP_MONTHS, Departure, Visit
 
 if TYPE_CHECKING:
     from careplus.programmes.models import Programme
@@ -207,13 +209,20 @@ def case_transition(
         case.closure_reason, case.closed_on = "", None
     case.save(update_fields=["status", "status_before_suspension", "closure_reason", "closed_on"])
     if target == CaseStatus.RETURNED and old == CaseStatus.READY_TO_DEPART:
-        from careplus.returns.services import followup_plan_create  # the plan starts at the return
-
         followup_plan_create(actor=actor, case=case)
     touch(case)
     _event(case, actor, "transition", **{"from": old, "to": target, "reason": bool(reason.strip())})
     record_event(action=AuditAction.TRANSITION, obj=case, actor=actor, fields=["status"])
     return case
+
+
+def followup_plan_create(*, actor: User, case: Case) -> list[Visit]:
+    """Schedule the default visits 1, 3, 6 and 12 months after arrival (when the case returns)."""
+    arrival = Departure.objects.get(case=case).arrival_on
+    assert arrival is not None  # guaranteed by the returned transition's guards
+    visits = [Visit.objects.create(case=case, planned_on=add_months(arrival, months)) for months in FOLLOW_UP_MONTHS]
+    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up plan"))
+    return visits
 
 
 def changed_fields(instance: models.Model, values: Mapping[str, object]) -> list[str]:

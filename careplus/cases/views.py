@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from careplus.access import rules
 from careplus.access.fetch import acting_user, deny, get_case_for, require
 from careplus.access.policy import Actor, can
-from careplus.access.reading import open_case, reason_page, remember_reason, remembered_reason, safe_back
+from careplus.access.reading import open_case, remember_reason, remembered_reason, safe_back
 from careplus.access.roles import Action
 from careplus.audit.selectors import role_labels
-from careplus.cases import identity, selectors, services, slugs, staff, workflow
+from careplus.cases import selectors, services, slugs, staff, workflow
 from careplus.cases.choices import CaseStatus, Rating
 from careplus.cases.events import describe
 from careplus.cases.forms import (
@@ -40,6 +40,7 @@ from careplus.cases.forms import (
     RestrictionForm,
     TransitionForm,
 )
+from careplus.cases.middleware import reason_page
 from careplus.cases.models import Case
 from careplus.cases.sections import SECTIONS
 from careplus.cases.uploads import check_upload
@@ -47,6 +48,7 @@ from careplus.core import conflicts
 from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
 from careplus.privacy import rectification
+from careplus.referrals import identity
 from careplus.referrals.services import PossibleDuplicate
 from careplus.returns.choices import ClosureReason
 

@@ -195,6 +195,25 @@ def _child_procedure(facts: CaseFacts) -> list[str]:
 
 
 ADULT_AGE = 18
+MAX_AGE = 120  # an age or a date of birth beyond it is a typing error (every door refuses it)
+
+
+def age_on(*, date_of_birth: datetime.date | None, estimated_age: int | None, day: datetime.date) -> int | None:
+    """Return the age in whole years on a day, from the birth date or the estimated age."""
+    if date_of_birth is not None:
+        before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+        return day.year - date_of_birth.year - int(before_birthday)
+    return estimated_age
+
+
+def is_minor_on(*, date_of_birth: datetime.date | None, estimated_age: int | None, day: datetime.date) -> bool:
+    """The rule that puts a file under the child procedure: under 18 on the day the referral was
+    received (from the date of birth, else the estimated age; neither known: not a minor).
+
+    Used when a referral is recorded, when a file is imported and when a coordinator corrects the
+    date of birth of a file."""
+    age = age_on(date_of_birth=date_of_birth, estimated_age=estimated_age, day=day)
+    return age is not None and age < ADULT_AGE
 
 
 @dataclass(frozen=True)

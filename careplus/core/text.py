@@ -68,3 +68,7 @@ def clean_person_text(value: str, *, multiline: bool = False) -> str:
 
 
 PERSON_TEXT_VALIDATORS = (validate_person_text, validate_narrative_text)
+
+# The longest family name, or given names, a person's file takes: at every door (referral, identity
+# correction, import); a longer one is refused with a message, never cut.
+NAME_MAX_CHARS = 100

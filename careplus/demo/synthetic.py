@@ -28,16 +28,16 @@ from careplus.audit import chain
 from careplus.audit.models import AuditEvent, AuditHead
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, CaseEvent, Consent
+from careplus.cases.workflow import ADULT_AGE
 from careplus.core import crypto, instruments
+from careplus.core.dates import add_months
 from careplus.core.models import DataKey, Instrument
 from careplus.core.numbering import reserve_numbers
 from careplus.demo.accounts import ensure_demo_allowed
 from careplus.programmes.models import Programme
 from careplus.referrals.models import Referral
 from careplus.returns import sustainability
-from careplus.returns.dates import add_months
 from careplus.returns.models import Departure, PlanItem, Visit
-from careplus.returns.services import RSS_INSTRUMENT, store_scores
 
 GIVEN = ["Sita", "Aminata", "Leila", "Grace", "Mai", "Nadia", "Ama", "Rita", "Chloé", "Esther", "Salma", "Joy"]
 FAMILY = ["Gurung", "Ngono", "Haddad", "Okafor", "Nguyen", "Benali", "Tamang", "Mballa", "Trabelsi", "Eze"]
@@ -45,7 +45,6 @@ OFFICES = [("NP", "KTM", "Katmandou"), ("CM", "YAO", "Yaoundé"), ("TN", "TUN", 
 STATUSES = [("open", 5), ("pre_departure", 10), ("ready_to_depart", 5), ("returned", 40), ("closed", 40)]
 MONTHLY_VISITS = 12
 VISITS_PER_RETURN = 15  # twelve monthly visits and three extra ones within the year
-ADULT_AGE = 18
 EVENTS_PER_CASE = 20
 BATCH = 1000
 
@@ -113,7 +112,7 @@ def _setup(rng: random.Random) -> _World:
     caseworkers = {
         office.pk: user(f"{office.code.lower()}@synthetique.test", Role.CASEWORKER, office=office) for office in offices
     }
-    instrument = instruments.current(RSS_INSTRUMENT)
+    instrument = instruments.current(sustainability.INSTRUMENT)
     items = instrument.data["items"]
     scales = instrument.data["scales"]
     answer_sets = []
@@ -332,7 +331,7 @@ class _Batch:
                 answers, scores = rng.choice(world.answer_sets)
                 visit.status, visit.done_on, visit.mode, visit.conducted_by = "done", planned, "in_person", worker
                 visit.progress, visit.notes, visit.answers = "Activité en cours.", "", answers
-                store_scores(visit, scores)
+                visit.put_scores(scores)
                 visit.instrument, visit.version = world.instrument, 2
             self.put("visits", visit)
         for category, amount in (("iga", "900.00"), ("medical", "300.00"), ("housing", "450.00")):

@@ -33,6 +33,8 @@ from careplus.core.errors import RuleViolation
 from careplus.core.instruments import InstrumentData
 from careplus.core.locking import bump, check_version, lock_for_edit
 from careplus.core.models import Instrument
+from careplus.referrals.choices import ReferralStatus
+from careplus.referrals.models import Screening
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -118,9 +120,6 @@ def is_author(user: User, draft: Instrument) -> bool:
 
 def open_screenings_on(instrument: Instrument) -> int:
     """Count the screenings of referrals not yet decided that were computed on this version."""
-    from careplus.referrals.choices import ReferralStatus
-    from careplus.referrals.models import Screening
-
     return Screening.objects.filter(instrument=instrument, referral__status=ReferralStatus.RECEIVED).count()
 
 

@@ -14,7 +14,7 @@ from careplus.core.forms import CarePlusForm, DateInput
 from careplus.core.money import MoneyField
 from careplus.core.templatetags.ui import localnumber
 from careplus.core.text import validate_person_text
-from careplus.returns.choices import PlanCategory
+from careplus.programmes.choices import PlanCategory
 
 if TYPE_CHECKING:
     from careplus.programmes.models import Programme

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from careplus.core.models import BaseModel
-from careplus.returns.choices import PlanCategory
+from careplus.programmes.choices import PlanCategory
 
 
 class Programme(BaseModel):

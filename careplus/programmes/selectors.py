@@ -18,8 +18,12 @@ from careplus.access.policy import Actor
 from careplus.access.roles import Action
 from careplus.access.scopes import programmes_visible_to
 from careplus.accounts.models import User
+from careplus.audit.models import AuditEvent
 from careplus.core.money import FIXED_PARITY, FIXED_PARITY_SOURCE, to_euros
+from careplus.programmes.choices import PlanCategory
 from careplus.programmes.models import Programme, ReferenceRate
+from careplus.returns.choices import ItemStatus
+from careplus.returns.models import PlanItem
 
 
 def programme_of(actor: Actor, pk: str) -> Programme | None:
@@ -103,9 +107,6 @@ class BudgetRow:
 
 def budget_by_category(programme: Programme) -> list[BudgetRow]:
     """The programme's budget lines beside the plans of its files, in euros, category by category."""
-    from careplus.returns.choices import ItemStatus, PlanCategory
-    from careplus.returns.models import PlanItem
-
     items = PlanItem.objects.filter(case__programme=programme).order_by()
     planned = dict(
         items.filter(status__in=[ItemStatus.PLANNED, ItemStatus.APPROVED])
@@ -161,8 +162,6 @@ def programme_history(
 
     `label(setting, currency)` names a setting as the page does (the form's labels: programmes.forms).
     """
-    from careplus.audit.models import AuditEvent
-
     rates = {str(pk): code for pk, code in programme.reference_rates.values_list("pk", "currency")}
     events = AuditEvent.objects.filter(
         Q(object_type=Programme._meta.label_lower, object_id=str(programme.pk))

@@ -16,8 +16,8 @@ from careplus.core.currencies import is_known_currency
 from careplus.core.errors import RuleViolation
 from careplus.core.locking import bump, lock_for_edit
 from careplus.core.money import FIXED_PARITY
+from careplus.programmes.choices import PlanCategory
 from careplus.programmes.models import Programme, ProgrammeBudgetLine, ReferenceRate
-from careplus.returns.choices import PlanCategory
 
 
 def _shown(value: object) -> str:

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from careplus.accounts.models import Organisation
 from careplus.cases.choices import Sex
+from careplus.cases.workflow import MAX_AGE
 from careplus.core.departements import DepartementField
 from careplus.core.forms import CarePlusForm, DateInput
-from careplus.core.text import validate_narrative_text, validate_person_text
+from careplus.core.text import NAME_MAX_CHARS, validate_narrative_text, validate_person_text
 from careplus.programmes.models import Programme
 from careplus.referrals.choices import (
     Channel,
@@ -26,7 +27,6 @@ from careplus.referrals.choices import (
     IdentifyingAuthority,
     ScreeningList,
 )
-from careplus.referrals.services import MAX_AGE
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -50,8 +50,8 @@ class ReferralForm(CarePlusForm):
     received_on = forms.DateField(label=_("Received on"), widget=DateInput(), initial=timezone.localdate)
     referrer_name = _text(_("Referrer (name and position)"))
     referrer_contact = _text(_("Referrer's e-mail or telephone"))
-    given_names = _text(_("Given names"), max_length=100)
-    family_name = _text(_("Family name"), max_length=100)
+    given_names = _text(_("Given names"), max_length=NAME_MAX_CHARS)
+    family_name = _text(_("Family name"), max_length=NAME_MAX_CHARS)
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
     estimated_age = forms.IntegerField(
         label=_("Estimated age"),

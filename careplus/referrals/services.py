@@ -20,6 +20,7 @@ from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.cases import services as case_services
 from careplus.cases.models import Case
+from careplus.cases.workflow import is_minor_on
 from careplus.core import crypto, instruments
 from careplus.core.errors import DomainError, RuleViolation
 from careplus.core.fields import encrypted_fields
@@ -33,31 +34,12 @@ from careplus.referrals.models import Referral, ReferralDecision, Screening
 
 ILO_INSTRUMENT = "ilo_indicators"
 ELIGIBILITY_INSTRUMENT = "eligibility"
-ADULT_AGE = 18
-MAX_AGE = 120  # an age or a date of birth beyond it is a typing error (every door refuses it)
 
 
 class PossibleDuplicate(DomainError):
     """A referral of the same person (same normalised name and date of birth) already exists."""
 
     code = "possible_duplicate"
-
-
-def age_on(*, date_of_birth: datetime.date | None, estimated_age: int | None, day: datetime.date) -> int | None:
-    """Return the age in whole years on a day, from the birth date or the estimated age."""
-    if date_of_birth is not None:
-        before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
-        return day.year - date_of_birth.year - int(before_birthday)
-    return estimated_age
-
-
-def is_minor_on(*, date_of_birth: datetime.date | None, estimated_age: int | None, day: datetime.date) -> bool:
-    """The rule that puts a file under the child procedure: under 18 on the day the referral was
-    received (from the date of birth, else the estimated age; neither known: not a minor).
-
-    Used when a referral is recorded and when a coordinator corrects the date of birth of a file."""
-    age = age_on(date_of_birth=date_of_birth, estimated_age=estimated_age, day=day)
-    return age is not None and age < ADULT_AGE
 
 
 def duplicates_of(*, index: str, organisation: Organisation | None = None) -> list[Referral]:

@@ -19,13 +19,14 @@ from careplus.accounts.models import Organisation
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.cases.models import Case
 from careplus.core.countries import country_names
+from careplus.programmes.choices import PlanCategory
 from careplus.programmes.models import Programme
 from careplus.referrals.choices import ExploitationForm
 from careplus.referrals.models import Referral
 from careplus.reporting import sdc
 from careplus.reporting.models import SCORE_SCALE, CaseFigure, DeliveryMonth, VisitMonth
 from careplus.reporting.periods import Period
-from careplus.returns.choices import ItemStatus, PlanCategory, VisitStatus
+from careplus.returns.choices import ItemStatus, VisitStatus
 from careplus.returns.models import PlanItem, Visit
 from careplus.trainings import indicators as training_indicators
 from careplus.trainings.choices import ProfessionalType

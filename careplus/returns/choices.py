@@ -10,18 +10,6 @@ class ArrivalKind(models.TextChoices):
     ONWARD_TRANSPORT = "onward_transport", _("Onward transport")
 
 
-class PlanCategory(models.TextChoices):
-    MEDICAL = "medical", _("Medical care")
-    HOUSING = "housing", _("Temporary housing")
-    PSYCHOSOCIAL = "psychosocial", _("Psychosocial support")
-    VOCATIONAL = "vocational", _("Vocational training")
-    IGA = "iga", _("Income-generating activity")
-    EDUCATION = "education", _("Education")
-    LEGAL = "legal", _("Legal aid")
-    FAMILY = "family", _("Family mediation")
-    OTHER = "other", _("Other")
-
-
 class DeliveryMode(models.TextChoices):
     IN_KIND = "in_kind", _("In kind")
     CASH = "cash", _("Cash")

@@ -15,8 +15,9 @@ from careplus.cases.models import CaseAttachment
 from careplus.core.forms import CarePlusForm, DateInput
 from careplus.core.money import CENT, MoneyField
 from careplus.core.text import validate_person_text
+from careplus.programmes.choices import PlanCategory
 from careplus.programmes.selectors import Rate, convert, rate_on
-from careplus.returns.choices import ArrivalKind, DeliveryMode, PlanCategory, VisitMode
+from careplus.returns.choices import ArrivalKind, DeliveryMode, VisitMode
 
 if TYPE_CHECKING:
     from careplus.cases.models import Case

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -12,7 +13,11 @@ from careplus.accounts.models import User
 from careplus.cases.models import Case, CaseAttachment
 from careplus.core.fields import EncryptedJSONField, EncryptedTextField
 from careplus.core.models import BaseModel, Instrument
-from careplus.returns.choices import ArrivalKind, DeliveryMode, ItemStatus, PlanCategory, VisitMode, VisitStatus
+from careplus.programmes.choices import PlanCategory
+from careplus.returns.choices import ArrivalKind, DeliveryMode, ItemStatus, VisitMode, VisitStatus
+
+if TYPE_CHECKING:
+    from careplus.returns.sustainability import Scores
 
 
 class Departure(BaseModel):
@@ -142,6 +147,12 @@ class CeilingException(BaseModel):
         return f"{self.case_id} exception {self.new_ceiling}"
 
 
+# Follow-up lasts at most 12 months after arrival; returning schedules the default visits
+# (careplus.cases.services.followup_plan_create).
+FOLLOW_UP_MONTHS = (1, 3, 6, 12)
+MAX_FOLLOW_UP_MONTHS = 12
+
+
 class Visit(BaseModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits", verbose_name=_("case file"))
     planned_on = models.DateField(_("planned on"))
@@ -196,6 +207,12 @@ class Visit(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.case_id} visit {self.planned_on}"
+
+    def put_scores(self, scores: Scores) -> None:
+        """Put the visit's scores on it: as recorded (JSON, with flags) and as numbers for the averages."""
+        self.scores = scores.as_json()
+        self.score_economic, self.score_social = scores.economic, scores.social
+        self.score_psychosocial, self.score_composite = scores.psychosocial, scores.composite
 
 
 class FollowUpAlert(models.Model):

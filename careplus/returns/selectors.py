@@ -22,6 +22,7 @@ from careplus.cases.selectors import OfCase, pending_handovers
 from careplus.cases.slugs import case_tab_url
 from careplus.core import instruments
 from careplus.referrals.screening import label
+from careplus.returns import sustainability
 from careplus.returns.choices import ItemStatus, VisitStatus
 from careplus.returns.models import ArrivalItem, Departure, FollowUpAlert, PlanItem, TravelLeg, Visit
 
@@ -229,9 +230,7 @@ class Question(TypedDict):
 
 def questionnaire() -> list[Question]:
     """Return the current sustainability questionnaire: items with their dimension and options."""
-    from careplus.returns.services import RSS_INSTRUMENT
-
-    data = instruments.current(RSS_INSTRUMENT).data
+    data = instruments.current(sustainability.INSTRUMENT).data
     dimensions = {d["code"]: label(d["label"]) for d in data["dimensions"]}
     return [
         {

@@ -18,11 +18,13 @@ from django.utils.translation import gettext_lazy
 
 from careplus.access import rules
 from careplus.accounts.models import User
+from careplus.accounts.selectors import local_zone
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.cases.models import Case, CaseAttachment
 from careplus.cases.services import _event, ensure_writable
 from careplus.core import instruments
+from careplus.core.dates import add_months
 from careplus.core.errors import CeilingExceeded, RuleViolation
 from careplus.core.fields import encrypted_fields
 from careplus.core.locking import bump, lock_for_edit, lock_for_upsert, touch
@@ -30,8 +32,8 @@ from careplus.programmes.models import Programme
 from careplus.programmes.selectors import in_euros
 from careplus.returns import sustainability
 from careplus.returns.choices import ArrivalKind, ItemStatus, VisitStatus
-from careplus.returns.dates import add_months
 from careplus.returns.models import (
+    MAX_FOLLOW_UP_MONTHS,
     ArrivalItem,
     CeilingException,
     Departure,
@@ -41,10 +43,8 @@ from careplus.returns.models import (
     TravelLeg,
     Visit,
 )
+from careplus.returns.selectors import tasks_for
 
-RSS_INSTRUMENT = "rss"
-FOLLOW_UP_MONTHS = (1, 3, 6, 12)
-MAX_FOLLOW_UP_MONTHS = 12
 ZERO = Decimal("0.00")
 
 
@@ -388,15 +388,6 @@ def _check_within_year(case: Case, day: datetime.date) -> None:
         )
 
 
-def followup_plan_create(*, actor: User, case: Case) -> list[Visit]:
-    """Schedule the default visits 1, 3, 6 and 12 months after arrival (called when the case returns)."""
-    arrival = Departure.objects.get(case=case).arrival_on
-    assert arrival is not None  # guaranteed by the returned transition's guards
-    visits = [Visit.objects.create(case=case, planned_on=add_months(arrival, months)) for months in FOLLOW_UP_MONTHS]
-    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up plan"))
-    return visits
-
-
 @transaction.atomic
 def visit_schedule(*, actor: User, case: Case, planned_on: datetime.date) -> Visit:
     ensure_writable(case)
@@ -405,13 +396,6 @@ def visit_schedule(*, actor: User, case: Case, planned_on: datetime.date) -> Vis
     _event(case, actor, "section_saved", label=gettext_lazy("Follow-up plan"))
     _audit(case, actor, ["visits"])
     return visit
-
-
-def store_scores(visit: Visit, scores: sustainability.Scores) -> None:
-    """Put a visit's scores on it: as recorded (JSON, with flags) and as numbers for the averages."""
-    visit.scores = scores.as_json()
-    visit.score_economic, visit.score_social = scores.economic, scores.social
-    visit.score_psychosocial, visit.score_composite = scores.psychosocial, scores.composite
 
 
 @transaction.atomic
@@ -434,12 +418,12 @@ def visit_record(
     _check_within_year(case, done_on)
     if not rules.visit_recordable(actor, visit):
         raise RuleViolation(_("This visit was already recorded."))
-    instrument = instruments.current(RSS_INSTRUMENT)
+    instrument = instruments.current(sustainability.INSTRUMENT)
     known = {item["code"] for item in instrument.data["items"]}
     answers = {code: value for code, value in answers.items() if code in known and value}
     visit.status, visit.done_on, visit.mode, visit.conducted_by = VisitStatus.DONE, done_on, mode, actor
     visit.progress, visit.notes, visit.answers = progress, notes, answers
-    store_scores(visit, sustainability.score(instrument.data, answers))
+    visit.put_scores(sustainability.score(instrument.data, answers))
     visit.instrument = instrument
     bump(visit)
     for item in sustainability.alerts(instrument.data, answers):
@@ -479,9 +463,6 @@ def alert_resolve(*, actor: User, alert: FollowUpAlert) -> FollowUpAlert:
 
 def send_reminders(*, today: datetime.date | None = None) -> int:
     """Send each user with tasks one digest a day; return how many digests were sent."""
-    from careplus.accounts.selectors import local_zone
-    from careplus.returns.selectors import tasks_for
-
     today = today or timezone.localdate()
     sent = 0
     for user in User.objects.filter(is_active=True).order_by("email"):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 if TYPE_CHECKING:
     from careplus.core.instruments import InstrumentData
 
+INSTRUMENT = "rss"  # the code of the questionnaire's versions (careplus.core.models.Instrument)
 DIMENSIONS = ("economic", "social", "psychosocial")
 PLACES = Decimal("0.0001")
 

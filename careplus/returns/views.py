@@ -22,8 +22,9 @@ from careplus.cases.models import Case
 from careplus.core import conflicts
 from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
+from careplus.programmes.choices import PlanCategory
 from careplus.returns import selectors, services
-from careplus.returns.choices import ClosureReason, ItemStatus, PlanCategory
+from careplus.returns.choices import ClosureReason, ItemStatus
 from careplus.returns.forms import (
     ArrivalItemForm,
     CeilingExceptionForm,

@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "careplus.core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
-    "careplus.access.reading.RestrictedReasonMiddleware",
+    "careplus.cases.middleware.RestrictedReasonMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -46,6 +46,7 @@ def test_the_code_keeps_every_contract() -> None:
     contracts = _contracts()
     assert set(contracts) >= {
         "app-layers",
+        "no-cycles-between-apps",
         "domain-imports-no-web",
         "core-imports-no-app",
         "migrations-import-no-app-code",
@@ -59,6 +60,7 @@ def test_the_code_keeps_every_contract() -> None:
 def copy(tmp_path: Path) -> Path:
     """The code and its configuration, copied where an import can be added without touching the tree."""
     shutil.copytree(ROOT / "careplus", tmp_path / "careplus", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "tools", tmp_path / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 
@@ -89,6 +91,28 @@ VIOLATIONS = [
         "from careplus.reporting import rollups",
         "careplus.reporting.migrations.0002_rollup_triggers -> careplus.reporting.rollups",
     ),
+    # An import up the project's layers: a pure rule module reading another app's services.
+    (
+        "no-cycles-between-apps",
+        "careplus/returns/sustainability.py",
+        "from careplus.cases import services",
+        "careplus.returns.sustainability (rules) imports careplus.cases.services (logic), a higher layer.",
+    ),
+    # Two apps importing each other in one layer (returns' services already use cases' services).
+    (
+        "no-cycles-between-apps",
+        "careplus/cases/services.py",
+        "from careplus.returns import services as returns_services",
+        "Apps cases <-> returns import each other in the logic layer: "
+        "- careplus.cases.services -> careplus.returns.services",
+    ),
+    # Two modules of one app importing each other round, through an import inside a function.
+    (
+        "no-cycles-between-apps",
+        "careplus/returns/selectors.py",
+        "def _later() -> None:\n    from careplus.returns import services",
+        "Modules import each other round: careplus.returns.selectors, careplus.returns.services.",
+    ),
 ]
 
 
@@ -106,3 +130,25 @@ def test_a_deliberate_violation_fails_the_lint(
     contracts = _contracts()
     assert f"{contracts[contract]} BROKEN" in output
     assert reported in output
+
+
+def test_member_patterns_match_within_a_name_and_below_a_package() -> None:
+    from tools.import_contracts import _expand
+
+    modules = [
+        "careplus.cases.views",
+        "careplus.cases.views_import",
+        "careplus.cases.viewsets",
+        "careplus.api.views.cases",
+        "careplus.core.forms",
+    ]
+    assert _expand(modules, ["careplus.*.views_*"]) == {"careplus.cases.views_import"}
+    assert _expand(modules, ["careplus.*.views"]) == {"careplus.cases.views"}
+    assert _expand(modules, ["careplus.api.**"]) == {"careplus.api.views.cases"}
+
+
+def test_the_cycle_finder_names_each_round_once() -> None:
+    from tools.import_contracts import _strongly_connected
+
+    groups = _strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}})
+    assert sorted(sorted(g) for g in groups if len(g) > 1) == [["a", "b", "c"]]

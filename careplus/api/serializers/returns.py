@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 
 from careplus.api.serializers.common import MULTILINE, CarePlusSerializer
 from careplus.core.money import parse_amount
-from careplus.returns.choices import DeliveryMode, ItemStatus, PlanCategory, VisitMode, VisitStatus
+from careplus.programmes.choices import PlanCategory
+from careplus.returns.choices import DeliveryMode, ItemStatus, VisitMode, VisitStatus
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -17,11 +17,12 @@ from django.utils import timezone, translation
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
-from careplus.cases import identity, selectors, services, workflow
+from careplus.cases import selectors, services, workflow
 from careplus.cases.choices import CaseStatus
 from careplus.cases.events import describe
 from careplus.cases.models import Case, CaseEvent, CaseNote
 from careplus.programmes.models import Programme
+from careplus.referrals import identity
 from careplus.referrals import services as referral_services
 from careplus.referrals.choices import DecisionOutcome
 from careplus.referrals.models import Referral
@@ -106,7 +107,7 @@ def test_i21_adult_file_becomes_a_minors_file_and_the_child_steps_are_now_requir
     assert case.is_minor is True
     assert _fresh_referral(referral).is_minor is True
     # The same rule as when the referral was recorded, on the day it was received.
-    assert case.is_minor == referral_services.is_minor_on(date_of_birth=MINOR_BIRTH, estimated_age=None, day=RECEIVED)
+    assert case.is_minor == workflow.is_minor_on(date_of_birth=MINOR_BIRTH, estimated_age=None, day=RECEIVED)
     # The guards of "ready to depart" now demand the child procedure's steps.
     steps = _child_steps(case)
     assert len(steps) == 4

@@ -15,11 +15,12 @@ from django.utils import timezone, translation
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
-from careplus.cases import identity, services
+from careplus.cases import services
 from careplus.cases.models import Case, CaseEvent, CaseNote
 from careplus.core import locking
 from careplus.core.errors import RuleViolation, StaleObject
 from careplus.privacy import rectification
+from careplus.referrals import identity
 from careplus.referrals.services import PossibleDuplicate
 from careplus.search.selectors import search
 from tests import factories

@@ -16,8 +16,9 @@ from django.utils import formats, timezone, translation
 
 from careplus.access.roles import Role
 from careplus.accounts.models import Office, User
+from careplus.programmes.choices import PlanCategory
 from careplus.programmes.models import Programme
-from careplus.returns.choices import DeliveryMode, ItemStatus, PlanCategory, VisitStatus
+from careplus.returns.choices import DeliveryMode, ItemStatus, VisitStatus
 from careplus.returns.models import FollowUpAlert, PlanItem, Visit
 from tests import factories
 

@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from careplus.returns.dates import add_months
+from careplus.core.dates import add_months
 from careplus.returns.sustainability import alerts, score
 
 DATA = json.loads((Path(__file__).resolve().parent.parent / "instruments" / "rss_2017.json").read_text())

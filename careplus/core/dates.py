@@ -1,4 +1,4 @@
-"""Calendar arithmetic for follow-up schedules."""
+"""Calendar arithmetic (follow-up schedules, import checks, synthetic data)."""
 
 from __future__ import annotations
 

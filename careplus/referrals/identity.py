@@ -10,7 +10,7 @@ kept encrypted with the file, as a note. An erased file cannot be corrected (not
 The referral the file came from is corrected in the same transaction (its names, date of birth, sex,
 nationality and blind indexes), so that name search and duplicate detection find the person under the
 corrected identity only. A corrected date of birth recomputes whether the file follows the child
-procedure, with the rule applied when the referral was recorded (`referrals.services.is_minor_on`, on
+procedure, with the rule applied when the referral was recorded (`cases.workflow.is_minor_on`, on
 the day the referral was received). A file that becomes a minor's after the step where the child
 procedure is checked (ready to depart, returned, closed) is corrected all the same, since the correction
 is true, and its summary shows an alert until the child procedure's steps are recorded.
@@ -36,11 +36,12 @@ from careplus.audit.services import record_event
 from careplus.cases import selectors, services, workflow
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.cases.models import Case, CaseEvent, CaseNote
+from careplus.cases.workflow import MAX_AGE, is_minor_on
 from careplus.core.errors import RuleViolation
 from careplus.core.locking import bump, lock_for_edit, touch
 from careplus.core.text import clean_person_text
 from careplus.referrals.models import Referral
-from careplus.referrals.services import MAX_AGE, PossibleDuplicate, duplicates_of, is_minor_on
+from careplus.referrals.services import PossibleDuplicate, duplicates_of
 
 NAME_MAX = 100
 REASON_MIN = 5
