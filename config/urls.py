@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("careplus.referrals.urls")),
     path("", include("careplus.audit.urls")),
     path("", include("careplus.privacy.urls")),
+    path("terrain/", include("careplus.field.urls")),
     path("api/", include("careplus.api.urls")),
     path("langue/", public(methods("POST")(set_language)), name="set_language"),
 ]

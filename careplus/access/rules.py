@@ -140,6 +140,12 @@ def visit_recordable(user: Actor, visit: Visit) -> bool:
     return visit.status == VisitStatus.PLANNED and can(user, Action.CASES_EDIT)
 
 
+def visit_correctable(user: Actor, visit: Visit) -> bool:
+    """A visit already recorded (done or missed) is corrected, after a sync conflict, by someone who records
+    on the file; a planned one is recorded or marked missed instead."""
+    return visit.status in {VisitStatus.DONE, VisitStatus.MISSED} and can(user, Action.CASES_EDIT)
+
+
 def visit_overdue(visit: Visit, today: datetime.date) -> bool:
     """A visit still planned for a day already past."""
     return visit.status == VisitStatus.PLANNED and visit.planned_on < today

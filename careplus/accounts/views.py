@@ -161,10 +161,16 @@ def _base32(key: bytes) -> str:
 @password_only
 @methods("POST")
 def logout_view(request: HttpRequest) -> HttpResponse:
-    """End the session on the server and return to the sign-in page."""
+    """End the session on the server and return to the sign-in page.
+
+    The browser is told to erase this site's storage: the field app's offline data (IndexedDB) and
+    its service worker go with the session (issue 23; the app warns before that while records wait).
+    """
     logout(request)
     messages.success(request, _("You are signed out."))
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    response["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 # Reset requests: at most this many per address and per client address within the window.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from careplus.cases.choices import CaseStatus, ConsentScope
@@ -46,6 +49,19 @@ def _procedure_changed(params: Mapping[str, object]) -> str:
     return text
 
 
+def _recorded_offline(params: Mapping[str, object]) -> str:
+    """The sentence added for an entry made on a device offline and synced later (issue 23), or ""."""
+    value = params.get("recorded_offline_at")
+    if not value:
+        return ""
+    try:
+        moment = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return ""
+    day = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return " " + _("Recorded offline on %(date)s.") % {"date": date_format(day, "SHORT_DATE_FORMAT")}
+
+
 def describe(kind: str, params: Mapping[str, object]) -> str:
     """Return the sentence shown on the timeline for an event."""
     texts = {
@@ -77,6 +93,7 @@ def describe(kind: str, params: Mapping[str, object]) -> str:
         ),
         "procedure_changed": lambda: _procedure_changed(params),
         "imported": lambda: _("File imported from the go-live sheet (row %(row)s).") % {"row": params.get("row", "")},
+        "visit_corrected": lambda: _("Follow-up visit corrected after a conflict."),
     }
     text = texts.get(kind)
-    return text() if text else kind
+    return text() + _recorded_offline(params) if text else kind

@@ -39,15 +39,25 @@ class RequestIdMiddleware:
         return response
 
 
+KEEP_CACHE_CONTROL = "careplus_keep_cache_control"
+
+
+def keep_cache_control(response: HttpResponse) -> HttpResponse:
+    """Mark a response holding no personal data whose own Cache-Control NoStoreMiddleware keeps."""
+    setattr(response, KEEP_CACHE_CONTROL, True)
+    return response
+
+
 class NoStoreMiddleware:
-    """Keep personal pages out of browser and proxy caches (static files excepted)."""
+    """Keep personal pages out of browser and proxy caches (static files and responses marked with
+    `keep_cache_control` excepted)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/static/"):
+        if not request.path.startswith("/static/") and not getattr(response, KEEP_CACHE_CONTROL, False):
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
         return response

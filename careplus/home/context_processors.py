@@ -19,6 +19,7 @@ NAVIGATION = [
     ("referrals:referral_list", _("Referrals"), Action.REFERRALS_VIEW),
     ("cases:case_list", _("Case files"), Action.CASES_VIEW),
     ("search:search", _("Search"), Action.CASES_VIEW),
+    ("field:app", _("Visits without a connection"), Action.CASES_EDIT),
     ("trainings:session_list", _("Trainings"), Action.TRAININGS_MANAGE),
     ("reporting:dashboard", _("Dashboard"), Action.REPORTS_VIEW),
     ("programmes:programme_list", _("Programmes"), Action.PROGRAMMES_MANAGE),

@@ -21,6 +21,7 @@ from careplus.cases.models import Case
 from careplus.cases.selectors import OfCase, pending_handovers
 from careplus.cases.slugs import case_tab_url
 from careplus.core import instruments
+from careplus.core.models import Instrument
 from careplus.referrals.screening import label
 from careplus.returns import sustainability
 from careplus.returns.choices import ItemStatus, VisitStatus
@@ -228,9 +229,17 @@ class Question(TypedDict):
     options: list[Option]
 
 
-def questionnaire() -> list[Question]:
-    """Return the current sustainability questionnaire: items with their dimension and options."""
-    data = instruments.current(sustainability.INSTRUMENT).data
+def questionnaire_version(instrument_id: int) -> Instrument | None:
+    """A version of the sustainability questionnaire that was approved (in force or retired since), or None."""
+    return Instrument.objects.filter(
+        pk=instrument_id, kind=sustainability.INSTRUMENT, status=Instrument.Status.APPROVED
+    ).first()
+
+
+def questionnaire(instrument: Instrument | None = None) -> list[Question]:
+    """Return the sustainability questionnaire (the version given, else the current one): items with
+    their dimension and options."""
+    data = (instrument or instruments.current(sustainability.INSTRUMENT)).data
     dimensions = {d["code"]: label(d["label"]) for d in data["dimensions"]}
     return [
         {

@@ -28,10 +28,11 @@ from careplus.core.dates import add_months
 from careplus.core.errors import CeilingExceeded, RuleViolation
 from careplus.core.fields import encrypted_fields
 from careplus.core.locking import bump, lock_for_edit, lock_for_upsert, touch
+from careplus.core.models import Instrument
 from careplus.programmes.models import Programme
 from careplus.programmes.selectors import in_euros
 from careplus.returns import sustainability
-from careplus.returns.choices import ArrivalKind, ItemStatus, VisitStatus
+from careplus.returns.choices import ArrivalKind, ItemStatus, VisitMode, VisitStatus
 from careplus.returns.models import (
     MAX_FOLLOW_UP_MONTHS,
     ArrivalItem,
@@ -50,6 +51,49 @@ ZERO = Decimal("0.00")
 
 def _audit(case: Case, actor: User, fields: list[str]) -> None:
     record_event(action=AuditAction.CHANGE, obj=case, actor=actor, fields=fields)
+
+
+# --- Entries made offline (issue 23) --------------------------------------------------------------
+# A device records a visit, a missed visit or an arrival assistance offline and syncs it later: the
+# time it was entered travels with it. An offline package expires after 14 days (a day's margin for
+# time zones and the sync itself); a device clock a little ahead of the server's is tolerated.
+OFFLINE_MAX_AGE = datetime.timedelta(days=15)
+OFFLINE_CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def check_recorded_offline_at(value: datetime.datetime | None, *, now: datetime.datetime | None = None) -> None:
+    """Refuse an offline time without its offset, in the future (beyond the clock skew) or older than 15 days."""
+    if value is None:
+        return
+    if timezone.is_naive(value):
+        raise RuleViolation(_("Give the time recorded offline with its offset from UTC. Nothing was saved."))
+    now = now or timezone.now()
+    if value > now + OFFLINE_CLOCK_SKEW:
+        raise RuleViolation(
+            _("The time recorded offline is in the future: check the device's clock. Nothing was saved.")
+        )
+    if value < now - OFFLINE_MAX_AGE:
+        raise RuleViolation(
+            _(
+                "This entry was recorded offline more than 15 days ago, and an offline package expires after "
+                "14 days. Nothing was saved: enter it again on a connection."
+            )
+        )
+
+
+def _offline_iso(value: datetime.datetime) -> str:
+    """The offline time in UTC, ISO 8601 with a Z (no comma: it fits an audit field)."""
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _offline_fields(value: datetime.datetime | None) -> list[str]:
+    """The audit field naming when an entry was made offline (the event's own time is the sync's)."""
+    return [] if value is None else [f"recorded_offline_at:{_offline_iso(value)}"]
+
+
+def _offline_params(value: datetime.datetime | None) -> dict[str, str]:
+    """The timeline parameter saying when an entry was made offline (shown as a date)."""
+    return {} if value is None else {"recorded_offline_at": _offline_iso(value)}
 
 
 @transaction.atomic
@@ -103,14 +147,26 @@ def arrival_item_add(
 
 
 @transaction.atomic
-def arrival_item_deliver(*, actor: User, item: ArrivalItem, delivered_on: datetime.date) -> ArrivalItem:
-    ensure_writable(item.case)
+def arrival_item_deliver(
+    *,
+    actor: User,
+    item: ArrivalItem,
+    delivered_on: datetime.date,
+    expected_version: int | None = None,
+    recorded_offline_at: datetime.datetime | None = None,
+) -> ArrivalItem:
+    """Mark an arrival assistance delivered (once); `recorded_offline_at`: when it was entered on a device offline."""
+    case = item.case
+    ensure_writable(case)
+    check_recorded_offline_at(recorded_offline_at)
+    item = lock_for_edit(ArrivalItem, item.pk, expected_version)
+    item.case = case
     if item.delivered_on is not None:
         raise RuleViolation(_("This assistance was already marked delivered."))
     item.delivered_on = delivered_on
-    item.save(update_fields=["delivered_on"])
-    _event(item.case, actor, "section_saved", label=ArrivalKind(item.kind).label)
-    _audit(item.case, actor, ["arrival_items.delivered_on"])
+    bump(item, "delivered_on")
+    _event(case, actor, "section_saved", label=ArrivalKind(item.kind).label, **_offline_params(recorded_offline_at))
+    _audit(case, actor, ["arrival_items.delivered_on", *_offline_fields(recorded_offline_at)])
     return item
 
 
@@ -409,16 +465,25 @@ def visit_record(
     notes: str,
     answers: dict[str, str],
     expected_version: int | None = None,
+    recorded_offline_at: datetime.datetime | None = None,
+    instrument: Instrument | None = None,
 ) -> Visit:
-    """Record a visit with its questionnaire; scores are computed and alerts raised at once."""
+    """Record a visit with its questionnaire; scores are computed and alerts raised at once.
+
+    `instrument`: the questionnaire version the visit was answered on (taken offline, and retired
+    since); the version in force when None.
+
+    `recorded_offline_at`: when the visit was entered on a device offline (issue 23), kept in the audit.
+    """
     case = visit.case
     ensure_writable(case)
+    check_recorded_offline_at(recorded_offline_at)
     visit = lock_for_edit(Visit, visit.pk, expected_version)
     visit.case = case
     _check_within_year(case, done_on)
     if not rules.visit_recordable(actor, visit):
         raise RuleViolation(_("This visit was already recorded."))
-    instrument = instruments.current(sustainability.INSTRUMENT)
+    instrument = instrument or instruments.current(sustainability.INSTRUMENT)
     known = {item["code"] for item in instrument.data["items"]}
     answers = {code: value for code, value in answers.items() if code in known and value}
     visit.status, visit.done_on, visit.mode, visit.conducted_by = VisitStatus.DONE, done_on, mode, actor
@@ -428,15 +493,23 @@ def visit_record(
     bump(visit)
     for item in sustainability.alerts(instrument.data, answers):
         FollowUpAlert.objects.create(case=case, visit=visit, item=item)
-    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up visit"))
-    _audit(case, actor, ["visits.answers", "visits.notes"])
+    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up visit"), **_offline_params(recorded_offline_at))
+    _audit(case, actor, ["visits.answers", "visits.notes", *_offline_fields(recorded_offline_at)])
     return visit
 
 
 @transaction.atomic
-def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_version: int | None = None) -> Visit:
+def visit_mark_missed(
+    *,
+    actor: User,
+    visit: Visit,
+    reason: str,
+    expected_version: int | None = None,
+    recorded_offline_at: datetime.datetime | None = None,
+) -> Visit:
     case = visit.case
     ensure_writable(case)
+    check_recorded_offline_at(recorded_offline_at)
     visit = lock_for_edit(Visit, visit.pk, expected_version)
     visit.case = case
     if not rules.visit_recordable(actor, visit):
@@ -445,8 +518,100 @@ def visit_mark_missed(*, actor: User, visit: Visit, reason: str, expected_versio
         raise RuleViolation(_("Give the reason the visit was missed."))
     visit.status, visit.missed_reason = VisitStatus.MISSED, reason.strip()
     bump(visit, "status", "missed_reason")
-    _event(visit.case, actor, "section_saved", label=gettext_lazy("Follow-up visit"))
-    _audit(visit.case, actor, ["visits.status"])
+    _event(case, actor, "section_saved", label=gettext_lazy("Follow-up visit"), **_offline_params(recorded_offline_at))
+    _audit(case, actor, ["visits.status", *_offline_fields(recorded_offline_at)])
+    return visit
+
+
+# The fields of a visit a correction may change, compared to name them in the audit (never their values).
+_CORRECTED_FIELDS = ("status", "done_on", "mode", "progress", "notes", "missed_reason", "answers", "scores")
+
+
+def _or_none(value: object) -> object:
+    """An empty value as None: a text never written and an empty one are the same to the audit."""
+    return None if value in ("", {}) else value
+
+
+@transaction.atomic
+def visit_correct(
+    *,
+    actor: User,
+    visit: Visit,
+    expected_version: int,
+    outcome: str,
+    done_on: datetime.date | None = None,
+    mode: str = "",
+    progress: str = "",
+    notes: str = "",
+    answers: dict[str, str] | None = None,
+    reason: str = "",
+    recorded_offline_at: datetime.datetime | None = None,
+    instrument: Instrument | None = None,
+) -> Visit:
+    """Store the values chosen on the conflict screen over a visit already recorded (done or missed).
+
+    A visit recorded offline met a newer version at sync (412); the user kept one side, the other, or
+    merged them field by field, against the version just read (`expected_version`, required). Done:
+    the 12-month limit applies, the scores are computed again (with `instrument`, the version the
+    visit was answered on, else the version in force), and an
+    alerting answer raises its alert unless this visit already has one for that item (an alert is never
+    removed, resolved or not). Missed: the reason is required; the date, mode, answers and scores go.
+    A planned visit is recorded or marked missed instead.
+    """
+    case = visit.case
+    ensure_writable(case)
+    check_recorded_offline_at(recorded_offline_at)
+    visit = lock_for_edit(Visit, visit.pk, expected_version, required=True)
+    visit.case = case
+    if not rules.visit_correctable(actor, visit):
+        if visit.status == VisitStatus.PLANNED:
+            raise RuleViolation(_("This visit is still planned: record it or mark it missed instead."))
+        raise RuleViolation(_("You may not correct this visit."))
+    before = {name: getattr(visit, name) for name in _CORRECTED_FIELDS}
+    new_alerts: list[str] = []
+    if outcome == VisitStatus.DONE:
+        if done_on is None or not mode or not progress.strip():
+            raise RuleViolation(_("A visit done needs its date, its mode and the progress on the plan."))
+        if mode not in VisitMode.values:
+            raise RuleViolation(_("Unknown visit mode."))
+        _check_within_year(case, done_on)
+        instrument = instrument or instruments.current(sustainability.INSTRUMENT)
+        known = {item["code"] for item in instrument.data["items"]}
+        unknown = sorted(code for code in answers or {} if code not in known)
+        if unknown:
+            raise RuleViolation(_("Unknown questionnaire items: %(codes)s.") % {"codes": ", ".join(unknown)})
+        kept = {code: value for code, value in (answers or {}).items() if value}
+        visit.status, visit.done_on, visit.mode = VisitStatus.DONE, done_on, mode
+        visit.conducted_by = visit.conducted_by or actor
+        visit.progress, visit.notes, visit.answers, visit.missed_reason = progress, notes, kept, ""
+        visit.put_scores(sustainability.score(instrument.data, kept))
+        visit.instrument = instrument
+        alerted = set(FollowUpAlert.objects.filter(visit=visit).values_list("item", flat=True))
+        new_alerts = [item for item in sustainability.alerts(instrument.data, kept) if item not in alerted]
+    elif outcome == VisitStatus.MISSED:
+        if not reason.strip():
+            raise RuleViolation(_("Give the reason the visit was missed."))
+        visit.status, visit.missed_reason = VisitStatus.MISSED, reason.strip()
+        visit.done_on, visit.mode, visit.progress, visit.notes, visit.answers = None, "", progress, notes, {}
+        visit.scores = None
+        visit.score_economic = visit.score_social = visit.score_psychosocial = visit.score_composite = None
+        visit.instrument = None
+    else:
+        raise RuleViolation(_("A corrected visit is either done or missed."))
+    changed = [name for name in _CORRECTED_FIELDS if _or_none(getattr(visit, name)) != _or_none(before[name])]
+    bump(visit)
+    for item in new_alerts:
+        FollowUpAlert.objects.create(case=case, visit=visit, item=item)
+    _event(case, actor, "visit_corrected", **_offline_params(recorded_offline_at))
+    _audit(
+        case,
+        actor,
+        [
+            *(f"visits.{name}" for name in changed),
+            *(["visits.alerts"] if new_alerts else []),
+            *_offline_fields(recorded_offline_at),
+        ],
+    )
     return visit
 
 

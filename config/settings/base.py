@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "careplus.programmes",
     "careplus.cases",
     "careplus.returns",
+    "careplus.field",
     "careplus.trainings",
     "careplus.reporting",
     "careplus.search",

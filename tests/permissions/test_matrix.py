@@ -169,6 +169,7 @@ API_ROUTES: dict[str, Route] = {
     "api:schema": Route(api=True, expect=api(200)),
     "api:docs": Route(api=True, expect=api(200)),
     "api:me": Route(api=True, expect=api(200)),
+    "api:field_package": Route(api=True, method="post", expect=api(200, only=CASE_EDITORS)),
     "api:referral_list": Route(api=True, expect=api(200, only=REFERRERS)),
     "api:referral_count": Route(api=True, expect=api(200, only=REFERRERS)),
     "api:referral_detail": Route(api=True, expect=api(200, only=REFERRERS), kwargs=_referral),
@@ -197,6 +198,13 @@ API_ROUTES: dict[str, Route] = {
     "api:visit_detail": Route(api=True, expect=api(200, only=CASE_READERS), kwargs=_api_item("visit_id", "visit")),
     "api:visit_record": Route(
         api=True, method="post", expect=api(400, only=CASE_EDITORS), kwargs=_api_item("visit_id", "visit")
+    ),
+    "api:visit_missed": Route(
+        api=True, method="post", expect=api(400, only=CASE_EDITORS), kwargs=_api_item("visit_id", "visit")
+    ),
+    "api:arrival_item_list": Route(api=True, expect=api(200, only=CASE_READERS), kwargs=_returned),
+    "api:arrival_item_deliver": Route(
+        api=True, method="post", expect=api(400, only=CASE_EDITORS), kwargs=_api_item("item_id", "arrival_item")
     ),
     "api:training_list": Route(api=True, expect=api(200, only=TRAINING_MANAGERS)),
     "api:training_detail": Route(api=True, expect=api(200, only=TRAINING_MANAGERS), kwargs=_training),
@@ -383,6 +391,12 @@ MATRIX: dict[str, Route] = {
     "privacy:erasure_certificate": Route(expect=verified(200, only=ERASURE_DECIDERS), kwargs=_erasure(erased=True)),
     "home:home": Route(expect=verified(200)),
     "home:health": Route(expect=everyone(200), protected=False),
+    # Issue 23: the field app's shell (case editors), its state (401 JSON, never a redirect, once
+    # the session has ended), its service worker and manifest (public, they hold no data).
+    "field:app": Route(expect=verified(200, only=CASE_EDITORS)),
+    "field:state": Route(api=True, expect=api(200, only=CASE_EDITORS)),
+    "field:service_worker": Route(expect=everyone(200), protected=False),
+    "field:manifest": Route(expect=everyone(200), protected=False),
     "set_language": Route(method="post", expect=everyone(302), data=lambda c: {"language": "en"}, protected=False),
     "accounts:login": Route(expect={**everyone(302), "anonymous": 200}, protected=False),
     "accounts:otp_verify": Route(expect={**everyone(302), "password_only": 200}, protected=False),
