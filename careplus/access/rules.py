@@ -141,9 +141,11 @@ def visit_recordable(user: Actor, visit: Visit) -> bool:
 
 
 def visit_correctable(user: Actor, visit: Visit) -> bool:
-    """A visit already recorded (done or missed) is corrected, after a sync conflict, by someone who records
-    on the file; a planned one is recorded or marked missed instead."""
-    return visit.status in {VisitStatus.DONE, VisitStatus.MISSED} and can(user, Action.CASES_EDIT)
+    """A visit already recorded (done or missed) is corrected, after a sync conflict, by the file's
+    caseworker or whoever recorded the visit (the two sides of the conflict); a planned one is recorded
+    or marked missed instead."""
+    own = user.pk is not None and user.pk in {visit.case.caseworker_id, visit.conducted_by_id}
+    return visit.status in {VisitStatus.DONE, VisitStatus.MISSED} and can(user, Action.CASES_EDIT) and own
 
 
 def visit_overdue(visit: Visit, today: datetime.date) -> bool:

@@ -22,12 +22,18 @@ def _tags(header: str) -> set[str]:
     return tags
 
 
-def expected_version(request: Request, current: int) -> int:
-    """Return the version the client read, or refuse the write: 428 without If-Match, 412 if stale."""
+def expected_version(request: Request, current: int, *, exact: bool = False) -> int:
+    """Return the version the client read, or refuse the write: 428 without If-Match, 412 if stale.
+
+    `exact`: the write must name the version it read (`If-Match: *` answers 428), where overwriting
+    whatever is stored would drop someone's values (the merge after a conflict).
+    """
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
     tags = _tags(header)
+    if exact and "*" in tags:
+        raise PreconditionRequired()
     if "*" not in tags and etag(current) not in tags:
         raise PreconditionFailed()
     return current

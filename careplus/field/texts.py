@@ -34,6 +34,11 @@ def ui_texts() -> dict[str, object]:
             "Your session has ended: the visits taken offline were erased from this device. "
             "{count} records waiting to sync stay encrypted here: sign in again to send them."
         ),
+        "storage_full_record": _(
+            "Not enough storage left on this device to keep this record: it is still in the form. "
+            "Free some space, then keep it again."
+        ),
+        "server_busy": _("The server could not answer just now: the records wait on this device; sync again later."),
         "sign_out_warning": _("Sync before signing out: signing out erases this device's offline data."),
         "unsupported": _(
             "This browser cannot keep the visits safely offline. "

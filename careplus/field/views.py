@@ -58,8 +58,10 @@ def app(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.CASES_EDIT)
     context = {
         "texts": ui_texts(),
-        # The shell is kept by the service worker: no menu and no user name in the header.
+        # The shell is kept by the service worker: no menu and no user name in the header, and no
+        # flash message (it could name a file); those stay stored for the next page.
         "nav_items": [],
+        "messages": [],
     }
     return render(request, "field/app.html", context)
 

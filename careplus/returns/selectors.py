@@ -229,11 +229,34 @@ class Question(TypedDict):
     options: list[Option]
 
 
-def questionnaire_version(instrument_id: int) -> Instrument | None:
-    """A version of the sustainability questionnaire that was approved (in force or retired since), or None."""
-    return Instrument.objects.filter(
+# A questionnaire version taken offline may be retired meanwhile: it still scores the visits answered
+# on it while an offline package taken under it may still be synced (14 days, a day's margin).
+RETIRED_VERSION_ACCEPTED = datetime.timedelta(days=15)
+
+
+def questionnaire_version(instrument_id: int, *, today: datetime.date | None = None) -> Instrument | None:
+    """The sustainability questionnaire version a visit was answered on: the version in force, or one
+    in force within the last 15 days (retired since); None for any other (unknown, a draft, long retired)."""
+    today = today or timezone.localdate()
+    instrument = Instrument.objects.filter(
         pk=instrument_id, kind=sustainability.INSTRUMENT, status=Instrument.Status.APPROVED
     ).first()
+    if instrument is None:
+        return None
+    try:
+        in_force_then = {instruments.current(sustainability.INSTRUMENT, on=today - RETIRED_VERSION_ACCEPTED).pk}
+    except instruments.InstrumentMissing:
+        in_force_then = set()
+    versions_in_window = in_force_then | set(
+        Instrument.objects.filter(
+            kind=sustainability.INSTRUMENT,
+            status=Instrument.Status.APPROVED,
+            active=True,
+            effective_from__gt=today - RETIRED_VERSION_ACCEPTED,
+            effective_from__lte=today,
+        ).values_list("pk", flat=True)
+    )
+    return instrument if instrument.pk in versions_in_window else None
 
 
 def questionnaire(instrument: Instrument | None = None) -> list[Question]:

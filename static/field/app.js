@@ -25,6 +25,7 @@ function el(tag, attrs, ...children) {
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value === false || value === null || value === undefined) continue;
     if (name === "class") node.className = value;
+    else if (name === "onsubmit") node.addEventListener("submit", guarded(value));
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else node.setAttribute(name, value === true ? "" : String(value));
   }
@@ -33,6 +34,30 @@ function el(tag, attrs, ...children) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+// A form's handler runs once at a time: a second click while it works does nothing (a PIN attempt,
+// a record kept, a merge sent twice would each do harm).
+function guarded(handler) {
+  return async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
+    const buttons = [...form.querySelectorAll("button[type=submit]")];
+    for (const button of buttons) button.disabled = true;
+    try {
+      await handler(event);
+    } finally {
+      delete form.dataset.busy;
+      for (const button of buttons) button.disabled = false;
+    }
+  };
+}
+
+// Sync and merges take one lock across the tabs of this browser, so two never send the same record.
+function withLock(work) {
+  return navigator.locks ? navigator.locks.request("careplus-field-sync", work) : work();
 }
 
 function fill(template, values) {
@@ -199,14 +224,9 @@ function unlockScreen() {
   show(
     el("h2", {}, T.unlock_title),
     el("form", { class: "form", onsubmit: async (event) => {
-      event.preventDefault();
-      const button = event.target.querySelector("button[type=submit]");
-      if (button.disabled) return;  // one attempt at a time: each one counts
-      button.disabled = true;
       try {
-        await vault.unlock(pin.value);
+        await vault.unlock(pin.value);  // one attempt at a time (guarded): each one counts
       } catch (error) {
-        button.disabled = false;
         pin.value = "";
         if (error.name === "Wiped") { say(T.wiped_wrong_pins, "error"); start(); return; }
         if (error.name === "WrongPin") { say(fill(T.wrong_pin, { left: error.left }), "error"); return; }
@@ -327,7 +347,16 @@ function outboxList(outbox) {
 
 async function keep(kind, target, value) {
   const id = kind + ":" + target.split(":")[1];
-  await vault.putSealed("outbox", id, kind, { ...value, target }, { recorded_at: new Date().toISOString(), state: "waiting" });
+  // A correction keeps the time the record was first made offline (what the audit log will say).
+  // That time travels sealed with the record; the clear copy only orders the list.
+  const earlier = await vault.getOpened("outbox", id).catch(() => null);
+  const recordedAt = (earlier && earlier.value.recorded_at) || new Date().toISOString();
+  try {
+    await vault.putSealed("outbox", id, kind, { ...value, target, recorded_at: recordedAt }, { recorded_at: recordedAt, state: "waiting" });
+  } catch (error) {
+    if (error.name === "QuotaExceeded") { say(T.storage_full_record, "error"); return; }  // the form stays as typed
+    throw error;
+  }
   say(navigator.onLine ? T.kept_syncing : T.kept_offline, "success");
   await home();
   if (navigator.onLine) syncNow();
@@ -432,7 +461,7 @@ async function correct(record) {
 function request(record) {
   const v = record.value;
   const base = `${API}cases/${v.case_id}/`;
-  const offline = { recorded_offline_at: record.recorded_at };
+  const offline = { recorded_offline_at: v.recorded_at || record.recorded_at };
   if (record.kind === "visit") {
     return ["POST", `${base}visits/${v.visit_id}/record/`, { ...offline, done_on: v.done_on, mode: v.mode, progress: v.progress, notes: v.notes, answers: v.answers, instrument_id: v.instrument_id }];
   }
@@ -465,7 +494,13 @@ async function syncOne(record) {
     await store.remove("items", record.value.target);
     return "synced";
   }
-  if (response.status === 401 || response.status === 403) return "ended";
+  if (response.status === 401) return "ended";
+  if (response.status === 403 || response.status === 404) {
+    // The session may have ended; or this one file was restricted or moved since: then only this
+    // record is refused (with the server's reason) and the others still go.
+    if ((await contact()) !== "online") return "ended";
+  }
+  if (response.status >= 500 || response.status === 408 || response.status === 429) return "later";
   if (response.status === 412) {
     const current = await theirs(record);
     if (current && record.kind !== "arrival" && current.status === "planned") {
@@ -482,7 +517,11 @@ async function syncOne(record) {
   return "refused";
 }
 
-async function syncNow() {
+function syncNow() {
+  return withLock(syncLocked);
+}
+
+async function syncLocked() {
   if (syncing || !vault.isUnlocked()) return;
   syncing = true;
   try {
@@ -499,6 +538,7 @@ async function syncNow() {
         break;
       }
       if (outcome === "ended") { await contact(); start(); return; }
+      if (outcome === "later") { say(T.server_busy, "error"); break; }  // kept as waiting, tried again next time
       counts[outcome] += 1;
     }
     await store.setMeta("last_sync", new Date().toISOString());
@@ -583,7 +623,7 @@ async function conflictScreen(record) {
       event.preventDefault();
       const missing = differing.filter((row) => !choice[row.key]);
       if (missing.length) { say(fill(T.conflict_choose, { count: missing.length }), "error"); return; }
-      await resolve(record, rows, choice);
+      await withLock(() => resolve(record, rows, choice));
     } },
       el("div", { class: "form__actions" },
         el("button", { type: "button", class: "button button--secondary", onclick: () => pickAll("mine") }, T.keep_all_mine),
@@ -597,6 +637,10 @@ async function conflictScreen(record) {
 }
 
 async function resolve(record, rows, choice) {
+  if (!(await store.get("outbox", record.id))) {
+    say(T.merge_saved, "success");  // settled meanwhile (another tab, a second click)
+    return home();
+  }
   const pick = (row) => (row.mine === row.theirs ? row.mine : row[choice[row.key]]);
   const anyMine = rows.some((row) => row.mine !== row.theirs && choice[row.key] === "mine");
   if (!anyMine) {
@@ -618,7 +662,7 @@ async function resolve(record, rows, choice) {
     if (chosen) answers[row.key.slice(7)] = chosen;
   }
   const v = record.value;
-  const common = { outcome: value.outcome, progress: value.progress, notes: value.notes, recorded_offline_at: record.recorded_at };
+  const common = { outcome: value.outcome, progress: value.progress, notes: value.notes, recorded_offline_at: v.recorded_at || record.recorded_at };
   // A visit done has a date, a mode and answers; a missed one has a reason and none of those.
   const body = value.outcome === "missed"
     ? { ...common, reason: value.reason }
@@ -643,6 +687,12 @@ async function resolve(record, rows, choice) {
 // --- Start -----------------------------------------------------------------------------------------
 
 async function start() {
+  if (await expired()) {
+    // Erased without the PIN: the expiry is in clear, a lost device loses the package on time.
+    await store.clear("items");
+    await store.setMeta("package", null);
+    say(T.package_expired, "error");
+  }
   await refreshStatus();
   if (!(await vault.isSetUp())) return setUpScreen();
   if (!vault.isUnlocked()) return unlockScreen();

@@ -281,3 +281,42 @@ def test_a_refusal_waits_for_correction_and_an_ended_session_erases_the_package(
     stored = json.loads(page.evaluate(RAW_DATABASE))
     assert stored["items"] == []
     assert [record["key"] for record in stored["outbox"]] == [f"missed:{_first_visit(field_office['three']).pk}"]
+
+
+# Move the package's expiry into the past, as 15 days without opening the app would.
+AGE_THE_PACKAGE = """
+async () => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("careplus-field");
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  await new Promise((resolve, reject) => {
+    const store = db.transaction("meta", "readwrite").objectStore("meta");
+    const read = store.get("package");
+    read.onsuccess = () => {
+      const write = store.put({ ...read.result, expires_at: "2020-01-01T00:00:00Z" }, "package");
+      write.onsuccess = resolve;
+      write.onerror = () => reject(write.error);
+    };
+  });
+  db.close();
+}
+"""
+
+
+def test_an_expired_package_is_erased_before_the_pin_is_asked(
+    new_page: Callable[[], Page], live_server: object, field_office: dict[str, Any]
+) -> None:
+    base = str(live_server)
+    page = new_page()
+    _take_offline(page, base, field_office["caseworker"])
+    page.evaluate(AGE_THE_PACKAGE)
+
+    page.reload()
+
+    expect(page.locator("#field-message")).to_contain_text(
+        _french("The offline visits were older than 14 days and were erased. Take them offline again.")
+    )
+    expect(page.locator("input[name=pin]")).to_be_visible()  # the unlock screen comes after the erasure
+    assert json.loads(page.evaluate(RAW_DATABASE))["items"] == []

@@ -99,6 +99,20 @@ class AnswersOutput(serializers.DictField):
         return value if isinstance(value, dict) else None  # None: the serializer writes null
 
 
+class VisitSummaryOutput(CarePlusSerializer):
+    """A visit in the list of a file's visits: its dates, status and scores, none of its texts."""
+
+    id = serializers.UUIDField()
+    case_id = serializers.UUIDField()
+    planned_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=VisitStatus.choices)
+    done_on = serializers.DateField(allow_null=True)
+    mode = serializers.CharField(allow_blank=True)
+    scores = serializers.DictField(child=serializers.JSONField(), allow_null=True)
+    version = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
 class VisitOutput(CarePlusSerializer):
     """A visit as stored: after a 412 at sync, the client shows these values beside its own, field by field."""
 

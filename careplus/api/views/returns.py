@@ -29,6 +29,7 @@ from careplus.api.serializers.returns import (
     VisitMissedInput,
     VisitOutput,
     VisitRecordInput,
+    VisitSummaryOutput,
 )
 from careplus.api.views.cases import IF_MATCH, REASON_HEADER, open_case
 from careplus.cases.models import Case
@@ -140,12 +141,12 @@ class PlanItemCancel(ApiView):
 class VisitList(ApiView):
     audit_type = "returns.visit"
     id_kwarg = "case_id"
-    serializer_class = VisitOutput
+    serializer_class = VisitSummaryOutput
 
-    @extend_schema(operation_id="visits_list", parameters=[REASON_HEADER], responses=VisitOutput(many=True))
+    @extend_schema(operation_id="visits_list", parameters=[REASON_HEADER], responses=VisitSummaryOutput(many=True))
     def get(self, request: Request, case_id: str) -> Response:
         case = open_case(request, case_id, Action.CASES_VIEW, part="visit")
-        return Response(VisitOutput(selectors.visits(case), many=True).data)
+        return Response(VisitSummaryOutput(selectors.visits(case), many=True).data)
 
 
 class VisitDetail(ApiView):
@@ -185,12 +186,12 @@ class VisitDetail(ApiView):
         instrument = _answered_on(data)
         if data["outcome"] == VisitStatus.DONE:
             done = _visit_done(data, data["answers"], instrument)
-            version = expected_version(request, visit.version)
+            version = expected_version(request, visit.version, exact=True)
             visit = services.visit_correct(
                 actor=self.actor, visit=visit, expected_version=version, instrument=instrument, **chosen, **done
             )
         else:
-            version = expected_version(request, visit.version)
+            version = expected_version(request, visit.version, exact=True)
             visit = services.visit_correct(
                 actor=self.actor,
                 visit=visit,

@@ -29,6 +29,9 @@ DISTRESS = {"psy_distress": "very_often", "eco_working": "yes"}
 
 
 def _visit(case: Case) -> Visit:
+    """The first visit of the file, whose caseworker is the user these tests act as."""
+    Case.objects.filter(pk=case.pk).update(caseworker=factories.system_user())
+    case.caseworker = factories.system_user()
     visit = Visit.objects.filter(case=case).order_by("planned_on").first()
     assert visit is not None
     visit.case = case
@@ -244,10 +247,11 @@ def test_the_correction_rule_needs_a_recorded_visit_and_the_right_to_edit() -> N
     case = factories.make_returned_case(office=office)
     caseworker = factories.make_user(Role.CASEWORKER, office=office)
     auditor = factories.make_user(Role.AUDITOR)
-    planned = _visit(case)
-    assert not rules.visit_correctable(caseworker, planned)
+    planned = _visit(case)  # the file's caseworker: system_user
+    assert not rules.visit_correctable(factories.system_user(), planned)
     done = _recorded(case)
-    assert rules.visit_correctable(caseworker, done)
+    assert rules.visit_correctable(factories.system_user(), done)
+    assert not rules.visit_correctable(caseworker, done)  # a colleague of the office: not a side of the conflict
     assert not rules.visit_correctable(auditor, done)
 
 
@@ -470,3 +474,16 @@ def test_a_correction_by_someone_who_may_not_edit_is_refused() -> None:
             reason="Injoignable",
         )
     _unchanged(visit)
+
+
+def test_only_the_files_caseworker_or_the_visits_author_corrects_it() -> None:
+    case = factories.make_returned_case()
+    visit = _recorded(case)
+    colleague = factories.make_user(Role.CASEWORKER, office=case.office)
+
+    with pytest.raises(RuleViolation):
+        services.visit_correct(
+            actor=colleague, visit=_fresh(visit), expected_version=visit.version, outcome="missed", reason="Partie"
+        )
+
+    assert _fresh(visit).status == VisitStatus.DONE
