@@ -29,7 +29,7 @@ from careplus.cases.choices import CaseStatus
 from careplus.cases.models import Case
 from careplus.core import instruments
 from careplus.core.errors import RuleViolation
-from careplus.referrals.screening import label
+from careplus.returns import selectors as returns_selectors
 from careplus.returns import sustainability
 from careplus.returns.choices import ArrivalKind, VisitStatus
 from careplus.returns.models import ArrivalItem, Visit
@@ -110,23 +110,21 @@ def check_days(days: int) -> int:
 def questionnaire_offline() -> Questionnaire:
     """The sustainability questionnaire in force, labelled in the active language, with its alert answers."""
     instrument = instruments.current(sustainability.INSTRUMENT)
-    data = instrument.data
-    dimensions = {d["code"]: label(d["label"]) for d in data["dimensions"]}
     alerting: dict[str, list[str]] = {}
-    for rule in data.get("alerts", []):
+    for rule in instrument.data.get("alerts", []):
         alerting.setdefault(rule["item"], []).append(rule["answer"])
     return Questionnaire(
         instrument_id=instrument.pk,
         version=instrument.version,
-        questions=[
+        questions=[  # the questionnaire as the visit page shows it, with the answers that alert
             Question(
                 code=item["code"],
-                dimension=dimensions[item["dimension"]],
-                label=label(item["label"]),
-                options=[Option(o["code"], label(o["label"])) for o in data["scales"][item["scale"]]],
+                dimension=item["dimension"],
+                label=item["label"],
+                options=[Option(option["code"], option["label"]) for option in item["options"]],
                 alerting=alerting.get(item["code"], []),
             )
-            for item in data["items"]
+            for item in returns_selectors.questionnaire(instrument)
         ],
     )
 

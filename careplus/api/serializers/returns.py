@@ -113,24 +113,15 @@ class VisitSummaryOutput(CarePlusSerializer):
     updated_at = serializers.DateTimeField()
 
 
-class VisitOutput(CarePlusSerializer):
+class VisitOutput(VisitSummaryOutput):
     """A visit as stored: after a 412 at sync, the client shows these values beside its own, field by field."""
 
-    id = serializers.UUIDField()
-    case_id = serializers.UUIDField()
-    planned_on = serializers.DateField()
-    status = serializers.ChoiceField(choices=VisitStatus.choices)
-    done_on = serializers.DateField(allow_null=True)
-    mode = serializers.CharField(allow_blank=True)
     progress = serializers.CharField(allow_blank=True, allow_null=True)
     notes = serializers.CharField(allow_blank=True, allow_null=True)
     answers = AnswersOutput(
         child=serializers.CharField(), allow_null=True, help_text="Item code → option code, as answered."
     )
     missed_reason = serializers.CharField(allow_blank=True, allow_null=True)
-    scores = serializers.DictField(child=serializers.JSONField(), allow_null=True)
-    version = serializers.IntegerField()
-    updated_at = serializers.DateTimeField()
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
