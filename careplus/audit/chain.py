@@ -19,6 +19,10 @@ SEP = "\x1f"
 HEAD_DOMAIN = "careplus-audit-head"
 CHECKPOINT_KIND = "careplus-audit-checkpoint"
 _CONTROL = dict.fromkeys(range(32))
+# The chain's head is signed and stored as a checkpoint (AuditCheckpoint) at every multiple of
+# this sequence number, in the transaction that appends the event: the routine check verifies
+# from the last one, and the full check verifies the segments between them side by side.
+CHECKPOINT_EVERY = 10_000
 
 # Column order used by the MAC and by verification.
 COLUMNS = (
@@ -137,6 +141,13 @@ class Verdict:
     checked: int
     first_broken: int | None = None
     reason: str = ""
+    # The last event trusted without being re-verified (a stored checkpoint's): 0 for a full check.
+    start: int = 0
+
+    @property
+    def verified(self) -> int:
+        """How many events this check verified."""
+        return self.checked - self.start
 
 
 class Sealer:
@@ -156,13 +167,21 @@ class Sealer:
         return outer.hexdigest()
 
 
-def verify_messages(rows: Iterable[Sequence[object]], *, key: bytes, head: tuple[int, str] | None) -> Verdict:
+def verify_messages(
+    rows: Iterable[Sequence[object]],
+    *,
+    key: bytes,
+    head: tuple[int, str] | None,
+    after: tuple[int, str] = (0, GENESIS),
+) -> Verdict:
     """Check sequence, links and MACs of (seq, prev_hash, hash, message) rows sorted by seq.
 
-    `message` is the event's first 13 COLUMNS joined by SEP, as `seal` joins them.
+    `message` is the event's first 13 COLUMNS joined by SEP, as `seal` joins them. The rows start
+    right `after` an event already trusted (its sequence number and hash): the genesis by default,
+    or a signed checkpoint. `checked` counts from the start of the chain.
     """
-    expected_seq = 1
-    prev: object = GENESIS
+    expected_seq = after[0] + 1
+    prev: object = after[1]
     mac = Sealer(key).hexdigest
     for seq, prev_hash, digest, message in rows:
         if seq != expected_seq and int(str(seq)) != expected_seq:

@@ -76,3 +76,26 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head signed at every `chain.CHECKPOINT_EVERY` events, stored with the events.
+
+    Written in the transaction that appends the event at that sequence number; the same signature
+    as a checkpoint kept outside the database (`chain.Checkpoint`). Rows are never updated or
+    deleted (database triggers refuse it), and verification requires one at every multiple up to
+    the head: the routine check starts from the last, and a missing one fails.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), primary_key=True)
+    hash = models.CharField(max_length=64)
+    ts = models.BigIntegerField(_("time (µs since epoch, UTC)"))
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Model
 
 from careplus.access.policy import Actor, roles_of
 from careplus.audit import chain
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.context import current
-from careplus.audit.models import AuditEvent, AuditHead
+from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 
 
 class _Unset:
@@ -77,7 +79,15 @@ def record_event(
         event = AuditEvent.objects.create(seq=seq, prev_hash=head.hash, hash=digest, **values)
         ts = int(str(values["ts"]))
         AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest, ts=ts, mac=chain.head_seal(seq, digest, ts, key))
+        if seq % chain.CHECKPOINT_EVERY == 0:
+            store_checkpoint(seq, digest, ts, key)
     return event
+
+
+def store_checkpoint(seq: int, digest: str, ts: int, key: bytes) -> AuditCheckpoint:
+    """Sign and store the chain's head at a multiple of CHECKPOINT_EVERY (the caller's transaction)."""
+    mark = chain.Checkpoint.make(seq, digest, key, ts=ts)
+    return AuditCheckpoint.objects.create(seq=mark.seq, hash=mark.hash, ts=mark.ts, mac=mark.mac)
 
 
 CHANGE_ARROW = "→"
@@ -126,8 +136,27 @@ def checkpoint() -> chain.Checkpoint:
     return mark
 
 
-def verify_chain(*, batch: int = 20_000, checkpoints: Sequence[chain.Checkpoint] = ()) -> chain.Verdict:
-    """Verify the whole chain from the database, streaming rows in sequence order.
+# A segment of the chain: the trusted event before it (seq, hash), then the event that must end it.
+Segment = tuple[int, str, int, str] | tuple[int, str]
+# A full check of at least this many events is split between processes, one per core.
+PARALLEL_FROM = 200_000
+
+
+def verify_chain(
+    *,
+    batch: int = 20_000,
+    checkpoints: Sequence[chain.Checkpoint] = (),
+    since_last_checkpoint: bool = False,
+    workers: int | None = None,
+) -> chain.Verdict:
+    """Verify the chain from the database, streaming rows in sequence order.
+
+    The stored checkpoints come first: one at every multiple of CHECKPOINT_EVERY up to the head,
+    each signed with the audit key and naming its event's hash. They cut the chain into segments,
+    each verified from the checkpoint before it to the one after it (their links, sequence numbers
+    and seals); a full check verifies every segment, side by side in `workers` processes for a
+    long chain, and `since_last_checkpoint` only the events after the last checkpoint: the routine
+    check, in time proportional to the new events.
 
     The database joins each event's columns into the sealed message (all columns are NOT NULL
     text or integers, whose text form is the one `chain.seal` used): one string per event
@@ -135,7 +164,7 @@ def verify_chain(*, batch: int = 20_000, checkpoints: Sequence[chain.Checkpoint]
 
     The head must exist once there are events, carry the application's seal and name the last
     event; events are read up to the head (a writer may append meanwhile), and one statement then
-    counts any event beyond the head. Each checkpoint (signed outside the database) must still be
+    counts any event beyond the head. Each checkpoint signed outside the database must still be
     in the chain: a log wiped, or cut below it, fails.
     """
     key = chain.audit_key()
@@ -143,25 +172,130 @@ def verify_chain(*, batch: int = 20_000, checkpoints: Sequence[chain.Checkpoint]
         if not mark.is_signed(key):
             return chain.Verdict(False, 0, mark.seq, "a checkpoint is not signed with this audit key")
     head = AuditHead.objects.filter(pk=1).values_list("seq", "hash", "ts", "mac").first()
+    upto = None if head is None else (int(head[0]), str(head[1]))
+    anchors, verdict = _stored_checkpoints(key, upto)
+    if verdict is not None:
+        return verdict
+    if since_last_checkpoint:
+        anchors = anchors[-1:]
+    ends: list[tuple[int, str] | None] = [*anchors[1:], upto]
+    segments: list[Segment] = [
+        start if end is None else (*start, *end) for start, end in zip(anchors, ends, strict=True)
+    ]
+    verdict = _verify_segments(segments, batch, _workers(workers, upto, since_last_checkpoint))
+    if verdict.ok:
+        verdict = _check_head(head, verdict.checked, key)
+    if verdict.ok:
+        verdict = _check_checkpoints(checkpoints, verdict.checked)
+    return chain.Verdict(verdict.ok, verdict.checked, verdict.first_broken, verdict.reason, start=anchors[0][0])
+
+
+def _stored_checkpoints(key: bytes, head: tuple[int, str] | None) -> tuple[list[tuple[int, str]], chain.Verdict | None]:
+    """The genesis and every stored checkpoint up to the head, as (seq, hash); or why they fail.
+
+    Each must be signed with the audit key and name an event still in the chain with its hash, and
+    none may be missing at a multiple of CHECKPOINT_EVERY up to the head, nor lie beyond it.
+    """
+    every = chain.CHECKPOINT_EVERY
+    table, events = AuditCheckpoint._meta.db_table, AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.seq, c.hash, c.ts, c.mac, e.hash FROM {table} c"  # noqa: S608 - constant names
+            f" LEFT JOIN {events} e ON e.seq = c.seq ORDER BY c.seq"
+        )
+        rows = cursor.fetchall()
+    anchors = [(0, chain.GENESIS)]
+    for number, row in enumerate(rows, start=1):
+        fault = _checkpoint_fault(number * every, row, key)
+        if fault is not None:
+            return anchors, chain.Verdict(False, 0, number * every, fault)
+        anchors.append((int(row[0]), str(row[1])))
+    last = anchors[-1][0]
+    if head is not None and last > head[0]:
+        reason = f"the stored checkpoint #{last} lies beyond the chain head"
+        return anchors, chain.Verdict(False, 0, head[0] + 1, reason)
+    if head is not None and head[0] - last >= every:
+        return anchors, chain.Verdict(False, 0, last + every, f"the stored checkpoint #{last + every} is missing")
+    return anchors, None
+
+
+def _checkpoint_fault(expected: int, row: Sequence[object], key: bytes) -> str | None:
+    """Why the stored checkpoint row (seq, hash, ts, mac, its event's hash) fails, or None."""
+    seq, digest, ts, mac, event_hash = row
+    if int(str(seq)) != expected:
+        return f"the stored checkpoint #{expected} is missing"
+    if not chain.Checkpoint(seq=expected, hash=str(digest), ts=int(str(ts)), mac=str(mac)).is_signed(key):
+        return f"the stored checkpoint #{expected} is not signed with the audit key"
+    if event_hash is None:
+        return f"events missing: the stored checkpoint #{expected} records it"
+    if event_hash != digest:
+        return f"the chain was rewritten below the stored checkpoint #{expected}"
+    return None
+
+
+def _verify_segment(segment: Segment, batch: int) -> chain.Verdict:
+    """Verify the events after (seq, hash) up to the next anchor (seq, hash), or to the end without one."""
+    after = (int(segment[0]), str(segment[1]))
+    upto = (int(segment[2]), str(segment[3])) if len(segment) == 4 else None
     separator = "chr(31)" if connection.vendor == "postgresql" else "char(31)"
     message = f" || {separator} || ".join(chain.COLUMNS[:13])
-    table = AuditEvent._meta.db_table
-    upto = "" if head is None else f" WHERE seq <= {int(head[0])}"
+    bound = f"seq > {after[0]}" + ("" if upto is None else f" AND seq <= {upto[0]}")
 
-    def rows() -> Iterable[tuple[object, ...]]:
+    def rows() -> Iterator[tuple[object, ...]]:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT seq, prev_hash, hash, {message} FROM {table}{upto} ORDER BY seq")  # noqa: S608 - constant names
+            table = AuditEvent._meta.db_table
+            cursor.execute(f"SELECT seq, prev_hash, hash, {message} FROM {table} WHERE {bound} ORDER BY seq")  # noqa: S608 - constant names
             while True:
                 chunk = cursor.fetchmany(batch)
                 if not chunk:
                     return
                 yield from chunk
 
-    verdict = chain.verify_messages(rows(), key=key, head=None if head is None else (head[0], head[1]))
-    if verdict.ok:
-        verdict = _check_head(head, verdict.checked, key)
-    if verdict.ok:
-        verdict = _check_checkpoints(checkpoints, verdict.checked)
+    return chain.verify_messages(rows(), key=chain.audit_key(), head=upto, after=after)
+
+
+def _workers(asked: int | None, head: tuple[int, str] | None, recent: bool) -> int:
+    """Processes for a full check: one per core for a long chain, outside any transaction.
+
+    The segments between stored checkpoints never change, so processes reading them apart see the
+    same chain; a check inside a transaction (whose rows other connections cannot see) or on an
+    in-memory database stays in this process.
+    """
+    if recent or head is None or connection.in_atomic_block:
+        return 1
+    if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):  # :memory:, mode=memory
+        return 1
+    if asked is None:
+        asked = (os.cpu_count() or 1) if head[0] >= PARALLEL_FROM else 1
+    return max(1, asked)
+
+
+def _verify_segments(segments: list[Segment], batch: int, workers: int) -> chain.Verdict:
+    """The first failing segment's verdict in chain order, or the last segment's."""
+    if workers == 1 or len(segments) == 1:
+        results: Iterable[chain.Verdict] = (_verify_segment(segment, batch) for segment in segments)
+        return _first_failure(results)
+    size = -(-len(segments) // (workers * 8))  # a few runs of segments per process, in chain order
+    runs = [(segments[index : index + size], batch) for index in range(0, len(segments), size)]
+    connections.close_all()  # each process opens its own connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return _first_failure(pool.imap(_run_in_worker, runs))
+
+
+def _run_in_worker(arguments: tuple[list[Segment], int]) -> chain.Verdict:
+    """Verify a run of consecutive segments in a worker process, on its own connection."""
+    segments, batch = arguments
+    try:
+        return _first_failure(_verify_segment(segment, batch) for segment in segments)
+    finally:
+        connections.close_all()
+
+
+def _first_failure(results: Iterable[chain.Verdict]) -> chain.Verdict:
+    verdict = chain.Verdict(True, 0)
+    for verdict in results:
+        if not verdict.ok:
+            return verdict
     return verdict
 
 

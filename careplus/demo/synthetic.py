@@ -25,7 +25,7 @@ from careplus.accounts import services as account_services
 from careplus.accounts.choices import OfficeKind, OrganisationType
 from careplus.accounts.models import Office, Organisation, User
 from careplus.audit import chain
-from careplus.audit.models import AuditEvent, AuditHead
+from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, CaseEvent, Consent
 from careplus.cases.workflow import ADULT_AGE
@@ -148,6 +148,7 @@ class _Chain:
         self.seq, self.prev, self.ts = head.seq, head.hash, head.ts
         self.head_seq = head.seq
         self.rows: list[AuditEvent] = []
+        self.checkpoints: list[AuditCheckpoint] = []
         self.written = 0
 
     def add(
@@ -177,11 +178,15 @@ class _Chain:
         )
         self.prev = digest
         self.ts = ts
+        if self.seq % chain.CHECKPOINT_EVERY == 0:  # as record_event stores them
+            mark = chain.Checkpoint.make(self.seq, digest, self.key, ts=ts)
+            self.checkpoints.append(AuditCheckpoint(seq=mark.seq, hash=mark.hash, ts=mark.ts, mac=mark.mac))
 
     def flush(self) -> None:
         AuditEvent.objects.bulk_create(self.rows, batch_size=2000)
+        AuditCheckpoint.objects.bulk_create(self.checkpoints)  # after their events (a trigger checks)
         self.written += len(self.rows)
-        self.rows = []
+        self.rows, self.checkpoints = [], []
         if self.seq == self.head_seq:
             return  # the head's triggers let it only move forward
         mac = self.chain.head_seal(self.seq, self.prev, self.ts, self.key)

@@ -41,7 +41,8 @@ def test_the_rollup_and_sharing_triggers_are_installed() -> None:
     assert expected - _installed() == set()
 
 
-# The audit log's append-only triggers and its head's forward-only guard (issue 19, point 11).
+# The audit log's append-only triggers and its head's forward-only guard (issue 19, point 11),
+# and the stored checkpoints' (issue 24).
 AUDIT_TRIGGERS = {
     "sqlite": {
         "audit_event_no_update",
@@ -49,8 +50,11 @@ AUDIT_TRIGGERS = {
         "audit_head_no_delete",
         "audit_head_genesis_only",
         "audit_head_forward_only",
+        "audit_checkpoint_no_update",
+        "audit_checkpoint_no_delete",
+        "audit_checkpoint_on_an_event",
     },
-    "postgresql": {"audit_event_append_only", "audit_head_guard"},
+    "postgresql": {"audit_event_append_only", "audit_head_guard", "audit_checkpoint_guard"},
 }
 
 
