@@ -150,7 +150,12 @@ def visit_correctable(user: Actor, visit: Visit) -> bool:
 
 def visit_overdue(visit: Visit, today: datetime.date) -> bool:
     """A visit still planned for a day already past."""
-    return visit.status == VisitStatus.PLANNED and visit.planned_on < today
+    return visit.status == VisitStatus.PLANNED and planned_visit_overdue(visit.planned_on, today)
+
+
+def planned_visit_overdue(planned_on: datetime.date, today: datetime.date) -> bool:
+    """A planned visit is overdue once its day has passed."""
+    return planned_on < today
 
 
 # --- Referrals -----------------------------------------------------------------------------------

@@ -7,13 +7,11 @@ rows (`items_for_result`), every cell escaped.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
 
 from django import template
-from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
 from django.utils.html import format_html
@@ -21,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from careplus.cases.choices import CaseStatus
 from careplus.core.countries import country_names
+from careplus.core.links import uuid_link
 from careplus.core.templatetags.ui import masked
 
 if TYPE_CHECKING:
@@ -28,21 +27,18 @@ if TYPE_CHECKING:
 
 register = template.Library()
 
-_PLACEHOLDER = uuid.UUID(int=0)
-
 
 @register.simple_tag
 def case_rows(cases: Iterable[CaseRow], empty: str) -> SafeString:
     """Render one <tr> per case (names masked), or one row saying `empty`."""
-    # One URL reversed for the page, the case id put in its place for each row.
-    template_url = reverse("cases:case_detail", kwargs={"case_id": _PLACEHOLDER})
+    case_url = uuid_link("cases:case_detail", "case_id")  # reversed once for the page
     short_date = get_format("SHORT_DATE_FORMAT")  # the active language's, looked up once
     # Translated once per page (get_status_display translates every choice for every row).
     statuses = {value: str(label) for value, label in CaseStatus.choices}
     countries = country_names()  # the names in the active language, looked up once
     rows = [
         (
-            template_url.replace(str(_PLACEHOLDER), str(case.pk)),
+            case_url(case.pk),
             case.reference,
             f"{masked(case.given_names)} {masked(case.family_name)}",
             statuses.get(case.status, case.status),
