@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install lint types unit browser messages chromium clean bench drills loadtest
+.PHONY: run test install lint types unit browser messages chromium clean bench bench-pg drills loadtest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -62,9 +62,15 @@ test: $(STAMP) chromium lint types
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache
 
-# Benchmarks (figures and ratios, never timed tests).
+# Benchmarks (figures and ratios, never timed tests). CASES=1000000 for the million-file run;
+# bench-pg uses DATABASE_URL if set, else a careplus_bench database on the local PostgreSQL.
+CASES ?= 100000
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/careplus_bench
 bench: $(STAMP)
-	$(PY) -m bench.run --cases 100000
+	$(PY) -m bench.run --cases $(CASES)
+
+bench-pg: $(STAMP)
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_PG)}" $(PY) -m bench.run --cases $(CASES)
 
 # Reliability drills (figures printed; exit 1 on any loss) and the loopback load test.
 drills: $(STAMP)

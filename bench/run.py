@@ -31,12 +31,17 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {
-    "case_list": {"p95_ms": 50, "floor_ratio": 3},
-    "case_detail": {"p95_ms": 50, "floor_ratio": 3},
-    "dashboard": {"p95_ms": 500, "floor_ratio": 2},
-    "dataset_export": {"rows_per_s": 20_000},
-    "verify_audit": {"events_per_s": 200_000},
+# Issue 24's targets (tighter than product.md's 3x, 2x and 200,000 events/s, which they imply).
+TARGETS: dict[str, dict[str, float]] = {
+    "case_list": {"p95_ms": 50, "floor_ratio": 2},
+    "case_detail": {"p95_ms": 50, "floor_ratio": 2},
+    "case_history": {"p95_ms": 50, "floor_ratio": 2},
+    "task_list": {"p95_ms": 50, "floor_ratio": 2},
+    "dashboard": {"p95_ms": 500, "floor_ratio": 1.5},
+    "dataset_export": {"rows_per_s": 50_000},
+    "verify_audit": {"events_per_s": 500_000},
+    # The routine check verifies only the events after the last stored checkpoint.
+    "verify_audit_routine": {"max_events": 10_000},
 }
 
 
@@ -51,6 +56,23 @@ def _setup(cases: int) -> None:
     import django
 
     django.setup()
+    _create_postgres_database()
+
+
+def _create_postgres_database() -> None:
+    """Create the PostgreSQL database named by DATABASE_URL when it does not exist yet."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+    from psycopg import sql
+
+    params = connection.get_connection_params()
+    name = params.pop("dbname")
+    with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _timed(call: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
@@ -183,13 +205,14 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     programme = Programme.objects.get(name="Programme synthétique")
-    results = _pages(args.repeat) + _reports(programme) + [_verify()]
+    results = _pages(args.repeat) + _reports(programme) + _verify()
     _judge(results)
     summary = {
         "engine": connection.vendor,
         "cases": Case.objects.count(),
         "visits": Visit.objects.count(),
         "audit_events": AuditEvent.objects.count(),
+        "disk_mb": _disk_mb(),
         "results": results,
     }
     _print(summary)
@@ -271,19 +294,42 @@ def _reports(programme: Any) -> list[dict[str, Any]]:
     return [sql_floor, dashboard, unrolled, xlsx, row]
 
 
-def _verify() -> dict[str, Any]:
+def _verify() -> list[dict[str, Any]]:
+    """The full check (one process per core) and the routine one (from the last stored checkpoint)."""
     from careplus.audit.services import verify_chain
 
-    started = time.perf_counter()
-    verdict = verify_chain()
-    seconds = time.perf_counter() - started
-    return {
-        "benchmark": "verify_audit",
-        "events": verdict.checked,
-        "ok": verdict.ok,
-        "seconds": round(seconds, 2),
-        "events_per_s": round(verdict.checked / seconds),
-    }
+    rows = []
+    for name, routine in (("verify_audit", False), ("verify_audit_routine", True)):
+        started = time.perf_counter()
+        verdict = verify_chain(since_last_checkpoint=routine)
+        seconds = time.perf_counter() - started
+        if not verdict.ok:
+            raise SystemExit(f"{name}: the audit chain does not verify: {verdict.reason}")
+        rows.append(
+            {
+                "benchmark": name,
+                "events": verdict.verified,
+                "ok": verdict.ok,
+                "seconds": round(seconds, 3),
+                "median_ms": round(seconds * 1000, 1),
+                "events_per_s": round(verdict.verified / seconds),
+            }
+        )
+    return rows
+
+
+def _disk_mb() -> float:
+    """The database's size on disk: the SQLite file with its journal, or PostgreSQL's database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            (size,) = cursor.fetchone() or (0,)
+    else:
+        name = Path(str(connection.settings_dict["NAME"]))
+        size = sum(path.stat().st_size for path in name.parent.glob(name.name + "*"))
+    return round(int(size) / 1e6, 1)
 
 
 def _judge(results: list[dict[str, Any]]) -> None:
@@ -298,6 +344,8 @@ def _judge(results: list[dict[str, Any]]) -> None:
             met.append(row["rows_per_s"] >= target["rows_per_s"])
         if "events_per_s" in target:
             met.append(row["events_per_s"] >= target["events_per_s"])
+        if "max_events" in target:
+            met.append(row["events"] <= target["max_events"])
         row["target"] = target
         row["meets_target"] = all(met) if met else None
 
@@ -305,12 +353,14 @@ def _judge(results: list[dict[str, Any]]) -> None:
 def _print(summary: dict[str, Any]) -> None:
     print(
         f"\n{summary['engine']}: {summary['cases']:,} cases, {summary['visits']:,} visits, "
-        f"{summary['audit_events']:,} audit events"
+        f"{summary['audit_events']:,} audit events, {summary['disk_mb']:,} MB on disk"
     )
     header = f"{'benchmark':<22}{'median ms':>10}{'p95 ms':>9}{'queries':>8}{'peak MB':>9}{'rate/s':>10}"
     print(header + f"{'floor':>22}{'ratio':>7}  target")
     for row in summary["results"]:
         rate = row.get("rows_per_s") or row.get("events_per_s") or ""
+        if row["benchmark"] == "verify_audit_routine":
+            rate = f"{row['events']:,} ev"
         met = {True: "met", False: "NOT met", None: ""}[row.get("meets_target")]
         print(
             f"{row['benchmark']:<22}{row.get('median_ms', ''):>10}{row.get('p95_ms', ''):>9}"

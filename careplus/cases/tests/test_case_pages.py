@@ -209,3 +209,25 @@ def test_a_long_history_shows_the_recent_events_and_offers_the_whole_of_it(
     assert "?onglet=historique&amp;historique=complet" in page
     everything = client.get(url, {"onglet": "historique", "historique": "complet"}).content.decode()
     assert everything.count("Étape ") == 120
+
+
+def test_a_timeline_line_shows_the_local_time_what_happened_and_who_escaped(
+    coordinator: User, signed_in: SignedIn
+) -> None:
+    """The lines written in Python (issue 24) read as the template wrote them."""
+    case = factories.make_case()
+    author = factories.make_user(Role.CASEWORKER)
+    User.objects.filter(pk=author.pk).update(full_name="Zoë O'<b>Brien</b>")
+    event = CaseEvent.objects.create(case=case, actor=author, kind="handover_sent", params={"office": "<i>Été</i>"})
+    # 23:30 UTC on 31 December is already 1 January in Paris.
+    CaseEvent.objects.filter(pk=event.pk).update(at=datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC))
+    page = (
+        signed_in(coordinator)
+        .get(reverse("cases:case_detail", kwargs={"case_id": case.pk}), {"onglet": "historique"})
+        .content.decode()
+    )
+    assert (
+        "<li><time>01/01/2026 00:30</time> — Dossier transféré à &lt;i&gt;Été&lt;/i&gt;."
+        " (Zoë O&#x27;&lt;b&gt;Brien&lt;/b&gt;)</li>"
+    ) in page
+    assert "<li><time>" in page.split("Dossier ouvert", 1)[0]  # the opening event has no author

@@ -6,9 +6,18 @@ sign in the interface (`1 234,50 €`) and with the ISO code in the donor report
 
 from __future__ import annotations
 
-from django import template
+from collections.abc import Iterable
+from html import escape
+from typing import TYPE_CHECKING
 
-from careplus.core.templatetags.ui import localnumber
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from careplus.core.templatetags.ui import bar_height, bar_width, bar_y, localnumber
+
+if TYPE_CHECKING:
+    from careplus.reporting.figures import Block
+    from careplus.reporting.periods import Period
 
 register = template.Library()
 
@@ -34,3 +43,41 @@ def report_figure(value: object, kind: str) -> str:
     """A figure in the donor report: as on the dashboard, but an amount states its currency's ISO code."""
     text = _number(value, kind)
     return f"{text}\u00a0{AMOUNT_CURRENCY}" if kind == "amount" and value is not None else text
+
+
+# The dashboard's repeated markup, written in Python: a programme of ten years offers 141 periods,
+# and its blocks hold a hundred rows; through the template engine they cost more than the figures.
+
+
+@register.simple_tag
+def period_options(periods: Iterable[Period], selected: str) -> SafeString:
+    """The <option>s of the period selector, the one shown selected."""
+    return mark_safe(  # noqa: S308 - every value escaped
+        "".join(
+            f'<option value="{escape(p.key)}"{" selected" if p.key == selected else ""}>{escape(str(p.label))}</option>'
+            for p in periods
+        )
+    )
+
+
+@register.simple_tag
+def block_chart(block: Block, k: int) -> SafeString:
+    """A block's bar chart (SVG, no script) and its table of figures; a withheld cell reads "< k"."""
+    rows = list(block.rows)
+    height = bar_height(len(rows))
+    maximum = block.max_value
+    title = escape(str(block.title))
+    bars = "".join(
+        f'<rect x="0" y="{bar_y(index)}" height="14" width="{bar_width(value, maximum)}" fill="#0b4f8a"/>'
+        for index, (_label, value) in enumerate(rows)
+    )
+    cells = "".join(
+        f'<tr><th scope="row">{escape(str(label))}</th>'
+        f"<td>{escape(f'< {k}' if value is None else figure(value, block.kind))}</td></tr>"
+        for label, value in rows
+    )
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<svg class="bars" role="img" aria-label="{title}" viewBox="0 0 300 {height}" width="300" height="{height}">'
+        f"{bars}</svg>"
+        f'<table class="table table--compact"><tbody>{cells}</tbody></table>'
+    )
