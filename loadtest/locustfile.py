@@ -5,6 +5,10 @@ Caseworkers read the case list and case pages in their scope, add a plan item th
 and search a case number; every few requests they ask for a case of another office: it must
 answer 404, and no page may contain that case's id (an authorisation leak). The coordinator
 reads every office's files, the referrals, the dashboard, and searches.
+
+With CAREPLUS_LOAD_HOSTS (several base addresses, comma-separated: one per application server),
+each user sends its requests to the servers in turn, as a proxy spreading requests would: the
+same session, rate limits and audit chain serve it whichever server answers.
 """
 
 from __future__ import annotations
@@ -20,6 +24,21 @@ from locust import HttpUser, between, task
 
 DATA = json.loads(Path(os.environ["CAREPLUS_LOAD_DATA"]).read_text(encoding="utf-8"))
 _USERS = itertools.cycle(DATA["users"])
+HOSTS = [host for host in os.environ.get("CAREPLUS_LOAD_HOSTS", "").split(",") if host]
+
+
+def spread_over_servers(user: HttpUser) -> None:
+    """Send each of the user's requests to the next application server (round robin)."""
+    if len(HOSTS) < 2:
+        return
+    servers = itertools.cycle(HOSTS)
+    request = user.client.request
+
+    def to_next_server(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        user.client.base_url = next(servers)
+        return request(method, url, *args, **kwargs)
+
+    user.client.request = to_next_server  # type: ignore[method-assign]
 
 
 class Caseworker(HttpUser):
@@ -29,6 +48,7 @@ class Caseworker(HttpUser):
     def on_start(self) -> None:
         self.me = next(_USERS)
         self.client.cookies.update(self.me["cookie"])
+        spread_over_servers(self)
 
     def _leak_check(self, response: Any) -> None:
         if self.me["outside"] in (response.text or ""):
@@ -98,6 +118,7 @@ class Coordinator(HttpUser):
     def on_start(self) -> None:
         self.me = DATA["coordinator"]
         self.client.cookies.update(self.me["cookie"])
+        spread_over_servers(self)
 
     @task(30)
     def case_list(self) -> None:
