@@ -315,7 +315,25 @@ def _verify() -> list[dict[str, Any]]:
                 "events_per_s": round(verdict.verified / seconds),
             }
         )
-    return rows
+    return [*rows, _append()]
+
+
+def _append(count: int = 2000) -> dict[str, Any]:
+    """Audit events appended one transaction each, as requests do: every server queues on the head's
+    row lock, so this rate bounds the audited requests per second of the whole deployment."""
+    from careplus.audit.services import record_event
+
+    started = time.perf_counter()
+    for index in range(count):
+        record_event(action="view", object_type="bench.append", object_id=str(index), actor=None)
+    seconds = time.perf_counter() - started
+    return {
+        "benchmark": "audit_append",
+        "events": count,
+        "seconds": round(seconds, 3),
+        "median_ms": round(seconds * 1000 / count, 3),
+        "events_per_s": round(count / seconds),
+    }
 
 
 def _disk_mb() -> float:

@@ -237,3 +237,19 @@ def test_the_full_check_side_by_side_finds_the_first_break_in_chain_order(tmp_pa
             if sqlite
             else "ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_append_only"
         )
+
+
+@pytest.mark.django_db
+def test_an_action_whose_audit_event_cannot_be_written_is_not_kept_even_if_the_error_is_caught() -> None:
+    """record_event takes no savepoint: its failure fails the caller's whole transaction."""
+    _chain(2)
+    with direct_database_access():
+        _sql("UPDATE audit_audithead SET mac = %s", ["0" * 64])
+        with pytest.raises(DatabaseError):
+            with transaction.atomic():
+                AuditCheckpoint.objects.count()  # the action's own work would be here
+                try:
+                    record_event(action=AuditAction.VIEW, object_type="cases.case", object_id="x", actor=None)
+                except services.AuditChainError:
+                    pass  # a caller swallowing the error...
+                AuditEvent.objects.count()  # ...cannot go on: the transaction is marked for rollback

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+import random
 from typing import Any
 
 import pytest
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
 
 from careplus.access.scopes import cases_visible_to
 from careplus.accounts.models import User
 from careplus.audit.services import verify_chain
-from careplus.cases.models import Case
+from careplus.cases.models import Case, CaseEvent, Consent
+from careplus.core.fields import EncryptedField
 from careplus.demo import synthetic
 from careplus.referrals.models import Referral
-from careplus.returns.models import Visit
+from careplus.returns.models import Departure, PlanItem, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +62,68 @@ def test_i22_the_generator_refuses_to_run_where_demo_data_is_not_allowed(setting
     with pytest.raises(ImproperlyConfigured):
         call_command("generate_synthetic", cases=3, verbosity=0)
     assert not Case.objects.exists()
+
+
+def _comparable(value: object) -> object:
+    """A prepared value as it compares: psycopg's JSON wrapper by its content, a buffer as bytes."""
+    value = getattr(value, "obj", value)
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def test_the_fast_rows_are_what_django_would_insert_and_read_back_through_the_orm() -> None:
+    rng = random.Random(5)
+    now = timezone.now()
+    world = synthetic._setup(rng)
+    batch = synthetic._Batch(world, rng, datetime.date(2026, 6, 30), synthetic._Chain())
+    for number, key in enumerate(synthetic._data_keys(12, now)):
+        batch.add_case(9_000_000 + number, 9_000_000 + number, key)
+    models = {
+        "cases": Case,
+        "referrals": Referral,
+        "consents": Consent,
+        "events": CaseEvent,
+        "departures": Departure,
+        "visits": Visit,
+        "plan_items": PlanItem,
+    }
+    assert set(batch.rows) == set(models)
+    for kind, model in models.items():
+        table = synthetic._Table(model, now)
+        fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+        assert table.columns == [f.column for f in fields]
+        for obj in batch.rows[kind]:
+            expected = []
+            for f in fields:
+                if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                    expected.append(f.get_db_prep_save(now, connection))
+                elif isinstance(f, EncryptedField):  # sealed once: the same ciphertext again
+                    expected.append(f.pre_save(obj, True))
+                else:
+                    expected.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+            assert [_comparable(v) for v in table.rows([obj])[0]] == [_comparable(v) for v in expected]
+    batch.write(synthetic.Report())
+    assert verify_chain().ok
+    written_ids = [case.pk for case in batch.rows["cases"]]  # every one consented to the sharing
+    assert Case.objects.filter(pk__in=written_ids, shared_with_office=True).count() == 12
+    for written in batch.rows["cases"]:
+        case = Case.objects.get(pk=written.pk)
+        assert (case.given_names, case.family_name) == (written.given_names, written.family_name)
+        assert (case.date_of_birth, case.safe_contact) == (written.date_of_birth, written.safe_contact)
+        assert (case.opened_on, case.office_id, case.status) == (written.opened_on, written.office_id, written.status)
+    for written in batch.rows["visits"]:
+        visit = Visit.objects.select_related("case__data_key").get(pk=written.pk)
+        assert (visit.answers, visit.scores, visit.progress) == (written.answers, written.scores, written.progress)
+        assert (visit.planned_on, visit.score_composite) == (written.planned_on, written.score_composite)
+    for written in batch.rows["plan_items"]:
+        item = PlanItem.objects.select_related("case__data_key").get(pk=written.pk)
+        assert (item.description, item.planned_amount) == (written.description, written.planned_amount)
+    referral = Referral.objects.get(pk=batch.rows["referrals"][0].pk)
+    assert (referral.city, referral.forms_of_exploitation) == ("Lyon", batch.rows["referrals"][0].forms_of_exploitation)
+
+
+def test_the_command_reports_disk_use(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("generate_synthetic", cases=3, report=True)
+    out = capsys.readouterr().out
+    assert "Phases: build" in out
+    assert "Disk use:" in out
+    assert synthetic.disk_use() > 0
