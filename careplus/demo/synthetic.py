@@ -144,13 +144,17 @@ def _same(value: object) -> object:
     return value
 
 
-def _quick(vendor: str) -> dict[type[models.Field[Any, Any]], tuple[type, Callable[[Any], object]]]:
+# Per field type: the exact value type whose preparation is known, and that preparation.
+Quick = dict[type, tuple[type, Callable[[object], object]]]
+
+
+def _quick(vendor: str) -> Quick:
     """Per field type: the value type for which Django's preparation is known, and that preparation.
 
     Exact types only: `get_db_prep_save` is bypassed when it would return the same thing (text stays
     text, a Decimal stays a Decimal), and called for any other value (a str subclass, a datetime).
     """
-    plain: dict[type[models.Field[Any, Any]], tuple[type, Callable[[Any], object]]] = {
+    plain: Quick = {
         models.CharField: (str, _same),
         models.TextField: (str, _same),
         models.BooleanField: (bool, _same),
@@ -185,7 +189,10 @@ class _Table:
         self.readers = [self._reader(f, now, quick) for f in fields]
 
     def _reader(
-        self, field: Any, now: datetime.datetime, quick: dict[type, tuple[type, Any]]
+        self,
+        field: models.Field[object, object],
+        now: datetime.datetime,
+        quick: Quick,
     ) -> Callable[[Model], object]:
         connection, prepare = self.connection, field.get_db_prep_save
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -194,7 +201,7 @@ class _Table:
         if isinstance(field, EncryptedField):
             pre_save = field.pre_save  # seals the value under the row's data key, as save() does
             return lambda obj: pre_save(obj, True)
-        kind = type(field.target_field if field.is_relation else field)
+        kind = type(getattr(field, "target_field", field) if field.is_relation else field)
         if kind not in quick:
             return lambda obj: prepare(field.pre_save(obj, True), connection)
         value_type, convert = quick[kind]
@@ -213,7 +220,7 @@ class _Table:
         return [tuple([read(obj) for read in readers]) for obj in objects]
 
 
-def _insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Insert rows into a table: COPY on PostgreSQL, one prepared INSERT run many times elsewhere."""
     if not rows:
         return
@@ -227,7 +234,7 @@ def _insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -
         else:
             marks = ", ".join(["%s"] * len(columns))
             sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608  # names from the models
-            cursor.executemany(sql, rows)
+            cursor.executemany(sql, rows)  # type: ignore[arg-type]  # the values Django would send
 
 
 def disk_use() -> int:
