@@ -63,9 +63,9 @@ clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache
 
 # Benchmarks (figures and ratios, never timed tests). CASES=1000000 for the million-file run;
-# bench-pg uses DATABASE_URL if set, else a careplus_bench database on the local PostgreSQL.
+# bench-pg uses DATABASE_URL if set, else a careplus_bench_CASES database on the local PostgreSQL.
 CASES ?= 100000
-BENCH_PG ?= postgres://postgres@127.0.0.1:5432/careplus_bench
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/careplus_bench_$(CASES)
 bench: $(STAMP)
 	$(PY) -m bench.run --cases $(CASES)
 

@@ -2,7 +2,7 @@
 # Load test on loopback: gunicorn (4 workers) on the 100,000-case synthetic database, locust headless.
 # Usage: loadtest/run.sh [users=20] [duration=2m]. Prints locust's table; CSV in loadtest/results/.
 # CAREPLUS_LOAD_SERVERS=2 starts two gunicorn instances (2 workers each, ports 8765 and 8766) and
-# each user sends its requests to them in turn; the audit chain is verified after the run.
+# each user sends its requests to them in turn; the whole audit chain is verified after the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS="${1:-20}"
@@ -10,6 +10,7 @@ DURATION="${2:-2m}"
 CASES="${CAREPLUS_LOAD_CASES:-100000}"
 PORT=8765
 SERVERS="${CAREPLUS_LOAD_SERVERS:-1}"
+if [ "$SERVERS" -lt 1 ]; then SERVERS=1; fi
 if [ ! -x .venv-load/bin/locust ]; then
   python3.11 -m venv .venv-load
   .venv-load/bin/pip install --quiet --disable-pip-version-check -r loadtest/requirements.txt
@@ -33,5 +34,5 @@ done
 CAREPLUS_LOAD_HOSTS="$(IFS=,; echo "${HOSTS[*]}")" CAREPLUS_LOAD_DATA=loadtest/results/users.json \
   .venv-load/bin/locust -f loadtest/locustfile.py --headless \
   -u "$USERS" -r 5 -t "$DURATION" --host "${HOSTS[0]}" --csv loadtest/results/load --only-summary
-# Every server appended to the one audit chain under the head's row lock: it must still verify.
-.venv/bin/python manage.py verify_audit --since-last-checkpoint
+# Every server appended to the one audit chain under the head's row lock: it must still verify, whole.
+.venv/bin/python manage.py verify_audit

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 from django.db import connection, connections, transaction
 from django.db.models import Model
@@ -173,9 +174,9 @@ def verify_chain(
     for mark in checkpoints:
         if not mark.is_signed(key):
             return chain.Verdict(False, 0, mark.seq, "a checkpoint is not signed with this audit key")
-    head = AuditHead.objects.filter(pk=1).values_list("seq", "hash", "ts", "mac").first()
+    head, rows, beyond = _head_and_checkpoints()
     upto = None if head is None else (int(head[0]), str(head[1]))
-    anchors, verdict = _stored_checkpoints(key, upto)
+    anchors, verdict = _stored_checkpoints(key, rows, upto, beyond)
     if verdict is not None:
         return verdict
     if since_last_checkpoint:
@@ -192,29 +193,54 @@ def verify_chain(
     return chain.Verdict(verdict.ok, verdict.checked, verdict.first_broken, verdict.reason, start=anchors[0][0])
 
 
-def _stored_checkpoints(key: bytes, head: tuple[int, str] | None) -> tuple[list[tuple[int, str]], chain.Verdict | None]:
+Head = tuple[int, str, int, str]
+
+
+def _head_and_checkpoints() -> tuple[Head | None, list[tuple[object, ...]], int | None]:
+    """The sealed head, the stored checkpoints up to it with their events' hashes, and the first
+    checkpoint beyond it: read in one statement, so in one snapshot while servers append (a
+    checkpoint committed between two reads would seem to lie beyond an older head)."""
+    head_table, table = AuditHead._meta.db_table, AuditCheckpoint._meta.db_table
+    events = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT h.seq, h.hash, h.ts, h.mac, (SELECT min(seq) FROM {table} WHERE seq > h.seq),"  # noqa: S608 - constant names
+            f" c.seq, c.hash, c.ts, c.mac, e.hash FROM {head_table} h"
+            f" LEFT JOIN {table} c ON c.seq <= h.seq LEFT JOIN {events} e ON e.seq = c.seq"
+            " WHERE h.id = 1 ORDER BY c.seq"
+        )
+        found = cursor.fetchall()
+        if found:
+            first = found[0]
+            head = (int(first[0]), str(first[1]), int(first[2]), str(first[3]))
+            beyond = None if first[4] is None else int(first[4])
+            return head, [row[5:] for row in found if row[5] is not None], beyond
+        # No head (deleted, or a log never written): every checkpoint, for the check to go as far as it can.
+        cursor.execute(
+            f"SELECT c.seq, c.hash, c.ts, c.mac, e.hash FROM {table} c"  # noqa: S608 - constant names
+            f" LEFT JOIN {events} e ON e.seq = c.seq ORDER BY c.seq"
+        )
+        return None, list(cursor.fetchall()), None
+
+
+def _stored_checkpoints(
+    key: bytes, rows: list[tuple[object, ...]], head: tuple[int, str] | None, beyond: int | None
+) -> tuple[list[tuple[int, str]], chain.Verdict | None]:
     """The genesis and every stored checkpoint up to the head, as (seq, hash); or why they fail.
 
     Each must be signed with the audit key and name an event still in the chain with its hash, and
     none may be missing at a multiple of CHECKPOINT_EVERY up to the head, nor lie beyond it.
     """
     every = chain.CHECKPOINT_EVERY
-    table, events = AuditCheckpoint._meta.db_table, AuditEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.seq, c.hash, c.ts, c.mac, e.hash FROM {table} c"  # noqa: S608 - constant names
-            f" LEFT JOIN {events} e ON e.seq = c.seq ORDER BY c.seq"
-        )
-        rows = cursor.fetchall()
     anchors = [(0, chain.GENESIS)]
     for number, row in enumerate(rows, start=1):
         fault = _checkpoint_fault(number * every, row, key)
         if fault is not None:
             return anchors, chain.Verdict(False, 0, number * every, fault)
-        anchors.append((int(row[0]), str(row[1])))
+        anchors.append((number * every, str(row[1])))  # its seq, checked above
     last = anchors[-1][0]
-    if head is not None and last > head[0]:
-        reason = f"the stored checkpoint #{last} lies beyond the chain head"
+    if head is not None and beyond is not None:
+        reason = f"the stored checkpoint #{beyond} lies beyond the chain head"
         return anchors, chain.Verdict(False, 0, head[0] + 1, reason)
     if head is not None and head[0] - last >= every:
         return anchors, chain.Verdict(False, 0, last + every, f"the stored checkpoint #{last + every} is missing")
@@ -268,7 +294,7 @@ def _workers(asked: int | None, head: tuple[int, str] | None, recent: bool) -> i
     if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):  # :memory:, mode=memory
         return 1
     if asked is None:
-        asked = (os.cpu_count() or 1) if head[0] >= PARALLEL_FROM else 1
+        asked = len(os.sched_getaffinity(0)) if head[0] >= PARALLEL_FROM else 1  # the cores this process may use
     return max(1, asked)
 
 
@@ -280,8 +306,12 @@ def _verify_segments(segments: list[Segment], batch: int, workers: int) -> chain
     size = -(-len(segments) // (workers * 8))  # a few runs of segments per process, in chain order
     runs = [(segments[index : index + size], batch) for index in range(0, len(segments), size)]
     connections.close_all()  # each process opens its own connection
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return _first_failure(pool.imap(_run_in_worker, runs))
+    # A process that dies (memory, a signal) fails the check (BrokenProcessPool) instead of hanging it.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        return _first_failure(pool.map(_run_in_worker, runs))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_in_worker(arguments: tuple[list[Segment], int]) -> chain.Verdict:
@@ -309,8 +339,14 @@ def _check_head(head: tuple[int, str, int, str] | None, checked: int, key: bytes
         return chain.Verdict(False, checked, None, "the chain head is not sealed with the audit key")
     table, head_table = AuditEvent._meta.db_table, AuditHead._meta.db_table
     with connection.cursor() as cursor:  # one statement, so one snapshot, while writers append
-        cursor.execute(f"SELECT min(seq) FROM {table} WHERE seq > (SELECT seq FROM {head_table} WHERE id = 1)")  # noqa: S608 - constant names
-        (beyond,) = cursor.fetchone() or (None,)
+        cursor.execute(
+            f"SELECT (SELECT min(seq) FROM {table} WHERE seq > (SELECT seq FROM {head_table} WHERE id = 1)),"  # noqa: S608 - constant names
+            f" (SELECT min(seq) FROM {table} WHERE seq < 1)"
+        )
+        beyond, before = cursor.fetchone() or (None, None)
+    if before is not None:
+        # The chain starts at 1: a row numbered 0 or less was inserted beside it, never read by the segments.
+        return chain.Verdict(False, checked, int(before), "an event numbered before the start of the chain")
     if beyond is not None:
         return chain.Verdict(False, checked, int(beyond), "events beyond the chain head")
     return chain.Verdict(True, checked)

@@ -8,12 +8,16 @@ the checkpoints or the events after the last one, and always by the full check.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import importlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -60,7 +64,7 @@ def _chain(n: int) -> None:
         record_event(action=AuditAction.VIEW, object_type="cases.case", object_id=f"obj-{index}", actor=None)
 
 
-def _sql(statement: str, params: list[int | str] | None = None) -> None:
+def _sql(statement: str, params: Sequence[int | str] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params or [])
 
@@ -140,8 +144,8 @@ def test_the_tail_cut_below_a_checkpoint_with_an_older_genuine_head_copied_back_
             assert verdict.reason == "the stored checkpoint #10 lies beyond the chain head"
         _sql("DELETE FROM audit_auditevent WHERE seq > 7")
         for verdict in _both():
-            assert (verdict.ok, verdict.first_broken) == (False, 10)
-            assert verdict.reason == "events missing: the stored checkpoint #10 records it"
+            assert (verdict.ok, verdict.first_broken) == (False, 8)
+            assert verdict.reason == "the stored checkpoint #10 lies beyond the chain head"
         # With that checkpoint deleted too, the replayed earlier state verifies alone: a checkpoint
         # kept outside the database catches it (issue 19, point 11).
         _sql("DELETE FROM audit_auditcheckpoint WHERE seq = 10")
@@ -150,6 +154,16 @@ def test_the_tail_cut_below_a_checkpoint_with_an_older_genuine_head_copied_back_
         assert verify_chain(since_last_checkpoint=True, checkpoints=[mark]).reason == (
             "events missing: a checkpoint records #12"
         )
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_whose_event_was_deleted_is_detected() -> None:
+    _chain(12)
+    with direct_database_access():
+        _sql("DELETE FROM audit_auditevent WHERE seq = 5")
+        for verdict in _both():
+            assert (verdict.ok, verdict.first_broken) == (False, 5)
+            assert verdict.reason == "events missing: the stored checkpoint #5 records it"
 
 
 @pytest.mark.django_db
@@ -177,6 +191,36 @@ def test_a_forged_or_moved_checkpoint_is_detected() -> None:
                 10,
                 "the chain was rewritten below the stored checkpoint #10",
             )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seq", [0, -1])
+def test_an_event_numbered_before_the_start_of_the_chain_is_detected(seq: int) -> None:
+    """Inserted beside the chain (inserting needs no trigger switched off), it is never in a segment."""
+    _chain(12)
+    _sql(
+        "INSERT INTO audit_auditevent (seq, ts, actor_id, actor_label, roles, action, object_type, object_id,"
+        " fields, ip, request_id, outcome, prev_hash, hash) VALUES (%s, 1, '', 'x', '', 'view', 'cases.case',"
+        " 'y', '', '', '', 'success', %s, %s)",
+        [seq, chain.GENESIS, "a" * 64],
+    )
+    for verdict in _both():
+        assert (verdict.ok, verdict.first_broken) == (False, seq)
+        assert verdict.reason == "an event numbered before the start of the chain"
+
+
+@pytest.mark.django_db
+def test_the_head_and_the_checkpoints_are_read_in_one_snapshot() -> None:
+    """A checkpoint committed after the head was read is not taken for one beyond the head."""
+    _chain(9)
+    head, rows, beyond = services._head_and_checkpoints()
+    _chain(1)  # the event #10 and its checkpoint, appended by another server meanwhile
+    assert head is not None
+    assert beyond is None
+    anchors, verdict = services._stored_checkpoints(chain.audit_key(), rows, (head[0], head[1]), beyond)
+    assert verdict is None
+    assert anchors == [(0, chain.GENESIS), (5, AuditEvent.objects.get(seq=5).hash)]
+    assert verify_chain().ok
 
 
 @pytest.mark.django_db
@@ -239,17 +283,41 @@ def test_the_full_check_side_by_side_finds_the_first_break_in_chain_order(tmp_pa
         )
 
 
+def _a_caller_swallowing_the_audit_error() -> None:
+    with transaction.atomic():
+        AuditCheckpoint.objects.count()  # the action's own work would be here
+        with contextlib.suppress(services.AuditChainError):
+            record_event(action=AuditAction.VIEW, object_type="cases.case", object_id="x", actor=None)
+        AuditEvent.objects.count()  # cannot go on: the transaction is marked for rollback
+
+
 @pytest.mark.django_db
 def test_an_action_whose_audit_event_cannot_be_written_is_not_kept_even_if_the_error_is_caught() -> None:
     """record_event takes no savepoint: its failure fails the caller's whole transaction."""
     _chain(2)
     with direct_database_access():
         _sql("UPDATE audit_audithead SET mac = %s", ["0" * 64])
-        with pytest.raises(DatabaseError):
-            with transaction.atomic():
-                AuditCheckpoint.objects.count()  # the action's own work would be here
-                try:
-                    record_event(action=AuditAction.VIEW, object_type="cases.case", object_id="x", actor=None)
-                except services.AuditChainError:
-                    pass  # a caller swallowing the error...
-                AuditEvent.objects.count()  # ...cannot go on: the transaction is marked for rollback
+        with pytest.raises(DatabaseError, match="atomic"):
+            _a_caller_swallowing_the_audit_error()
+
+
+@pytest.mark.django_db
+def test_the_migration_signs_the_checkpoints_of_an_existing_chain_only_as_far_as_it_verifies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    migration = importlib.import_module("careplus.audit.migrations.0004_stored_checkpoints")
+    monkeypatch.setattr(migration, "EVERY", EVERY)
+    editor = SimpleNamespace(connection=connection)
+    _chain(12)
+    with direct_database_access():
+        _sql("DELETE FROM audit_auditcheckpoint")
+        migration.sign_existing(django_apps, editor)
+        assert list(AuditCheckpoint.objects.values_list("seq", flat=True)) == [5, 10]
+        assert all(verdict.ok for verdict in _both())
+    with direct_database_access():
+        _sql("DELETE FROM audit_auditcheckpoint")
+        _sql("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 7")
+        migration.sign_existing(django_apps, editor)
+        assert list(AuditCheckpoint.objects.values_list("seq", flat=True)) == [5]  # nothing signed past #7
+        for verdict in _both():
+            assert (verdict.ok, verdict.reason) == (False, "the stored checkpoint #10 is missing")

@@ -75,7 +75,7 @@ class Command(BaseCommand):
         if not verdict.ok:
             where = "" if verdict.first_broken is None else f" at event #{verdict.first_broken}"
             raise CommandError(
-                f"Audit chain BROKEN{where}: {verdict.reason} ({verdict.checked} events verified before it)."
+                f"Audit chain BROKEN{where}: {verdict.reason} ({max(verdict.verified, 0)} events verified before it)."
             )
         rate = verdict.verified / elapsed if elapsed else 0.0
         reached = f", reaching {len(checkpoints)} checkpoint(s)" if checkpoints else ""
