@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load test on loopback: gunicorn (4 workers) on the 100,000-case synthetic database, locust headless.
 # Usage: loadtest/run.sh [users=20] [duration=2m]. Prints locust's table; CSV in loadtest/results/.
-# CAREPLUS_LOAD_SERVERS=2 starts two gunicorn instances (2 workers each, ports 8765 and 8766) and
+# LOAD_SERVERS=2 starts two gunicorn instances (2 workers each, ports 8765 and 8766) and
 # each user sends its requests to them in turn; the whole audit chain is verified after the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ USERS="${1:-20}"
 DURATION="${2:-2m}"
 CASES="${CAREPLUS_LOAD_CASES:-100000}"
 PORT=8765
-SERVERS="${CAREPLUS_LOAD_SERVERS:-1}"
+SERVERS="${LOAD_SERVERS:-1}"
 if [ "$SERVERS" -lt 1 ]; then SERVERS=1; fi
 if [ ! -x .venv-load/bin/locust ]; then
   python3.11 -m venv .venv-load
