@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
 
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -94,18 +95,18 @@ def test_a_coordinator_sees_approvals_and_referrals_to_decide(signed_in: SignedI
 
 @pytest.mark.django_db
 def test_the_inbox_queries_do_not_grow_with_the_tasks(
-    signed_in: SignedIn, django_assert_max_num_queries: Callable[..., object]
+    signed_in: SignedIn, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     office = factories.make_office()
     caseworker = factories.make_user(Role.CASEWORKER, office=office)
     client = signed_in(caseworker)
     factories.make_returned_case(office=office)
     client.get(reverse("home:home"))
-    with django_assert_max_num_queries(12) as few:  # type: ignore[attr-defined]
+    with django_assert_max_num_queries(12) as few:
         assert client.get(reverse("home:home")).status_code == 200
     for _index in range(6):
         factories.make_returned_case(office=office)
-    with django_assert_max_num_queries(12) as many:  # type: ignore[attr-defined]
+    with django_assert_max_num_queries(12) as many:
         html = client.get(reverse("home:home")).content.decode()
     assert len(_section(html, "overdue")) == 28
     assert len(many.captured_queries) == len(few.captured_queries)
