@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+# The suite runs on this many processes (pytest-xdist), a test file to each in turn; TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test install lint types unit browser messages chromium clean bench bench-pg drills loadtest
@@ -46,10 +49,10 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest -m "not browser"
+	$(PYTEST) -m "not browser"
 
 browser: $(STAMP) chromium
-	$(BIN)/pytest -m browser
+	$(PYTEST) -m browser
 
 # Refresh the French catalogue after changing translatable strings.
 messages: $(STAMP)
@@ -57,7 +60,7 @@ messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore='.venv/*' --ignore='.venv-load/*'
 
 test: $(STAMP) chromium lint types
-	$(BIN)/pytest
+	$(PYTEST)
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache

@@ -88,6 +88,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     if transactional and nextitem is not None:  # after the last test the database is gone
         _set_audit_maintenance(item.config, 0)
+        _reload_shipped_instruments(item.config)
 
 
 SHIPPED_INSTRUMENT_MIGRATIONS = [
@@ -98,18 +99,21 @@ SHIPPED_INSTRUMENT_MIGRATIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _shipped_instruments(request: pytest.FixtureRequest) -> None:
-    """Reload the instruments that data migrations ship, after a transactional test's flush."""
-    if not _uses_transactional_db(request.node):
-        return
+def _reload_shipped_instruments(config: pytest.Config) -> None:
+    """Load again the instruments that data migrations ship, emptied by a transactional test's flush.
+
+    Done after the flush rather than before the next transactional test: under pytest-xdist a
+    worker runs the tests it is sent in any order, so the next test may be an ordinary one.
+    """
     import importlib
+
+    from pytest_django.plugin import blocking_manager_key
 
     from django.apps import apps
 
-    request.getfixturevalue("transactional_db")
-    for name in SHIPPED_INSTRUMENT_MIGRATIONS:
-        importlib.import_module(name).load(apps, None)
+    with config.stash[blocking_manager_key].unblock():
+        for name in SHIPPED_INSTRUMENT_MIGRATIONS:
+            importlib.import_module(name).load(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -112,6 +112,8 @@ def test_a_visit_recorded_offline_is_accepted_and_its_offline_time_audited(setup
         "2026-11-30T10:00:00",  # no offset
         "yesterday",
     ],
+    # Stable names: every pytest-xdist worker must collect the same tests.
+    ids=["clock-ahead", "expired-package", "no-offset", "not-a-time"],
 )
 def test_a_bad_offline_time_is_refused_with_its_field_and_changes_nothing(setup: Any, offline_at: str) -> None:
     case, visit, client = setup
