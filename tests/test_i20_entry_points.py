@@ -332,3 +332,12 @@ def factories_organisations() -> Any:
     from careplus.accounts.models import Organisation
 
     return Organisation.objects.none()
+
+
+def test_a_row_given_again_is_written_again_and_still_made_safe() -> None:
+    """The anonymised dataset yields each group's row once per case, as one object: every line is written."""
+    repeated = ("=cmd", "x;y", 1)
+    other = ["-", "plain", 2]
+    text = "".join(csv_rows(["a", "b", "c"], [repeated, repeated, other, repeated], batch=2))
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines == ["a,b,c", "'=cmd,x;y,1", "'=cmd,x;y,1", "-,plain,2", "'=cmd,x;y,1"]

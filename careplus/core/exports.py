@@ -30,12 +30,20 @@ class _Echo:
 
 
 def csv_rows(header: Iterable[str], rows: Iterable[Iterable[object]], *, batch: int = 500) -> Iterator[str]:
-    """Yield CSV text with every cell made safe, `batch` lines at a time (few, bounded chunks)."""
+    """Yield CSV text with every cell made safe, `batch` lines at a time (few, bounded chunks).
+
+    A row given again as the same object (an anonymised dataset repeats each group's row) is
+    written once: its line is repeated.
+    """
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([safe_cell(h) for h in header])
     lines: list[str] = []
+    last: object = None
+    line = ""
     for row in rows:
-        lines.append(writer.writerow([safe_cell(cell) for cell in row]))
+        if row is not last:
+            line, last = writer.writerow([safe_cell(cell) for cell in row]), row
+        lines.append(line)
         if len(lines) >= batch:
             yield "".join(lines)
             lines.clear()

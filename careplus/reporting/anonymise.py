@@ -7,12 +7,13 @@ in a smaller group are suppressed and counted.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, Count
+from django.db.models import CharField, Count, TextField
 from django.db.models.functions import Cast, Substr
 
 from careplus.cases.models import Case
@@ -103,11 +104,15 @@ def exploitation_columns(forms: list[str] | None) -> list[int | str]:
     ]
 
 
-def _people(programme: Programme, *extra: str) -> Any:  # a values_list queryset: its rows are not typed
+def _people(programme: Programme, *, with_forms: bool = False) -> Any:  # a values_list queryset: rows not typed
     # The year as text cut from the ISO date: plain SQL on both engines (no per-row function call).
     year = Substr(Cast("opened_on", output_field=CharField()), 1, 4)
-    cases = Case.objects.filter(programme=programme).annotate(year=year).order_by()
-    return cases.values_list("year", "sex", "birth_year", "is_minor", "nationality", *extra)
+    cases = Case.objects.filter(programme=programme).annotate(year=year)
+    names = ["year", "sex", "birth_year", "is_minor", "nationality"]
+    if with_forms:  # as the stored JSON text: grouped on by the database, parsed once per group
+        cases = cases.annotate(forms=Cast("referral__forms_of_exploitation", output_field=TextField()))
+        names.append("forms")
+    return cases.order_by().values_list(*names)
 
 
 def plan(programme: Programme, k: int) -> tuple[int, Counter[tuple[str, ...]]]:
@@ -126,34 +131,31 @@ def plan(programme: Programme, k: int) -> tuple[int, Counter[tuple[str, ...]]]:
     return LEVELS - 1, by_level[-1]
 
 
-def export_rows(programme: Programme, k: int, *, chunk_size: int = 5000) -> tuple[Dataset, Iterator[list[int | str]]]:
-    """Return the dataset summary and an iterator over its published rows (streamed, constant memory)."""
+def export_rows(
+    programme: Programme, k: int, *, chunk_size: int = 5000
+) -> tuple[Dataset, Iterator[tuple[int | str, ...]]]:
+    """Return the dataset summary and an iterator over its published rows (streamed, constant memory).
+
+    The database counts the cases per person profile and forms of exploitation; each profile's
+    published row is built once and the cases counted per published row, in memory bounded by the
+    profiles, never by the cases. Rows then come sorted by their published values, each yielded
+    once per case as the same tuple (`core.exports.csv_rows` writes its line once): their order
+    tells nothing the row does not say (not when a file was opened, nor a generalised-away value).
+    """
     level, groups = plan(programme, k)
     published = sum(count for count in groups.values() if count >= k)
     suppressed = sum(count for count in groups.values() if count < k)
 
-    def rows() -> Iterator[list[int | str]]:
-        # Both caches are bounded by the distinct profiles and form combinations, not by the cases.
-        profiles: dict[tuple[Any, ...], list[str] | None] = {}  # by the person's columns, as read
-        exploitation: dict[str, list[int | str]] = {}
-        source = _people(programme, "referral__forms_of_exploitation")
-        for *person, forms in source.iterator(chunk_size=chunk_size):
-            key = tuple(person)
-            if key not in profiles:
-                year, gender, band, citizenship = quasi_identifiers(key, level)
-                head = (
-                    [year, "Case Management", gender, band, "Minor" if key[3] else "Adult", citizenship, "FR"]
-                    if groups[(year, gender, band, citizenship)] >= k
-                    else None
-                )
-                profiles[key] = head
-            head = profiles[key]
-            if head is None:
-                continue
-            text = ";".join(forms or [])
-            tail = exploitation.get(text)
-            if tail is None:
-                tail = exploitation[text] = exploitation_columns(forms)
-            yield [*head, *tail]
+    def rows() -> Iterator[tuple[int | str, ...]]:
+        cases: Counter[tuple[int | str, ...]] = Counter()
+        profiles = _people(programme, with_forms=True).annotate(n=Count("id"))
+        for *person, forms, count in profiles.iterator(chunk_size=chunk_size):
+            year, gender, band, citizenship = quasi_identifiers(tuple(person), level)
+            if groups[(year, gender, band, citizenship)] >= k:
+                head = (year, "Case Management", gender, band, "Minor" if person[3] else "Adult", citizenship, "FR")
+                cases[(*head, *exploitation_columns(json.loads(forms) if forms else None))] += count
+        for row, count in sorted(cases.items()):
+            for _case in range(count):
+                yield row
 
     return Dataset(k=k, level=level, rows=published, suppressed=suppressed), rows()

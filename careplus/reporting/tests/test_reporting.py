@@ -182,6 +182,18 @@ def test_dataset_rows_carry_each_case_in_two_queries_whatever_the_number_of_case
     assert sum(got.values()) == summary.rows
 
 
+def test_dataset_rows_come_grouped_so_their_order_tells_nothing_of_the_files() -> None:
+    """Rows come sorted by what they publish, one per case: their order is not the order files were opened in."""
+    call_command("generate_synthetic", cases=150, seed=5, verbosity=0)
+    programme = Programme.objects.get(name="Programme synthétique")
+    summary, rows = anonymise.export_rows(programme, 2)
+    published = list(rows)
+    assert len(published) == summary.rows > 0
+    runs = [row for row, _run in itertools.groupby(published)]
+    assert len(runs) < len(published), "no row stands for two cases: the test data proves nothing"
+    assert runs == sorted(set(runs)), "rows are not in the order of their published values"
+
+
 def test_dataset_download_has_no_personal_data(demo: Programme, signed_in: SignedIn) -> None:
     coordinator = User.objects.get(email="coordination@demo.careplus.test")
     response = signed_in(coordinator).get(reverse("reporting:dataset_csv"))
