@@ -101,6 +101,9 @@ class Case(BaseModel):
                 fields=["programme", "opened_on", "status", "closed_on", "country_of_return", "sex", "is_minor"],
                 name="case_figures_cover",
             ),
+            # The few restricted files, read without the others: the referral list leaves out those
+            # whose person only named users may see (access.scopes.referrals_visible_to).
+            models.Index(fields=["id"], name="case_restricted", condition=models.Q(restricted=True)),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -141,3 +141,29 @@ def test_p02_the_referring_partner_follows_the_status_without_being_asked_a_reas
     assert 'name="reason"' not in body
     assert case.reference not in body
     assert factories.CANARY not in body
+
+
+def test_a_coordinators_referral_list_leaves_out_only_the_restricted_files_not_theirs_without_reading_cases(
+    signed_in: Callable[[User], Client],
+) -> None:
+    """Received (no file yet), accepted and restricted-but-named referrals are listed; the list and its count
+    say the restriction as the few files left out, never by joining every referral to its case."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    named = factories.make_user(Role.COORDINATOR)
+    other = factories.make_user(Role.COORDINATOR)
+    hidden, _case = _restricted_referral(named, other)
+    theirs, _their_case = _restricted_referral(other, named)
+    received = factories.make_referral(family_name="Sans dossier")
+    assert received.case_id is None
+    with CaptureQueriesContext(connection) as queries:
+        listing = signed_in(other).get(reverse("referrals:referral_list"))
+    assert listing.status_code == 200
+    page = listing.content.decode()
+    assert theirs.reference in page
+    assert received.reference in page
+    assert hidden.reference not in page
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "referrals_referral"' in q["sql"]]
+    assert reads, "the list read no referral"
+    assert all('JOIN "cases_case"' not in sql for sql in reads), reads
