@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from careplus.programmes.models import Programme
@@ -41,19 +43,26 @@ def _month_end(year: int, month: int) -> datetime.date:
 
 def choices(programme: Programme) -> list[Period]:
     """Return the periods offered for a programme: whole period, semesters, months."""
-    periods = [Period("all", _("Whole programme period"), programme.starts_on, programme.ends_on)]
-    for year in range(programme.starts_on.year, programme.ends_on.year + 1):
+    return list(_choices(programme.starts_on, programme.ends_on, get_language()))
+
+
+@functools.lru_cache(maxsize=64)
+def _choices(starts_on: datetime.date, ends_on: datetime.date, _language: str | None) -> tuple[Period, ...]:
+    """The periods between two dates, labelled in the active language (the cache's key): the dashboard
+    lists over a hundred of them on every request."""
+    periods = [Period("all", _("Whole programme period"), starts_on, ends_on)]
+    for year in range(starts_on.year, ends_on.year + 1):
         for half, (first, last) in enumerate(((1, 6), (7, 12)), start=1):
             start, end = datetime.date(year, first, 1), _month_end(year, last)
-            if end >= programme.starts_on and start <= programme.ends_on:
+            if end >= starts_on and start <= ends_on:
                 label = _("First semester %(year)d") if half == 1 else _("Second semester %(year)d")
                 periods.append(Period(f"{year}-S{half}", label % {"year": year}, start, end))
-    year, month = programme.starts_on.year, programme.starts_on.month
-    while datetime.date(year, month, 1) <= programme.ends_on:
+    year, month = starts_on.year, starts_on.month
+    while datetime.date(year, month, 1) <= ends_on:
         start = datetime.date(year, month, 1)
         periods.append(Period(f"{year}-{month:02d}", start.strftime("%m/%Y"), start, _month_end(year, month)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return periods
+    return tuple(periods)
 
 
 def resolve(

@@ -244,3 +244,22 @@ def test_a_download_token_comes_back_as_a_cookie_and_a_forged_one_does_not(
     assert response.cookies["careplus_download"].value == "abc123XYZ789"
     forged = client.get(url, {"programme": str(demo.pk), "download_token": "x; Path=/; HttpOnly"})
     assert "careplus_download" not in forged.cookies
+
+
+def test_period_choices_are_labelled_in_the_language_of_each_request() -> None:
+    """The periods are computed once per programme dates and language: a French page never shows English."""
+    from django.utils import translation
+
+    programme = Programme(name="P", starts_on=datetime.date(2018, 1, 1), ends_on=datetime.date(2019, 6, 30))
+    with translation.override("fr"):
+        french = periods.choices(programme)
+    with translation.override("en"):
+        english = periods.choices(programme)
+    with translation.override("fr"):
+        again = periods.choices(programme)
+    assert [p.label for p in french][:3] == ["Toute la durée du programme", "1er semestre 2018", "2nd semestre 2018"]
+    assert [p.label for p in english][:2] == ["Whole programme period", "First semester 2018"]
+    assert again == french
+    assert [p.key for p in french][-1] == "2019-06"
+    french.clear()  # a caller's list is its own
+    assert periods.choices(programme) == again
