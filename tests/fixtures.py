@@ -79,14 +79,27 @@ def _set_audit_maintenance(config: pytest.Config, unlocked: int) -> None:
         cursor.execute("UPDATE audit_maintenance SET unlocked = %s WHERE id = 1", [unlocked])
 
 
+# Set once a transactional test's database is really set up: only then is it flushed afterwards.
+# A test skipped, failing before its database, or only planned (--setup-plan) has no test database
+# yet, and the connection still names the configured one: nothing may be written to it.
+_FLUSHED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _transactional_database_set_up(request: pytest.FixtureRequest) -> None:
+    if _uses_transactional_db(request.node):
+        request.getfixturevalue("transactional_db")
+        request.node.stash[_FLUSHED] = True
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """Let the test harness empty the append-only audit table after a transactional test."""
-    transactional = _uses_transactional_db(item)
-    if transactional:
+    flushed = item.stash.get(_FLUSHED, False)
+    if flushed:
         _set_audit_maintenance(item.config, 1)
     yield
-    if transactional and nextitem is not None:  # after the last test the database is gone
+    if flushed and nextitem is not None:  # after the last test the database is gone
         _set_audit_maintenance(item.config, 0)
         _reload_shipped_instruments(item.config)
 

@@ -134,11 +134,11 @@ def plan(programme: Programme, k: int) -> tuple[int, Counter[tuple[str, ...]]]:
 def export_rows(
     programme: Programme, k: int, *, chunk_size: int = 5000
 ) -> tuple[Dataset, Iterator[tuple[int | str, ...]]]:
-    """Return the dataset summary and an iterator over its published rows (streamed, constant memory).
+    """Return the dataset summary and an iterator over its published rows (streamed).
 
     The database counts the cases per person profile and forms of exploitation; each profile's
     published row is built once and the cases counted per published row, in memory bounded by the
-    profiles, never by the cases. Rows then come sorted by their published values, each yielded
+    distinct published rows, never by the cases. Rows then come sorted by their published values, each yielded
     once per case as the same tuple (`core.exports.csv_rows` writes its line once): their order
     tells nothing the row does not say (not when a file was opened, nor a generalised-away value).
     """
