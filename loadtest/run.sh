@@ -3,11 +3,13 @@
 # Usage: loadtest/run.sh [users=20] [duration=2m]. Prints locust's table; CSV in loadtest/results/.
 # LOAD_SERVERS=2 starts two gunicorn instances (2 workers each, ports 8765 and 8766) and
 # each user sends its requests to them in turn; the whole audit chain is verified after the run.
+# LOAD_CASES=1000000 with DATABASE_URL (and CAREPLUS_VAR_DIR, where that database's keys are) runs
+# it on another synthetic database, such as the million-file one of `make bench-pg CASES=1000000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS="${1:-20}"
 DURATION="${2:-2m}"
-CASES="${CAREPLUS_LOAD_CASES:-100000}"
+CASES="${LOAD_CASES:-100000}"
 PORT=8765
 SERVERS="${LOAD_SERVERS:-1}"
 if [ "$SERVERS" -lt 1 ]; then SERVERS=1; fi
