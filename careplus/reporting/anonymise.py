@@ -138,9 +138,10 @@ def export_rows(
 
     The database counts the cases per person profile and forms of exploitation; each profile's
     published row is built once and the cases counted per published row, in memory bounded by the
-    distinct published rows, never by the cases. Rows then come sorted by their published values, each yielded
-    once per case as the same tuple (`core.exports.csv_rows` writes its line once): their order
-    tells nothing the row does not say (not when a file was opened, nor a generalised-away value).
+    distinct published rows, never by the cases. Rows then come sorted by their published values,
+    each yielded once per case as the same tuple (`core.exports.csv_rows` writes its line once):
+    their order tells nothing the row does not say (not when a file was opened, nor a
+    generalised-away value).
     """
     level, groups = plan(programme, k)
     published = sum(count for count in groups.values() if count >= k)
