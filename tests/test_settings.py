@@ -87,6 +87,9 @@ def test_database_url_selects_postgresql() -> None:
     config = database_config("postgres://postgres@127.0.0.1:5432/test")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "test"
+    # A worker keeps its connection between requests, checked before each reuse.
+    assert config["CONN_MAX_AGE"] == 600
+    assert config["CONN_HEALTH_CHECKS"] is True
 
 
 @pytest.mark.django_db

@@ -31,18 +31,46 @@ class Grant:
     office_time_zone: str | None = None
 
 
-def grants_of(user: Actor) -> tuple[Grant, ...]:
-    """Return the user's active grants, loaded once per user object."""
-    if not user.is_authenticated or not user.is_active:
-        return ()
-    cached: tuple[Grant, ...] | None = getattr(user, _CACHE_ATTR, None)
-    if cached is None:
+@dataclass(frozen=True)
+class _Held:
+    """What a user holds, worked out once per user object: their grants, roles and actions."""
+
+    grants: tuple[Grant, ...]
+    roles: frozenset[Role]
+    actions: frozenset[Action]
+
+
+_NOTHING = _Held((), frozenset(), frozenset())
+
+
+def _held(user: Actor) -> _Held:
+    """The user's grants with their roles and the actions those allow, loaded once per user object.
+
+    A page asks `can` dozens of times through `request.user` (a lazy object, each attribute read
+    a few calls): one attribute read each after the first."""
+    held: _Held | None = getattr(user, _CACHE_ATTR, None)
+    if held is None:
+        if not user.is_authenticated:
+            return _NOTHING
         rows = user.role_grants.filter(revoked_at__isnull=True).values_list(
             "role", "office_id", "organisation_id", "office__time_zone"
         )
-        cached = _separated(tuple(Grant(Role(role), office, org, zone) for role, office, org, zone in rows))
-        setattr(user, _CACHE_ATTR, cached)
-    return cached
+        held = remember_grants(user, tuple(Grant(Role(role), office, org, zone) for role, office, org, zone in rows))
+    return held if user.is_active else _NOTHING
+
+
+def remember_grants(user: object, grants: tuple[Grant, ...]) -> _Held:
+    """Keep the user's active grants on the user object (separation of duties applied)."""
+    kept = _separated(grants)
+    roles = frozenset(grant.role for grant in kept)
+    held = _Held(kept, roles, frozenset(action for role in roles for action in ROLE_ACTIONS[role]))
+    setattr(user, _CACHE_ATTR, held)
+    return held
+
+
+def grants_of(user: Actor) -> tuple[Grant, ...]:
+    """Return the user's active grants, loaded once per user object."""
+    return _held(user).grants
 
 
 def _separated(grants: tuple[Grant, ...]) -> tuple[Grant, ...]:
@@ -62,7 +90,7 @@ def forget_grants(user: User) -> None:
 
 def roles_of(user: Actor) -> frozenset[Role]:
     """Return the set of roles the user holds now."""
-    return frozenset(grant.role for grant in grants_of(user))
+    return _held(user).roles
 
 
 def has_role(user: Actor, role: Role) -> bool:
@@ -72,4 +100,4 @@ def has_role(user: Actor, role: Role) -> bool:
 
 def can(user: Actor, action: Action) -> bool:
     """Tell whether one of the user's roles allows the action."""
-    return any(action in ROLE_ACTIONS[role] for role in roles_of(user))
+    return action in _held(user).actions

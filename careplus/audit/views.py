@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -20,6 +19,7 @@ from careplus.audit.forms import AuditSearchForm, StepUpForm
 from careplus.audit.services import record_event
 from careplus.core.exports import csv_response
 from careplus.core.http import methods
+from careplus.core.pagination import bounded_page
 
 
 def _filters(form: AuditSearchForm) -> dict[str, Any]:  # cleaned values, passed as audit_search's keywords
@@ -36,7 +36,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.AUDIT_READ)
     form = AuditSearchForm(request.GET or None)
     events = selectors.audit_search(actor=request.user, **_filters(form))
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = bounded_page(events, 50, request.GET.get("page"))
     record_event(action=AuditAction.VIEW, object_type="audit.auditevent")
     query = request.GET.copy()
     query.pop("page", None)
@@ -67,7 +67,7 @@ def event_export(request: HttpRequest) -> HttpResponseBase:
         if step_up.is_valid():
             step_up.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
         events = selectors.audit_search(actor=user, **_filters(form))
-        page = Paginator(events, 50).get_page(1)
+        page = bounded_page(events, 50, 1)
         return render(
             request,
             "audit/event_list.html",

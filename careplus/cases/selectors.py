@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeAlias, TypeVar, cast
 from uuid import UUID
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -35,6 +35,7 @@ from careplus.cases.models import (
 from careplus.cases.workflow import ALL_READS, CaseFacts
 from careplus.core.fields import EncryptedField
 from careplus.core.models import DataKey
+from careplus.core.pagination import bounded_page
 from careplus.returns.models import Visit
 
 
@@ -99,7 +100,7 @@ def case_list_page(
     columns (25 rows do not need 75 model instances), their names opened with their file's key.
     """
     ids_in_order = case_list(actor=actor, status=status).values_list("pk", flat=True)
-    ids = Paginator(ids_in_order, per_page).get_page(number)
+    ids = bounded_page(ids_in_order, per_page, number)
     # One query: the page's ids as a subquery (read from the index), then their rows in the same order.
     rows = Case.objects.filter(pk__in=ids.object_list).values_list(*_LIST_COLUMNS)
     page = cast("Page[CaseRow]", ids)  # the same page, its ids replaced by their rows

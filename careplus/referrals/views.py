@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from careplus.access.reading import open_referral
 from careplus.access.roles import Action
 from careplus.core.errors import DomainError
 from careplus.core.http import methods
+from careplus.core.pagination import bounded_page
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel, ExploitationForm, ReferralStatus, ScreeningList
 from careplus.referrals.eligibility import RuleResult
@@ -37,7 +37,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     portal_closed = can(request.user, Action.REFERRALS_SUBMIT) and referral_portal_closed(
         request.user, selectors.organisations_for(actor=request.user, coordinator=False)
     )
-    page = Paginator(referrals, 25).get_page(request.GET.get("page"))
+    page = bounded_page(referrals, 25, request.GET.get("page"))
     context = {
         "page": page,
         "status": status,

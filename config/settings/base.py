@@ -121,6 +121,10 @@ def database_config(url: str | None) -> dict[str, Any]:
             ),
         }
     else:
+        # Each worker keeps its connection between requests (a new PostgreSQL backend per request
+        # cost the server a process and the page a few milliseconds), checked before reuse, so a
+        # restarted database is reconnected to at the next request.
+        config["CONN_MAX_AGE"] = 600
         config["CONN_HEALTH_CHECKS"] = True
     return config
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from careplus.access import rules
-from careplus.access.policy import _CACHE_ATTR, Grant
+from careplus.access.policy import Grant, remember_grants
 from careplus.access.roles import Role
 from careplus.cases.choices import Rating
 from careplus.cases.models import BestInterestsDetermination, Case, NeedsAssessment, RiskAssessment
@@ -40,7 +40,7 @@ class FakeUser:
     is_active: bool = True
 
     def __post_init__(self) -> None:
-        setattr(self, _CACHE_ATTR, tuple(Grant(role, None, None) for role in self.roles))
+        remember_grants(self, tuple(Grant(role, None, None) for role in self.roles))
 
 
 def user(role: Role | None) -> Any:
