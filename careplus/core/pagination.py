@@ -43,7 +43,8 @@ class BoundedPaginator(Paginator):  # type: ignore[type-arg]  # not subscriptabl
 
 
 def asked_page(number: object) -> int:
-    """The page number a request asks for: 1 for anything that is not a positive whole number."""
+    """The page number a request asks for: 1 for anything that is not a positive whole number in
+    ASCII digits, LAST_PAGE_ASKED for any number past it."""
     text = str(number)
     if not text.isascii() or not text.isdigit() or len(text) > len(str(LAST_PAGE_ASKED)):
         return LAST_PAGE_ASKED if text.isascii() and text.isdigit() else 1
