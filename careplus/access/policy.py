@@ -50,8 +50,8 @@ def _held(user: Actor) -> _Held:
     a few calls): one attribute read each after the first."""
     held: _Held | None = getattr(user, _CACHE_ATTR, None)
     if held is None:
-        if not user.is_authenticated:
-            return _NOTHING
+        if not user.is_authenticated or not user.is_active:
+            return _NOTHING  # as before: no query for grants that would give nothing
         rows = user.role_grants.filter(revoked_at__isnull=True).values_list(
             "role", "office_id", "organisation_id", "office__time_zone"
         )
