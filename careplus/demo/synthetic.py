@@ -9,19 +9,29 @@ Rows are not written with `bulk_create`, whose per-value compilation cost most o
 by `_insert`: one INSERT run with `executemany` on SQLite, `COPY ... FROM STDIN` on PostgreSQL.
 Each column's value is what Django would have sent (`_Table`): encrypted fields are sealed by the
 field's own `pre_save`, other values go through `get_db_prep_save` unless the driver takes them as
-they are. Inserts still go into the real tables, so the rollup triggers keep the figures.
+they are.
+
+The rows go into the real tables with the dashboard's rollup triggers off, and the rollups are
+then recomputed from them in one pass (`rollups.rebuild`), the triggers back on, whatever happens
+during the load: a row at a time, the triggers cost as much as the inserts themselves. With
+`workers` above one, worker processes build and encrypt the batches side by side while this
+process seals the audit chain and inserts, batch after batch in order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import multiprocessing
 import operator
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
@@ -45,6 +55,7 @@ from careplus.core.numbering import reserve_numbers
 from careplus.demo.accounts import ensure_demo_allowed
 from careplus.programmes.models import Programme
 from careplus.referrals.models import Referral
+from careplus.reporting import rollups
 from careplus.returns import sustainability
 from careplus.returns.models import Departure, PlanItem, Visit
 
@@ -56,6 +67,7 @@ MONTHLY_VISITS = 12
 VISITS_PER_RETURN = 15  # twelve monthly visits and three extra ones within the year
 EVENTS_PER_CASE = 20
 BATCH = 1000
+PHASES = ("build", "convert", "seal", "insert", "rollups")  # in the order a batch goes through them
 
 
 @dataclass
@@ -67,9 +79,19 @@ class Report:
     referrals: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    # Seconds per phase: "build" (rows in memory, audit seals), "convert" (column values,
-    # encryption included) and "insert" (the database's own work, triggers included).
+    # Seconds per phase: "build" (rows in memory) and "convert" (column values, encryption
+    # included), summed over the worker processes; "seal" (the audit chain), "insert" (the
+    # database's own work) and "rollups" (recomputing the dashboard's rollups at the end).
     phases: dict[str, float] = field(default_factory=dict)
+
+    def add(self, other: Report) -> None:
+        """Count another part of the work (a batch built elsewhere) in this one."""
+        self.cases += other.cases
+        self.referrals += other.referrals
+        self.visits += other.visits
+        self.plan_items += other.plan_items
+        for phase, seconds in other.phases.items():
+            self.phases[phase] = self.phases.get(phase, 0.0) + seconds
 
     def timed(self, phase: str, started: float) -> float:
         """Add the time since `started` to `phase`; return now, the start of the next phase."""
@@ -159,6 +181,7 @@ def _quick(vendor: str) -> Quick:
         models.TextField: (str, _same),
         models.BooleanField: (bool, _same),
         models.DecimalField: (Decimal, _same),  # the drivers adapt Decimal (Django's own adapter on SQLite)
+        models.BinaryField: (bytes, _same),  # as bytes, not the memoryview Django wraps it in: rows are pickled
     }
     for integer in (
         models.IntegerField,
@@ -247,7 +270,8 @@ def disk_use() -> int:
         return int(cursor.fetchone()[0])
 
 
-def _data_keys(count: int, now: datetime.datetime) -> list[DataKey]:
+def _new_keys(count: int) -> list[DataKey]:
+    """New data keys, wrapped under the master key and remembered unwrapped for the batch's fields."""
     keys = []
     for _index in range(count):
         key_id = uuid.uuid4()
@@ -255,8 +279,6 @@ def _data_keys(count: int, now: datetime.datetime) -> list[DataKey]:
         master_id, wrapped = crypto.wrap_key(material, key_id=key_id)
         crypto.remember_key(key_id, material)
         keys.append(DataKey(id=key_id, master_key_id=master_id, wrapped=wrapped))
-    table = _Table(DataKey, now)
-    _insert(table.table, table.columns, table.rows(keys))
     return keys
 
 
@@ -267,6 +289,11 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 def _columns(model: type[Model], names: Sequence[str]) -> list[str]:
     column = {f.name: f.column for f in model._meta.concrete_fields}
     return [column[name] for name in names]
+
+
+# An audit event before its place in the chain: ts, actor's id and email, roles, action, object
+# type, object id and fields, the columns the seal reads after the sequence number.
+_Event = tuple[int, str, str, str, str, str, str, str]
 
 
 class _Chain:
@@ -282,19 +309,16 @@ class _Chain:
         self.checkpoints: list[tuple[int, str, int, str]] = []
         self.written = 0
 
-    def add(
-        self, *, ts: int, actor: User, roles: str, action: str, object_type: str, object_id: str, fields: str
-    ) -> None:
+    def add(self, event: _Event) -> None:
         self.seq += 1
-        values = [self.seq, ts, str(actor.pk), actor.email, roles, action, object_type, object_id, fields]
-        values += ["10.0.0.1", "", "success", self.prev]
+        values: list[object] = [self.seq, *event, "10.0.0.1", "", "success", self.prev]
         digest = self.chain.seal(values, self.key)
         values.append(digest)
         self.rows.append(values)
         self.prev = digest
-        self.ts = ts
+        self.ts = event[0]
         if self.seq % chain.CHECKPOINT_EVERY == 0:  # as record_event stores them
-            mark = chain.Checkpoint.make(self.seq, digest, self.key, ts=ts)
+            mark = chain.Checkpoint.make(self.seq, digest, self.key, ts=self.ts)
             self.checkpoints.append((mark.seq, mark.hash, mark.ts, mark.mac))
 
     def flush(self) -> None:
@@ -327,8 +351,8 @@ class _Batch:
     world: _World
     rng: random.Random
     today: datetime.date
-    audit: _Chain
-    rows: dict[str, list[Any]] = field(default_factory=dict)  # by kind, each kind's model (see `write`)
+    rows: dict[str, list[Any]] = field(default_factory=dict)  # by kind, each kind's model (`KINDS`)
+    events: list[_Event] = field(default_factory=list)  # audit events, sealed when written
 
     def put(self, kind: str, *objects: Model) -> None:
         self.rows.setdefault(kind, []).extend(objects)
@@ -372,29 +396,16 @@ class _Batch:
         self.put("events", CaseEvent(case=case, actor=world.coordinator, kind="opened", params={}))
         case_id = str(case.pk)
         ts = int(datetime.datetime(opened.year, opened.month, opened.day, 9, tzinfo=datetime.UTC).timestamp() * 1e6)
-        self.audit.add(
-            ts=ts,
-            actor=world.coordinator,
-            roles="coordinator",
-            action="create",
-            object_type="cases.case",
-            object_id=case_id,
-            fields="",
-        )
+        coordinator = (str(world.coordinator.pk), world.coordinator.email, "coordinator")
+        self.events.append((ts, *coordinator, "create", "cases.case", case_id, ""))
         if status in {"returned", "closed"}:
             self._return(case, number, opened)
         worker = world.caseworkers[office.pk]
+        caseworker = (str(worker.pk), worker.email, "caseworker")
         for index in range(EVENTS_PER_CASE - 1):
             action, fields = ("view", "") if index % 3 else ("change", "visits.answers,visits.notes")
-            self.audit.add(
-                ts=ts + (index + 1) * 86_400_000_000,
-                actor=worker,
-                roles="caseworker",
-                action=action,
-                object_type="cases.case",
-                object_id=case_id,
-                fields=fields,
-            )
+            day = ts + (index + 1) * 86_400_000_000
+            self.events.append((day, *caseworker, action, "cases.case", case_id, fields))
 
     def _referral(self, case: Case, number: int, given: str, family: str, birth: datetime.date) -> Referral:
         referral = Referral(
@@ -478,65 +489,174 @@ class _Batch:
             *[CaseEvent(case=case, actor=world.coordinator, kind="transition", params={"to": t}) for t in targets],
         )
 
-    def write(self, report: Report) -> None:
+    def built(self, report: Report) -> _Built:
+        """The batch as rows to insert, each column as Django would send it (encrypted fields sealed)."""
         now = timezone.now()
-        # Consents before their cases (the foreign keys are checked at commit): the sharing trigger
-        # then finds them when the case row is inserted, instead of updating every case row again.
-        for kind, model in (
-            ("consents", Consent),
-            ("cases", Case),
-            ("referrals", Referral),
-            ("events", CaseEvent),
-            ("departures", Departure),
-            ("visits", Visit),
-            ("plan_items", PlanItem),
-        ):
-            started = time.perf_counter()
-            table = _Table(model, now)
-            rows = table.rows(self.rows.get(kind, []))
-            started = report.timed("convert", started)
-            _insert(table.table, table.columns, rows)
-            report.timed("insert", started)
         started = time.perf_counter()
-        self.audit.flush()
+        tables = []
+        for kind, model in KINDS:
+            table = _Table(model, now)
+            tables.append((table.table, table.columns, table.rows(self.rows.get(kind, []))))
+        report.timed("convert", started)
+        report.cases += len(self.rows.get("cases", []))
+        report.referrals += len(self.rows.get("referrals", []))
+        report.visits += len(self.rows.get("visits", []))
+        report.plan_items += len(self.rows.get("plan_items", []))
+        return _Built(tables, self.events, report)
+
+
+# The order rows are inserted in: data keys first; consents before their cases (the foreign keys
+# are checked at commit), so that the sharing trigger finds them when the case row goes in instead
+# of updating every case row again.
+KINDS: tuple[tuple[str, type[Model]], ...] = (
+    ("keys", DataKey),
+    ("consents", Consent),
+    ("cases", Case),
+    ("referrals", Referral),
+    ("events", CaseEvent),
+    ("departures", Departure),
+    ("visits", Visit),
+    ("plan_items", PlanItem),
+)
+
+
+@dataclass
+class _Built:
+    """One batch ready to write: its rows by table, its audit events in order, what building it took."""
+
+    tables: list[tuple[str, list[str], list[tuple[object, ...]]]]
+    events: list[_Event]
+    report: Report  # counts and the build and convert phases
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One batch to build: its place, its first case and referral numbers and its size."""
+
+    index: int
+    first_case: int
+    first_referral: int
+    size: int
+    seed: int
+    today: datetime.date
+
+
+def _build(world: _World, job: _Job) -> _Built:
+    """Build one batch of cases; each batch has its own random stream, so any process may build it."""
+    report = Report()
+    started = time.perf_counter()
+    rng = random.Random(f"{job.seed}:{job.index}")  # noqa: S311  # fictional data, reproducible on purpose
+    batch = _Batch(world, rng, job.today)
+    keys = _new_keys(job.size)
+    batch.put("keys", *keys)
+    for offset, key in enumerate(keys):
+        batch.add_case(job.first_case + offset, job.first_referral + offset, key)
+    report.timed("build", started)
+    built = batch.built(report)
+    crypto.forget_keys()  # sealed: the unwrapped keys are no longer needed
+    return built
+
+
+_WORLD: _World | None = None  # what the forked worker processes build with
+
+
+def _build_in_worker(job: _Job) -> _Built:
+    assert _WORLD is not None, "set before the workers are forked"
+    return _build(_WORLD, job)
+
+
+def _built(world: _World, jobs: Sequence[_Job], workers: int) -> Iterator[_Built]:
+    """Build the batches in order: here, or in `workers` forked processes a few batches ahead."""
+    if workers == 1:
+        for job in jobs:
+            yield _build(world, job)
+        return
+    if connection.in_atomic_block:
+        raise RuntimeError("worker processes are started outside any transaction: use workers=1 inside one")
+    global _WORLD  # noqa: PLW0603  # read by the forked processes, which inherit this module's state
+    _WORLD = world
+    connections.close_all()  # no worker inherits an open connection it could use by mistake
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending: deque[AsyncResult[_Built]] = deque()
+            for job in jobs:
+                pending.append(pool.apply_async(_build_in_worker, (job,)))
+                if len(pending) > workers:  # a batch ahead per worker: memory stays bounded
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        _WORLD = None
+
+
+def _write(built: _Built, report: Report) -> int:
+    """Insert one built batch and append its audit events to the chain, in one transaction."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        audit = _Chain()
+        for table, columns, rows in built.tables:
+            _insert(table, columns, rows)
+        started = report.timed("insert", started)
+        for event in built.events:
+            audit.add(event)
+        started = report.timed("seal", started)
+        audit.flush()
         report.timed("insert", started)
+    return audit.written
+
+
+@contextlib.contextmanager
+def _rollups_rebuilt_at_the_end(report: Report) -> Iterator[None]:
+    """Insert with the rollup triggers off; put them back and recompute the rollups, whatever happens."""
+    vendor = connection.vendor
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in rollups.uninstall_sql(vendor):
+            cursor.execute(statement)
+    try:
+        yield
+    finally:
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            for statement in rollups.install_sql(vendor):
+                cursor.execute(statement)
+            rollups.rebuild(connection)
+        report.timed("rollups", started)
 
 
 def generate(
-    *, cases: int, seed: int = 2017, today: datetime.date | None = None, progress: Callable[[str], None] | None = None
+    *,
+    cases: int,
+    seed: int = 2017,
+    today: datetime.date | None = None,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> Report:
     """Create `cases` synthetic case files with their history; return what was written.
 
     Refused unless the settings allow demo data (never in production): thousands of fictional files
-    must never be mixed with real ones.
+    must never be mixed with real ones. Nothing else may write to the database meanwhile: the
+    rollups are recomputed from every row at the end, and writes made while their triggers are off
+    would count only if committed before that.
     """
     ensure_demo_allowed()
+    if workers < 1:
+        raise ValueError("at least one worker")
     started = time.perf_counter()
-    rng = random.Random(seed)  # noqa: S311  # fictional data, not secrets: reproducible on purpose
     report = Report()
-    world = _setup(rng)
-    done = 0
-    while done < cases:
-        size = min(BATCH, cases - done)
-        with transaction.atomic():
-            began = time.perf_counter()
-            batch = _Batch(world, rng, today or datetime.date(2026, 6, 30), _Chain())
-            keys = _data_keys(size, timezone.now())
-            first_case = reserve_numbers("SYN-CASE", size)
-            first_referral = reserve_numbers("SYN-REF", size)
-            for offset, key in enumerate(keys):
-                batch.add_case(first_case + offset, first_referral + offset, key)
-            report.timed("build", began)
-            batch.write(report)
-        crypto.forget_keys()
-        done += size
-        report.cases += size
-        report.referrals += len(batch.rows.get("referrals", []))
-        report.visits += len(batch.rows.get("visits", []))
-        report.plan_items += len(batch.rows.get("plan_items", []))
-        report.audit_events += batch.audit.written
-        if progress is not None:
-            progress(f"{done}/{cases} cases, {report.visits} visits, {report.audit_events} audit events")
+    world = _setup(random.Random(seed))  # noqa: S311  # fictional data, not secrets: reproducible on purpose
+    first_case = reserve_numbers("SYN-CASE", cases)
+    first_referral = reserve_numbers("SYN-REF", cases)
+    today = today or datetime.date(2026, 6, 30)
+    jobs = [
+        _Job(index, first_case + done, first_referral + done, min(BATCH, cases - done), seed, today)
+        for index, done in enumerate(range(0, cases, BATCH))
+    ]
+    with _rollups_rebuilt_at_the_end(report):
+        for built in _built(world, jobs, workers):
+            report.audit_events += _write(built, report)
+            report.add(built.report)
+            if progress is not None:
+                progress(f"{report.cases}/{cases} cases, {report.visits} visits, {report.audit_events} audit events")
     report.seconds = round(time.perf_counter() - started, 1)
-    report.phases = {phase: round(seconds, 1) for phase, seconds in report.phases.items()}
+    report.phases = {phase: round(report.phases[phase], 1) for phase in PHASES if phase in report.phases}
     return report

@@ -18,11 +18,16 @@ from careplus.accounts.models import User
 from careplus.audit.services import verify_chain
 from careplus.cases.models import Case, CaseEvent, Consent
 from careplus.core.fields import EncryptedField
+from careplus.core.models import DataKey
 from careplus.demo import synthetic
 from careplus.referrals.models import Referral
+from careplus.reporting import rollups
+from careplus.reporting.models import CaseFigure
 from careplus.returns.models import Departure, PlanItem, Visit
 
 pytestmark = pytest.mark.django_db
+
+IN_STEP = {"reporting_visitmonth": 0, "reporting_deliverymonth": 0, "reporting_casefigure": 0}
 
 
 def test_synthetic_cases_decrypt_pass_the_audit_check_and_follow_the_scopes() -> None:
@@ -50,17 +55,83 @@ def test_synthetic_cases_decrypt_pass_the_audit_check_and_follow_the_scopes() ->
 def test_the_command_refuses_a_non_positive_count_and_is_reproducible(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         call_command("generate_synthetic", cases=0)
-    call_command("generate_synthetic", cases=5, seed=9)
+    with pytest.raises(SystemExit):
+        call_command("generate_synthetic", cases=5, workers=0)
+    assert not Case.objects.exists()
+    call_command("generate_synthetic", cases=5, seed=9, workers=1)
     assert "Created 5 cases" in capsys.readouterr().out
-    call_command("generate_synthetic", cases=5, seed=9)
+    call_command("generate_synthetic", cases=5, seed=9, workers=1)
     assert Case.objects.count() == 10
     assert verify_chain().ok
+
+
+def test_worker_processes_are_refused_inside_a_transaction_and_nothing_is_written() -> None:
+    with pytest.raises(RuntimeError, match="outside any transaction"):
+        synthetic.generate(cases=3, workers=2)
+    assert not Case.objects.exists()
+    assert rollups.differences(connection) == IN_STEP
+
+
+def _content() -> list[tuple[object, ...]]:
+    """What the files say, in the order of their numbers, without what is random by nature (ids, keys)."""
+    cases = Case.objects.select_related("data_key").order_by("reference")
+    return [
+        (c.status, c.opened_on, c.sex, c.given_names, c.family_name, c.date_of_birth, c.visits.count()) for c in cases
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_write_the_same_files_as_one_process_with_one_valid_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(synthetic, "BATCH", 10)  # five batches, shared between the two workers
+    one = synthetic.generate(cases=45, seed=7, workers=1)
+    two = synthetic.generate(cases=45, seed=7, workers=2)
+    assert (two.cases, two.visits, two.audit_events) == (one.cases, one.visits, one.audit_events)
+    content = _content()  # the first run's files numbered 1 to 45, the second's 46 to 90
+    assert content[45:] == content[:45]
+    assert len({row[3:6] for row in content}) > 10  # files that differ from one another
+    references = Case.objects.values_list("reference", flat=True)
+    assert len(set(references)) == 90
+    assert verify_chain().ok
+    assert rollups.differences(connection) == IN_STEP
+    assert set(two.phases) == set(synthetic.PHASES)
+
+
+def test_the_rollups_are_recomputed_after_the_load_and_their_triggers_are_back() -> None:
+    synthetic.generate(cases=30, seed=4)
+    assert rollups.differences(connection) == IN_STEP
+    assert CaseFigure.objects.exists()
+    case = Case.objects.filter(status="open").first()
+    assert case is not None
+    Case.objects.filter(pk=case.pk).update(status="withdrawn", closed_on=datetime.date(2026, 5, 1))
+    assert rollups.differences(connection) == IN_STEP  # the triggers moved the case's figures
+
+
+def test_a_load_that_fails_midway_still_puts_the_triggers_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    written = synthetic._write
+    calls = []
+
+    def fail_on_the_second(built: synthetic._Built, report: synthetic.Report) -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return written(built, report)
+
+    monkeypatch.setattr(synthetic, "BATCH", 5)
+    monkeypatch.setattr(synthetic, "_write", fail_on_the_second)
+    with pytest.raises(OSError, match="disk full"):
+        synthetic.generate(cases=15, seed=4)
+    assert Case.objects.count() == 5  # the first batch, committed; the second, rolled back
+    assert rollups.differences(connection) == IN_STEP
+    Case.objects.update(status="withdrawn", closed_on=datetime.date(2026, 5, 1))
+    assert rollups.differences(connection) == IN_STEP
 
 
 def test_i22_the_generator_refuses_to_run_where_demo_data_is_not_allowed(settings: Any) -> None:
     settings.CAREPLUS_DEMO_ALLOWED = False
     with pytest.raises(ImproperlyConfigured):
-        call_command("generate_synthetic", cases=3, verbosity=0)
+        call_command("generate_synthetic", cases=3, workers=1, verbosity=0)
     assert not Case.objects.exists()
 
 
@@ -74,10 +145,13 @@ def test_the_fast_rows_are_what_django_would_insert_and_read_back_through_the_or
     rng = random.Random(5)
     now = timezone.now()
     world = synthetic._setup(rng)
-    batch = synthetic._Batch(world, rng, datetime.date(2026, 6, 30), synthetic._Chain())
-    for number, key in enumerate(synthetic._data_keys(12, now)):
+    batch = synthetic._Batch(world, rng, datetime.date(2026, 6, 30))
+    keys = synthetic._new_keys(12)
+    batch.put("keys", *keys)
+    for number, key in enumerate(keys):
         batch.add_case(9_000_000 + number, 9_000_000 + number, key)
     models = {
+        "keys": DataKey,
         "cases": Case,
         "referrals": Referral,
         "consents": Consent,
@@ -101,7 +175,7 @@ def test_the_fast_rows_are_what_django_would_insert_and_read_back_through_the_or
                 else:
                     expected.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
             assert [_comparable(v) for v in table.rows([obj])[0]] == [_comparable(v) for v in expected]
-    batch.write(synthetic.Report())
+    assert synthetic._write(batch.built(synthetic.Report()), synthetic.Report()) == 12 * synthetic.EVENTS_PER_CASE
     assert verify_chain().ok
     written_ids = [case.pk for case in batch.rows["cases"]]  # every one consented to the sharing
     assert Case.objects.filter(pk__in=written_ids, shared_with_office=True).count() == 12
@@ -122,8 +196,9 @@ def test_the_fast_rows_are_what_django_would_insert_and_read_back_through_the_or
 
 
 def test_the_command_reports_disk_use(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("generate_synthetic", cases=3, report=True)
+    call_command("generate_synthetic", cases=3, report=True, workers=1)
     out = capsys.readouterr().out
     assert "Phases: build" in out
+    assert "rollups" in out
     assert "Disk use:" in out
     assert synthetic.disk_use() > 0

@@ -159,7 +159,7 @@ def test_dataset_is_k_anonymous_on_its_quasi_identifiers(k: int) -> None:
 def test_dataset_rows_carry_each_case_in_two_queries_whatever_the_number_of_cases(
     django_assert_max_num_queries: Callable[..., Any],
 ) -> None:
-    call_command("generate_synthetic", cases=120, seed=3, verbosity=0)
+    call_command("generate_synthetic", cases=120, seed=3, workers=1, verbosity=0)
     programme = Programme.objects.get(name="Programme synthétique")
     cases = Case.objects.filter(programme=programme).select_related("referral")
     with django_assert_max_num_queries(2):
@@ -184,7 +184,7 @@ def test_dataset_rows_carry_each_case_in_two_queries_whatever_the_number_of_case
 
 def test_dataset_rows_come_grouped_so_their_order_tells_nothing_of_the_files() -> None:
     """Rows come sorted by what they publish, one per case: their order is not the order files were opened in."""
-    call_command("generate_synthetic", cases=150, seed=5, verbosity=0)
+    call_command("generate_synthetic", cases=150, seed=5, workers=1, verbosity=0)
     programme = Programme.objects.get(name="Programme synthétique")
     summary, rows = anonymise.export_rows(programme, 2)
     published = list(rows)

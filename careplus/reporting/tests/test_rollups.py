@@ -28,7 +28,7 @@ IN_STEP = {"reporting_visitmonth": 0, "reporting_deliverymonth": 0, "reporting_c
 
 @pytest.fixture
 def programme() -> Programme:
-    call_command("generate_synthetic", cases=80, seed=11, verbosity=0)
+    call_command("generate_synthetic", cases=80, seed=11, workers=1, verbosity=0)
     return Programme.objects.get(name="Programme synthétique")
 
 
