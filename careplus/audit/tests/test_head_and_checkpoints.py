@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,44 +21,19 @@ from careplus.audit import chain
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent, AuditHead
 from careplus.audit.services import AuditChainError, checkpoint, record_event, verify_chain
+from careplus.audit.tests.owner import append_events, direct_database_access, sql
 from careplus.core.backup import checkpoint_path, read_header
 
 pytestmark = pytest.mark.django_db
 
 
-@contextmanager
-def direct_database_access() -> Iterator[None]:
-    """Act as someone with the database's owner rights (triggers off), rolled back after."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name in ("audit_event_no_update", "audit_event_no_delete", "audit_head_no_delete"):
-                cursor.execute(f"DROP TRIGGER {name}")
-            for name in ("audit_head_forward_only", "audit_head_genesis_only"):
-                cursor.execute(f"DROP TRIGGER {name}")
-        else:
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
-            cursor.execute("ALTER TABLE audit_audithead DISABLE TRIGGER audit_head_guard")
-        yield
-        transaction.set_rollback(True)
-
-
-def _chain(n: int) -> None:
-    for index in range(n):
-        record_event(action=AuditAction.VIEW, object_type="cases.case", object_id=f"obj-{index}", actor=None)
-
-
-def _sql(statement: str, params: list[int | str] | None = None) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params or [])
-
-
 def _wipe() -> None:
-    _sql("DELETE FROM audit_auditevent")
-    _sql("DELETE FROM audit_audithead")
+    sql("DELETE FROM audit_auditevent")
+    sql("DELETE FROM audit_audithead")
 
 
 def test_p11_the_head_is_sealed_and_verification_checks_it() -> None:
-    _chain(4)
+    append_events(4)
     head = AuditHead.objects.get(pk=1)
     last = AuditEvent.objects.get(seq=4)
     assert (head.seq, head.hash, head.ts) == (4, last.hash, last.ts)
@@ -69,10 +42,10 @@ def test_p11_the_head_is_sealed_and_verification_checks_it() -> None:
 
 
 def test_p11_tail_cut_with_the_head_rewritten_from_the_table_is_detected() -> None:
-    _chain(6)
+    append_events(6)
     with direct_database_access():
-        _sql("DELETE FROM audit_auditevent WHERE seq > 4")
-        _sql(
+        sql("DELETE FROM audit_auditevent WHERE seq > 4")
+        sql(
             "UPDATE audit_audithead SET seq = e.seq, hash = e.hash, ts = e.ts"
             " FROM (SELECT seq, hash, ts FROM audit_auditevent WHERE seq = 4) AS e WHERE id = 1"
         )
@@ -89,12 +62,12 @@ def test_p11_tail_cut_with_the_head_rewritten_from_the_table_is_detected() -> No
 
 
 def test_p11_a_head_copied_back_with_an_old_seal_is_detected() -> None:
-    _chain(3)
+    append_events(3)
     old = AuditHead.objects.get(pk=1)
-    _chain(2)
+    append_events(2)
     with direct_database_access():
-        _sql("DELETE FROM audit_auditevent WHERE seq > 3")
-        _sql("UPDATE audit_audithead SET seq = %s, hash = %s, ts = %s, mac = %s", [old.seq, old.hash, old.ts, old.mac])
+        sql("DELETE FROM audit_auditevent WHERE seq > 3")
+        sql("UPDATE audit_audithead SET seq = %s, hash = %s, ts = %s, mac = %s", [old.seq, old.hash, old.ts, old.mac])
         # A replayed genuine head of an earlier moment verifies alone: the checkpoint catches it.
         mark = chain.Checkpoint.make(5, "f" * 64, chain.audit_key())
         verdict = verify_chain(checkpoints=[mark])
@@ -103,9 +76,9 @@ def test_p11_a_head_copied_back_with_an_old_seal_is_detected() -> None:
 
 
 def test_p11_head_deleted_is_detected() -> None:
-    _chain(5)
+    append_events(5)
     with direct_database_access():
-        _sql("DELETE FROM audit_audithead")
+        sql("DELETE FROM audit_audithead")
         verdict = verify_chain()
         assert not verdict.ok
         assert verdict.reason == "the chain head is missing"
@@ -117,27 +90,27 @@ def test_p11_head_deleted_is_detected() -> None:
 
 
 def test_p11_everything_deleted_is_detected_with_a_checkpoint() -> None:
-    _chain(5)
+    append_events(5)
     mark = checkpoint()
     assert mark.seq == 5
     with direct_database_access():
         _wipe()
         # The application restarts the chain at 1: alone, the database cannot tell.
-        _chain(1)
+        append_events(1)
         assert AuditEvent.objects.get().seq == 1
         assert verify_chain().ok
         verdict = verify_chain(checkpoints=[mark])
         assert not verdict.ok
         assert verdict.reason == "events missing: a checkpoint records #5"
         # ...nor once the new chain has grown past the checkpoint's sequence number.
-        _chain(7)
+        append_events(7)
         verdict = verify_chain(checkpoints=[mark])
         assert not verdict.ok
         assert (verdict.first_broken, verdict.reason) == (5, "the chain was rewritten below a checkpoint")
 
 
 def test_p11_everything_deleted_without_restart_is_detected_with_a_checkpoint() -> None:
-    _chain(3)
+    append_events(3)
     mark = checkpoint()
     with direct_database_access():
         _wipe()
@@ -145,9 +118,9 @@ def test_p11_everything_deleted_without_restart_is_detected_with_a_checkpoint() 
 
 
 def test_p11_an_intact_chain_reaches_its_checkpoints_and_a_forged_one_is_refused() -> None:
-    _chain(3)
+    append_events(3)
     early = checkpoint()
-    _chain(3)
+    append_events(3)
     late = checkpoint()
     assert verify_chain(checkpoints=[early, late]).ok
     forged = chain.Checkpoint(seq=late.seq, hash=late.hash, ts=late.ts + 1, mac=late.mac)
@@ -157,7 +130,7 @@ def test_p11_an_intact_chain_reaches_its_checkpoints_and_a_forged_one_is_refused
 
 
 def test_p11_the_database_lets_the_head_move_only_forward() -> None:
-    _chain(4)
+    append_events(4)
     event3 = AuditEvent.objects.get(seq=3)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditHead.objects.filter(pk=1).update(seq=3, hash=event3.hash)  # back to an earlier event
@@ -172,23 +145,23 @@ def test_p11_the_database_lets_the_head_move_only_forward() -> None:
 
 
 def test_p11_the_database_refuses_a_new_head_once_events_exist() -> None:
-    _chain(2)
+    append_events(2)
     with direct_database_access():
-        _sql("DELETE FROM audit_audithead")
+        sql("DELETE FROM audit_audithead")
         if connection.vendor == "sqlite":
-            _sql(
+            sql(
                 """CREATE TRIGGER audit_head_genesis_only BEFORE INSERT ON audit_audithead
                    WHEN NEW.seq <> 0 OR EXISTS (SELECT 1 FROM audit_auditevent)
                    BEGIN SELECT RAISE(ABORT, 'audit chain head is created only before the first event'); END"""
             )
         else:
-            _sql("ALTER TABLE audit_audithead ENABLE TRIGGER audit_head_guard")
+            sql("ALTER TABLE audit_audithead ENABLE TRIGGER audit_head_guard")
         with pytest.raises(DatabaseError), transaction.atomic():
             AuditHead.objects.create(pk=1, seq=2, hash=AuditEvent.objects.get(seq=2).hash)
 
 
 def test_p11_checkpoints_are_read_from_a_file_or_a_log(tmp_path: Path) -> None:
-    _chain(2)
+    append_events(2)
     mark = checkpoint()
     log = tmp_path / "careplus.log"
     log.write_text(
@@ -206,7 +179,7 @@ def test_p11_checkpoints_are_read_from_a_file_or_a_log(tmp_path: Path) -> None:
 def test_p11_each_backup_writes_a_signed_checkpoint_beside_inside_and_to_the_log(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _chain(4)
+    append_events(4)
     backup = tmp_path / "careplus.bak"
     with caplog.at_level(logging.INFO, logger="careplus.audit"):
         call_command("backup", str(backup))
@@ -223,7 +196,7 @@ def test_p11_each_backup_writes_a_signed_checkpoint_beside_inside_and_to_the_log
         assert "reaching 1 checkpoint(s)" in capsys.readouterr().out
     with direct_database_access():
         _wipe()
-        _chain(2)
+        append_events(2)
         for source in (backup, beside):
             with pytest.raises(CommandError, match="events missing: a checkpoint records #5"):
                 call_command("verify_audit", "--checkpoint", str(source))
