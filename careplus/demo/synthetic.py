@@ -558,36 +558,21 @@ def _build(world: _World, job: _Job) -> _Built:
     return built
 
 
-_WORLD: _World | None = None  # what the forked worker processes build with
-
-
-def _build_in_worker(job: _Job) -> _Built:
-    assert _WORLD is not None, "set before the workers are forked"
-    return _build(_WORLD, job)
-
-
 def _built(world: _World, jobs: Sequence[_Job], workers: int) -> Iterator[_Built]:
     """Build the batches in order: here, or in `workers` forked processes a few batches ahead."""
     if workers == 1:
         for job in jobs:
             yield _build(world, job)
         return
-    if connection.in_atomic_block:
-        raise RuntimeError("worker processes are started outside any transaction: use workers=1 inside one")
-    global _WORLD  # noqa: PLW0603  # read by the forked processes, which inherit this module's state
-    _WORLD = world
     connections.close_all()  # no worker inherits an open connection it could use by mistake
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pending: deque[AsyncResult[_Built]] = deque()
-            for job in jobs:
-                pending.append(pool.apply_async(_build_in_worker, (job,)))
-                if len(pending) > workers:  # a batch ahead per worker: memory stays bounded
-                    yield pending.popleft().get()
-            while pending:
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pending: deque[AsyncResult[_Built]] = deque()
+        for job in jobs:
+            pending.append(pool.apply_async(_build, (world, job)))
+            if len(pending) > workers:  # a batch ahead per worker: memory stays bounded
                 yield pending.popleft().get()
-    finally:
-        _WORLD = None
+        while pending:
+            yield pending.popleft().get()
 
 
 def _write(built: _Built, report: Report) -> int:
@@ -642,6 +627,8 @@ def generate(
     ensure_demo_allowed()
     if workers < 1:
         raise ValueError("at least one worker")
+    if workers > 1 and connection.in_atomic_block:  # checked before anything is written or reserved
+        raise RuntimeError("worker processes are started outside any transaction: use workers=1 inside one")
     started = time.perf_counter()
     report = Report()
     world = _setup(random.Random(seed))  # noqa: S311  # fictional data, not secrets: reproducible on purpose

@@ -18,7 +18,7 @@ from careplus.accounts.models import User
 from careplus.audit.services import verify_chain
 from careplus.cases.models import Case, CaseEvent, Consent
 from careplus.core.fields import EncryptedField
-from careplus.core.models import DataKey
+from careplus.core.models import Counter, DataKey
 from careplus.demo import synthetic
 from careplus.referrals.models import Referral
 from careplus.reporting import rollups
@@ -69,6 +69,7 @@ def test_worker_processes_are_refused_inside_a_transaction_and_nothing_is_writte
     with pytest.raises(RuntimeError, match="outside any transaction"):
         synthetic.generate(cases=3, workers=2)
     assert not Case.objects.exists()
+    assert not Counter.objects.filter(name__startswith="SYN-").exists()  # no number reserved either
     assert rollups.differences(connection) == IN_STEP
 
 
