@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
@@ -16,44 +14,27 @@ from careplus.audit import chain
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event, verify_chain
+from careplus.audit.tests.owner import append_events, direct_database_access
 
 pytestmark = pytest.mark.django_db
 
 
-@contextmanager
-def triggers_disabled() -> Iterator[None]:
-    """Act as someone with direct database access, inside a transaction rolled back after."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_event_no_update")
-            cursor.execute("DROP TRIGGER audit_event_no_delete")
-        else:
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
-        yield
-        transaction.set_rollback(True)
-
-
-def _chain(n: int) -> None:
-    for index in range(n):
-        record_event(action=AuditAction.VIEW, object_type="cases.case", object_id=f"obj-{index}", actor=None)
-
-
 def test_an_intact_chain_verifies() -> None:
-    _chain(25)
+    append_events(25)
     verdict = verify_chain()
     assert verdict.ok
     assert verdict.checked == 25
 
 
 def test_a_hundred_random_tamperings_are_all_detected() -> None:
-    _chain(30)
+    append_events(30)
     rng = random.Random(20261123)
     table = "audit_auditevent"
     detected = 0
     for _round in range(100):
         kind = rng.choice(["update", "delete", "insert", "reorder"])
         seq = rng.randint(1, 30)
-        with triggers_disabled(), connection.cursor() as cursor:
+        with direct_database_access(), connection.cursor() as cursor:
             if kind == "update":
                 column = rng.choice(["actor_label", "action", "object_id", "fields", "ip", "outcome", "ts"])
                 value = "999" if column == "ts" else "forged"
@@ -79,22 +60,22 @@ def test_a_hundred_random_tamperings_are_all_detected() -> None:
 
 
 def test_verify_audit_names_the_first_broken_event() -> None:
-    _chain(10)
-    with triggers_disabled(), connection.cursor() as cursor:
+    append_events(10)
+    with direct_database_access(), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 4")
         with pytest.raises(CommandError, match="#4"):
             call_command("verify_audit")
 
 
-def test_verify_audit_reports_an_intact_chain(capsys: pytest.CaptureFixture[str]) -> None:
-    _chain(3)
+def test_verify_audit_reports_an_intactappend_events(capsys: pytest.CaptureFixture[str]) -> None:
+    append_events(3)
     call_command("verify_audit")
     assert "Audit chain OK: 3 events verified" in capsys.readouterr().out
 
 
 def test_deleting_the_newest_events_is_detected_through_the_head() -> None:
-    _chain(5)
-    with triggers_disabled(), connection.cursor() as cursor:
+    append_events(5)
+    with direct_database_access(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = 5")
         verdict = verify_chain()
     assert not verdict.ok
@@ -102,7 +83,7 @@ def test_deleting_the_newest_events_is_detected_through_the_head() -> None:
 
 
 def test_the_application_cannot_update_or_delete_events() -> None:
-    _chain(2)
+    append_events(2)
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(seq=1).update(actor_label="rewritten")
     with pytest.raises(DatabaseError), transaction.atomic():
