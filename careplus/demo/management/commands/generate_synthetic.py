@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=os.cpu_count() or 1,
+            default=len(os.sched_getaffinity(0)),  # the cores this process may use, as the audit check counts them
             help="Processes building and encrypting batches side by side (default: one per core; 1 builds here).",
         )
 
