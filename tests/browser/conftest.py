@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from django.db import connections
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 LAUNCH_ARGS = [
@@ -36,6 +38,12 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser
         browser.close()
+        # While Playwright's event loop runs in this thread, Django keeps the thread's database
+        # connections apart from the ones opened before it started (asgiref's storage follows the
+        # async context then): a test run after the first browser test used another connection.
+        # Close it before the loop stops, or it outlives the run and PostgreSQL refuses to drop the
+        # test database ("is being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
