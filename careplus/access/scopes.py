@@ -16,6 +16,17 @@ from careplus.referrals.models import Referral
 from careplus.trainings.models import TrainingSession
 
 
+def scope_key(actor: Actor) -> tuple[object, ...]:
+    """Everything the rules of this module read from the actor in Python: the account and its
+    active grants (role, office, organisation), as loaded for this request.
+
+    Two actors with the same key are given the same SQL by every function here, what the database
+    decides (a restricted file's named users) staying in that SQL; `careplus.access.compiled`
+    keys the SQL it keeps on it. A rule that reads something more of the actor adds it here.
+    """
+    return (actor.pk if actor.is_authenticated else None, grants_of(actor))
+
+
 def users_visible_to(actor: Actor) -> QuerySet[User]:
     """Return the user accounts the actor may manage (the DPO sees all)."""
     if can(actor, Action.USERS_MANAGE):

@@ -10,10 +10,11 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from careplus.access import compiled
 from careplus.access.policy import Actor, grants_of
 from careplus.access.roles import Role
 from careplus.access.scopes import users_visible_to
-from careplus.accounts.models import ApiToken, Organisation, RoleGrant, User
+from careplus.accounts.models import ApiToken, Office, Organisation, RoleGrant, User
 
 
 def local_zone(user: Actor) -> datetime.tzinfo:
@@ -60,6 +61,23 @@ def active_grants_of(*, user: Actor) -> QuerySet[RoleGrant]:
     if not user.is_authenticated:
         return RoleGrant.objects.none()
     return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("office", "organisation")
+
+
+def _active_grant_rows(actor: Actor) -> QuerySet[RoleGrant, tuple[str, str | None, str | None, str | None]]:
+    grants = RoleGrant.objects.filter(user=actor) if isinstance(actor, User) else RoleGrant.objects.none()
+    return grants.filter(revoked_at__isnull=True).values_list(
+        "role", "office__name", "office__code", "organisation__name"
+    )
+
+
+def roles_held(*, user: Actor) -> list[tuple[str, str]]:
+    """Each active grant of the user as it is shown: its role and its office or organisation."""
+    if not user.is_authenticated:
+        return []
+    return [
+        (str(Role(role).label), Office.label(office, code) if office is not None and code is not None else org or "")
+        for role, office, code, org in compiled.rows(_active_grant_rows, user)
+    ]
 
 
 def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeAlias, TypeVar, cast
+from typing import Any, Protocol, TypeAlias, TypeVar, cast, overload
 from uuid import UUID
 
 from django.core.paginator import Page
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from careplus.access import compiled
 from careplus.access.fetch import get_child_of_case
 from careplus.access.policy import Actor
 from careplus.access.scopes import case_in_scope, cases_visible_to
@@ -35,7 +37,7 @@ from careplus.cases.models import (
 from careplus.cases.workflow import ALL_READS, CaseFacts
 from careplus.core.fields import EncryptedField
 from careplus.core.models import DataKey
-from careplus.core.pagination import bounded_page
+from careplus.core.pagination import bounded_page_of
 from careplus.returns.models import Visit
 
 
@@ -98,14 +100,44 @@ def case_list_page(
     The page's ids are read from the list's index alone (an office's list is counted, ordered
     and skipped through without touching the table); then the rows of those ids, as bare
     columns (25 rows do not need 75 model instances), their names opened with their file's key.
+    Both queries' SQL is compiled once per actor's scope, filter and page (`access.compiled`).
     """
-    ids_in_order = case_list(actor=actor, status=status).values_list("pk", flat=True)
-    ids = bounded_page(ids_in_order, per_page, number)
+
+    def count_to(limit: int) -> int:
+        return compiled.count(_list_ids, actor, status, limit)
+
+    return bounded_page_of(_CaseRows(actor, status), count_to, per_page, number)
+
+
+def _list_ids(actor: Actor, status: str, limit: int) -> QuerySet[Case, tuple[UUID]]:
+    # Order does not change a count: without it the database stops at the limit from any index.
+    return case_list(actor=actor, status=status).order_by().values_list("pk")[:limit]
+
+
+def _list_rows(actor: Actor, status: str, start: int, stop: int) -> QuerySet[Case, tuple[Any, ...]]:
     # One query: the page's ids as a subquery (read from the index), then their rows in the same order.
-    rows = Case.objects.filter(pk__in=ids.object_list).values_list(*_LIST_COLUMNS)
-    page = cast("Page[CaseRow]", ids)  # the same page, its ids replaced by their rows
-    page.object_list = [_case_row(row) for row in rows]
-    return page
+    ids = case_list(actor=actor, status=status).values_list("pk", flat=True)[start:stop]
+    return Case.objects.filter(pk__in=ids).values_list(*_LIST_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _CaseRows(Sequence[CaseRow]):
+    """The case list as the pager slices it: each slice read as one page of rows."""
+
+    actor: Actor
+    status: str
+
+    @overload
+    def __getitem__(self, index: int) -> CaseRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[CaseRow]: ...
+    def __getitem__(self, index: int | slice) -> CaseRow | list[CaseRow]:
+        if not isinstance(index, slice) or index.start is None or index.stop is None or index.step is not None:
+            raise TypeError("The case list is read a page at a time.")
+        return [_case_row(row) for row in compiled.rows(_list_rows, self.actor, self.status, index.start, index.stop)]
+
+    def __len__(self) -> int:
+        raise TypeError("The case list is counted up to a bound (core.pagination), never in full.")
 
 
 _GIVEN_NAMES = cast(EncryptedField, Case._meta.get_field("given_names"))

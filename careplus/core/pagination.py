@@ -10,6 +10,7 @@ exist; every row stays reachable page after page, and by the filters and the sea
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TypeVar
 
@@ -19,6 +20,8 @@ from django.db.models import Model, QuerySet
 COUNT_BOUND = 10_000
 # A row of an ordered queryset: a model instance, or a values or values_list row.
 Row = TypeVar("Row")
+# Counts the rows of a list up to the number given (a list's rows past it are not read).
+Counter = Callable[[int], int]
 # A page number past this is read as this one (its window would overflow a database's LIMIT).
 LAST_PAGE_ASKED = 1_000_000
 
@@ -26,18 +29,24 @@ LAST_PAGE_ASKED = 1_000_000
 class BoundedPaginator(Paginator):  # type: ignore[type-arg]  # not subscriptable at run time
     """A paginator whose count stops at a window: `bounded` tells that the list goes on past it."""
 
-    object_list: QuerySet[Model, object]
-
-    def __init__(self, object_list: QuerySet[Model, object], per_page: int, *, asked: int, bound: int) -> None:
+    def __init__(
+        self,
+        object_list: Sequence[object] | QuerySet[Model, object],
+        per_page: int,
+        *,
+        asked: int,
+        bound: int,
+        count_to: Counter,
+    ) -> None:
         super().__init__(object_list, per_page)
         # Always one page past the page asked, so that its Next link is offered when rows follow.
         self.window = max(bound, (asked + 1) * per_page)
         self.bounded = False
+        self.count_to = count_to
 
     @cached_property
     def count(self) -> int:
-        # Order does not change a count: without it the database stops at the window from any index.
-        counted = self.object_list.order_by()[: self.window + 1].count()
+        counted = self.count_to(self.window + 1)
         self.bounded = counted > self.window
         return min(counted, self.window)
 
@@ -53,5 +62,23 @@ def asked_page(number: object) -> int:
 
 def bounded_page(object_list: QuerySet[Model, Row], per_page: int, number: object) -> Page[Row]:
     """The page asked of an ordered queryset (the last counted one past the end, as `get_page` does)."""
+    return bounded_page_of(object_list, counter_of(object_list), per_page, number)
+
+
+def counter_of(object_list: QuerySet[Model, Row]) -> Counter:
+    """Count a queryset's rows up to a limit, reading no row past it."""
+
+    def count_to(limit: int) -> int:
+        # Order does not change a count: without it the database stops at the window from any index.
+        return object_list.order_by()[:limit].count()
+
+    return count_to
+
+
+def bounded_page_of(
+    rows: Sequence[Row] | QuerySet[Model, Row], count_to: Counter, per_page: int, number: object
+) -> Page[Row]:
+    """The page asked of rows read by slices (`rows[start:stop]`), counted by `count_to`."""
     asked = asked_page(number)
-    return BoundedPaginator(object_list, per_page, asked=asked, bound=COUNT_BOUND).get_page(asked)
+    paginator = BoundedPaginator(rows, per_page, asked=asked, bound=COUNT_BOUND, count_to=count_to)
+    return paginator.get_page(asked)

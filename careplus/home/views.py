@@ -20,11 +20,10 @@ from careplus.returns.selectors import TASKS_PER_KIND, capped, inbox, tasks_for
 def home(request: HttpRequest) -> HttpResponse:
     """Show the signed-in user's roles and the parts of CARE+ open to them."""
     require(request.user, Action.HOME_VIEW)
-    grants = selectors.active_grants_of(user=request.user)
     # Today is the user's local date: the office's time zone is active (careplus.accounts.middleware).
     tasks = tasks_for(actor=request.user, today=timezone.localdate())
     context = {
-        "grants": grants,
+        "roles": selectors.roles_held(user=request.user),
         "tasks": tasks,
         "sections": inbox(tasks),
         "capped": capped(tasks),

@@ -7,21 +7,24 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
+from uuid import UUID
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from careplus.access import rules
+from careplus.access import compiled, rules
 from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
 from careplus.access.scopes import case_in_scope, referrals_visible_to
-from careplus.cases.models import Case
+from careplus.cases.models import Case, Handover
 from careplus.cases.selectors import OfCase, pending_handovers
 from careplus.cases.slugs import case_tab_url
 from careplus.core import instruments
 from careplus.core.links import uuid_link
 from careplus.core.models import Instrument
+from careplus.referrals.models import Referral
 from careplus.referrals.screening import label
 from careplus.returns import sustainability
 from careplus.returns.choices import ItemStatus, VisitStatus
@@ -108,23 +111,61 @@ def trend(case_visits: list[Visit]) -> Trend:
 TASKS_PER_KIND = 50
 
 
+# The inbox's five lists, each a function of its inputs alone: `compiled.rows` runs their SQL
+# again for the same inputs (the actor's scope among them) without building it anew.
+
+
+def _visits_due(
+    actor: Actor, horizon: datetime.date, per_kind: int
+) -> QuerySet[Visit, tuple[datetime.date, UUID, str]]:
+    return (
+        Visit.objects.filter(case_in_scope(actor), status=VisitStatus.PLANNED, planned_on__lte=horizon)
+        .order_by("planned_on", "id")
+        .values_list("planned_on", "case_id", "case__reference")[:per_kind]
+    )
+
+
+def _items_awaiting(actor: Actor, per_kind: int) -> QuerySet[PlanItem, tuple[UUID, str]]:
+    return (
+        PlanItem.objects.filter(case_in_scope(actor), status=ItemStatus.PLANNED)
+        .order_by("created_at")
+        .values_list("case_id", "case__reference")[:per_kind]
+    )
+
+
+def _handovers_due(actor: Actor, per_kind: int) -> QuerySet[Handover, tuple[datetime.date, UUID, str, str]]:
+    return pending_handovers(actor=actor).values_list("due_on", "case_id", "case__reference", "office__name")[:per_kind]
+
+
+def _referrals_received(actor: Actor, per_kind: int) -> QuerySet[Referral, tuple[datetime.date, UUID, str]]:
+    return (
+        referrals_visible_to(actor)
+        .filter(status="received")
+        .order_by("received_on")
+        .values_list("received_on", "pk", "reference")[:per_kind]
+    )
+
+
+def _open_alerts(actor: Actor, per_kind: int) -> QuerySet[FollowUpAlert, tuple[datetime.datetime, UUID, str]]:
+    return (
+        FollowUpAlert.objects.filter(case_in_scope(actor), resolved_at__isnull=True)
+        .order_by("created_at")
+        .values_list("created_at", "case_id", "case__reference")[:per_kind]
+    )
+
+
 def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_KIND) -> list[Task]:
     """Return the user's tasks: visits overdue or within 7 days, approvals, handovers, alerts.
 
     At most `per_kind` of each kind, the most urgent first, so the inbox stays quick for an office
-    with thousands of files; each kind is read as the few columns its task shows (one query each),
-    and the return page's address reversed once.
+    with thousands of files; each kind is read as the few columns its task shows (one query each,
+    its SQL compiled once per actor's scope and day: `careplus.access.compiled`), and the return
+    page's address reversed once.
     """
     if not can(actor, Action.CASES_VIEW):
         return []
-    in_scope = case_in_scope(actor)
     horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
     overview = uuid_link("returns:overview", "case_id")
-    visits_due = (
-        Visit.objects.filter(in_scope, status=VisitStatus.PLANNED, planned_on__lte=horizon)
-        .order_by("planned_on", "id")
-        .values_list("planned_on", "case_id", "case__reference")[:per_kind]
-    )
     tasks = [
         Task(
             due=planned_on,
@@ -132,14 +173,9 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
             url=overview(case_id) + "#suivi",
             overdue=rules.planned_visit_overdue(planned_on, today),
         )
-        for planned_on, case_id, reference in visits_due
+        for planned_on, case_id, reference in compiled.rows(_visits_due, actor, horizon, per_kind)
     ]
     if can(actor, Action.CASES_APPROVE):
-        awaiting = (
-            PlanItem.objects.filter(in_scope, status=ItemStatus.PLANNED)
-            .order_by("created_at")
-            .values_list("case_id", "case__reference")[:per_kind]
-        )
         tasks.extend(
             Task(
                 due=None,
@@ -147,9 +183,8 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
                 url=overview(case_id) + "#plan",
                 kind="approval",
             )
-            for case_id, reference in awaiting
+            for case_id, reference in compiled.rows(_items_awaiting, actor, per_kind)
         )
-    handovers = pending_handovers(actor=actor).values_list("due_on", "case_id", "case__reference", "office__name")
     tasks.extend(
         Task(
             due=due_on,
@@ -159,16 +194,10 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
             overdue=due_on < today,
             kind="handover",
         )
-        for due_on, case_id, reference, office in handovers[:per_kind]
+        for due_on, case_id, reference, office in compiled.rows(_handovers_due, actor, per_kind)
     )
     if can(actor, Action.REFERRALS_DECIDE):
         referral_url = uuid_link("referrals:referral_detail", "referral_id")
-        pending = (
-            referrals_visible_to(actor)
-            .filter(status="received")
-            .order_by("received_on")
-            .values_list("received_on", "pk", "reference")[:per_kind]
-        )
         tasks.extend(
             Task(
                 due=received_on,
@@ -176,13 +205,8 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
                 url=referral_url(pk),
                 kind="referral",
             )
-            for received_on, pk, reference in pending
+            for received_on, pk, reference in compiled.rows(_referrals_received, actor, per_kind)
         )
-    alerts = (
-        FollowUpAlert.objects.filter(in_scope, resolved_at__isnull=True)
-        .order_by("created_at")
-        .values_list("created_at", "case_id", "case__reference")[:per_kind]
-    )
     tasks.extend(
         Task(
             due=timezone.localdate(created_at),
@@ -191,7 +215,7 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
             overdue=True,
             kind="alert",
         )
-        for created_at, case_id, reference in alerts
+        for created_at, case_id, reference in compiled.rows(_open_alerts, actor, per_kind)
     )
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or today))
 

@@ -17,7 +17,7 @@ from careplus.accounts.models import User
 from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event
 from careplus.core import pagination
-from careplus.core.pagination import LAST_PAGE_ASKED, BoundedPaginator, asked_page
+from careplus.core.pagination import LAST_PAGE_ASKED, BoundedPaginator, asked_page, counter_of
 from careplus.referrals.models import Referral
 from tests import factories
 
@@ -34,7 +34,7 @@ def _events(count: int) -> list[int]:
 
 def _page(asked: int, *, bound: int = 10, per_page: int = 5) -> tuple[BoundedPaginator, list[int]]:
     rows = AuditEvent.objects.filter(object_type="test.row").order_by("seq").values_list("seq", flat=True)
-    paginator = BoundedPaginator(rows, per_page, asked=asked, bound=bound)
+    paginator = BoundedPaginator(rows, per_page, asked=asked, bound=bound, count_to=counter_of(rows))
     page = paginator.get_page(asked)
     return paginator, list(page.object_list)
 
