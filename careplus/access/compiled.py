@@ -1,101 +1,259 @@
-"""The SQL of the everyday read queries, compiled once per set of inputs and run again as it is.
+"""The SQL of the everyday read queries, compiled once and run again as it is.
 
-The home inbox reads five short lists, each filtered by the actor's scope (`scopes.case_in_scope`).
-Django builds and compiles such a query anew on every request, and that Python work costs three to
-four times running it. Here a query is written as a function of the actor and of plain values; its
-SQL is compiled the first time those inputs are seen on a database connection, and later requests
-with the same inputs run that SQL directly, its rows converted as Django converts them.
+The home inbox reads five short lists, each filtered by the actor's scope (`scopes.case_in_scope`);
+the case list a bounded count and a page; a case page the file, its summary and its history.
+Django builds and compiles such a query anew on every request, and that Python work costs two to
+four times running it. Here a query is written as a function of plain values (and of the actor,
+for a query the scope rules filter); its SQL is compiled the first time those inputs are seen on
+a database connection, and later requests run that SQL directly, their rows converted (or their
+records built) as Django does.
 
-What keeps this safe is the key. It holds the function, every argument, and everything the scope
-rules read from the actor in Python (`scopes.scope_key`: the account and its active grants, read
-anew at each request). A revoked grant, another user or another day makes another key, so other
-SQL; what the database decides at each run (a restricted file's named users, a file's office,
-its status) stays in the SQL and is evaluated on every run.
+What keeps this safe is the key. It holds the function and every argument, which must be plain
+values (text, numbers, dates, ids: never a model instance, whose other attributes the function
+could read); for a scoped query, everything the scope rules read from the actor in Python too
+(`policy.scope_key`: the account and its active grants, read anew at each request). A revoked
+grant, another user or another day makes another key, so other SQL; what the database decides at
+each run (a restricted file's named users, a file's office, its status) stays in the SQL.
+
+An argument wrapped in `Param` (a file's id) is not keyed but bound: the SQL is compiled with a
+stand-in value and each run puts the real one in its place among the SQL's parameters, so one
+compiled query serves every file. The function must hand such an argument to the ORM as a value to
+compare with, and nothing else; compiling checks that it reaches the SQL as a bound parameter.
 """
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
-from django.db.models.query import ValuesListIterable
+from django.db.models import Model, QuerySet
+from django.db.models.query import (  # type: ignore[attr-defined]  # the stubs lack the populators
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.db.models.sql.compiler import SQLCompiler
 
-from careplus.access.policy import Actor
-from careplus.access.scopes import scope_key
+from careplus.access.policy import Actor, scope_key
 
-# Per database connection (a thread's own): enough for every user of a busy office and their
-# few queries, while a worker's memory stays bounded (a compiled query holds a few kilobytes).
+if TYPE_CHECKING:
+    from django.db.backends.utils import _SQLType
+
+# Per database connection (a thread's own): enough for every query shape of the everyday pages
+# for each user of a busy office, while a worker's memory stays bounded.
 CACHE_SIZE = 512
 _ATTRIBUTE = "_careplus_compiled"
+# What a compiled query's arguments may be: values whose equality is all they say.
+_PLAIN = (str, int, float, Decimal, datetime.date, datetime.time, uuid.UUID, type(None))
 
-_Compiled = tuple[SQLCompiler, str, tuple[Any, ...]] | None  # None: the query can match nothing
+
+M = TypeVar("M", bound=Model)
+Row = TypeVar("Row")
+Query = Callable[..., QuerySet[M, Row]]
 
 
-def _cache(alias: str) -> OrderedDict[Hashable, _Compiled]:
+class _Populator(Protocol):  # django.db.models.query.RelatedPopulator
+    def populate(self, row: Sequence[object], from_obj: Model) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """An argument bound into the compiled SQL at each run, not keyed: a file's id."""
+
+    value: uuid.UUID | str
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where a `Param` goes among the SQL's parameters, and in which form the database takes it."""
+
+    index: int  # in the SQL's parameters
+    argument: int  # in the function's arguments
+    form: str  # "as is", "hex" (a UUID on SQLite) or "text"
+
+
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """How Django builds a row's record and its related ones (`ModelIterable`), worked out once."""
+
+    model: type[Model]
+    start: int
+    stop: int
+    names: list[str]
+    populators: list[_Populator]
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    compiler: SQLCompiler
+    sql: str
+    params: tuple[_SQLType, ...]
+    slots: tuple[_Slot, ...]
+    records: _Records | None  # None: values_list() rows
+
+
+def _cache(alias: str) -> OrderedDict[Hashable, _Query | None]:
     connection = connections[alias]
-    cache: OrderedDict[Hashable, _Compiled] | None = getattr(connection, _ATTRIBUTE, None)
+    cache: OrderedDict[Hashable, _Query | None] | None = getattr(connection, _ATTRIBUTE, None)
     if cache is None:
         cache = OrderedDict()
         setattr(connection, _ATTRIBUTE, cache)
     return cache
 
 
-def _compile(queryset: QuerySet[Any]) -> _Compiled:
+def _key_of(args: tuple[Hashable, ...]) -> tuple[Hashable, ...]:
+    key: list[Hashable] = []
+    for arg in args:
+        if isinstance(arg, Param):
+            key.append((Param, type(arg.value)))
+            continue
+        values = arg if isinstance(arg, tuple | frozenset) else (arg,)
+        if not all(isinstance(value, _PLAIN) for value in values):
+            raise TypeError(f"A compiled query's arguments are plain values, not {type(arg).__name__}.")
+        key.append(arg)
+    return tuple(key)
+
+
+def _stand_in(value: uuid.UUID | str) -> uuid.UUID | str:
+    return uuid.uuid4() if isinstance(value, uuid.UUID) else f"compiled-{uuid.uuid4().hex}"
+
+
+def _slots(sql: str, params: tuple[_SQLType, ...], stand_ins: dict[int, uuid.UUID | str]) -> tuple[_Slot, ...]:
+    slots = []
+    for argument, stand_in in stand_ins.items():
+        forms = [("as is", stand_in)]
+        if isinstance(stand_in, uuid.UUID):
+            forms += [("hex", stand_in.hex), ("text", str(stand_in))]
+        found = [
+            _Slot(index, argument, form)
+            for index, param in enumerate(params)
+            for form, written in forms
+            if type(param) is type(written) and param == written
+        ]
+        if not found or any(str(written) in sql for _form, written in forms):
+            raise TypeError("A Param must reach the SQL as a bound parameter, and only so.")
+        slots += found
+    return tuple(slots)
+
+
+def _records(compiler: SQLCompiler, alias: str) -> _Records:
+    klass_info = compiler.klass_info
+    if klass_info is None:
+        raise TypeError("A compiled query of records must select a model.")
+    fields = klass_info["select_fields"]
+    start, stop = fields[0], fields[-1] + 1
+    return _Records(
+        model=klass_info["model"],
+        start=start,
+        stop=stop,
+        names=[column[0].target.attname for column in compiler.select[start:stop]],
+        populators=get_related_populators(klass_info, compiler.select, alias),
+    )
+
+
+def _compile(queryset: QuerySet[Model, object], stand_ins: dict[int, uuid.UUID | str]) -> _Query | None:
     query = queryset.query
-    if queryset._iterable_class is not ValuesListIterable or query.extra_select or query.annotation_select:
-        # Only plain values_list() rows come back in the order of the compiled columns.
-        raise TypeError("A compiled query must be a values_list() of fields, without annotations.")
+    kind = queryset._iterable_class
+    if kind not in (ValuesListIterable, ModelIterable) or query.extra_select or query.annotation_select:
+        # values_list() rows come back in the order of the compiled columns; records as Django builds them.
+        raise TypeError("A compiled query is a values_list() of fields or a plain query of records.")
+    if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(queryset, "_known_related_objects", {}):
+        raise TypeError("A compiled query of records prefetches nothing.")
     compiler = query.get_compiler(queryset.db)
     try:
         sql, params = compiler.as_sql()
     except EmptyResultSet:
+        if stand_ins:  # the stand-in decided it, not the SQL: another value might match
+            raise TypeError("A Param must reach the SQL as a bound parameter, and only so.") from None
         return None
-    return compiler, sql, tuple(params)
+    records = _records(compiler, queryset.db) if kind is ModelIterable else None
+    return _Query(compiler, sql, tuple(params), _slots(sql, tuple(params), stand_ins), records)
 
 
-def _compiled(build: Callable[..., QuerySet[Any]], actor: Actor, args: tuple[Hashable, ...], using: str) -> _Compiled:
-    key = (build.__module__, build.__qualname__, scope_key(actor), args)
+def _compiled(
+    build: Query[Model, object], args: tuple[Hashable, ...], actor: Actor | None, using: str
+) -> _Query | None:
+    scope = () if actor is None else scope_key(actor)
+    key = (build.__module__, build.__qualname__, scope, _key_of(args))
     cache = _cache(using)
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
-    compiled = cache[key] = _compile(build(actor, *args))
+    stand_ins = {index: _stand_in(arg.value) for index, arg in enumerate(args) if isinstance(arg, Param)}
+    built = [stand_ins.get(index, arg) for index, arg in enumerate(args)]
+    compiled = cache[key] = _compile(build(*built) if actor is None else build(actor, *built), stand_ins)
     if len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
     return compiled
 
 
-def rows(build: Callable[..., QuerySet[Any]], actor: Actor, *args: Hashable, using: str = "default") -> list[Any]:
-    """The rows of `build(actor, *args)`, a values_list() query, its SQL compiled once per inputs.
+def _params(query: _Query, args: tuple[Hashable, ...]) -> list[_SQLType]:
+    """The SQL's parameters with each Param's value in its places, in the form of its stand-in."""
+    params = list(query.params)
+    for slot in query.slots:
+        bound = cast(Param, args[slot.argument]).value  # the key holds a Param at this place
+        if isinstance(bound, uuid.UUID) and slot.form != "as is":
+            params[slot.index] = bound.hex if slot.form == "hex" else str(bound)
+        else:
+            params[slot.index] = bound
+    return params
 
-    `build` must read nothing but its arguments and, from the actor, what the scope rules read
-    (`scopes.scope_key`); it must be a module-level function, named in the key.
+
+def _fetch(query: _Query, args: tuple[Hashable, ...], using: str, sql: str | None = None) -> list[Sequence[object]]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql or query.sql, _params(query, args))
+        fetched: list[Sequence[object]] = cursor.fetchall()
+    return fetched
+
+
+def rows(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, using: str = "default") -> list[Row]:
+    """The rows of `build(*args)`, or of `build(actor, *args)` for a query the actor's scope
+    filters: a values_list() query, its SQL compiled once per inputs.
+
+    `build` must be a module-level function (it is named in the key) that reads nothing but its
+    arguments and, from the actor, what the scope rules read (`policy.scope_key`).
     """
-    compiled = _compiled(build, actor, args, using)
-    if compiled is None:
+    query = _compiled(build, args, actor, using)
+    if query is None:
         return []
-    compiler, sql, params = compiled
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+    if query.records is not None:
+        raise TypeError("This query gives records: read it with `records`.")
+    found = query.compiler.results_iter(results=[_fetch(query, args, using)], tuple_expected=True)
+    return cast(list[Row], list(found))  # the rows of `build`'s values_list(), converted
 
 
-def count(build: Callable[..., QuerySet[Any]], actor: Actor, *args: Hashable, using: str = "default") -> int:
-    """How many rows `build(actor, *args)` holds, as `rows` reads them (slice the query to bound it)."""
-    compiled = _compiled(build, actor, args, using)
-    if compiled is None:
+def records(build: Query[M, M], *args: Hashable, actor: Actor | None = None, using: str = "default") -> list[M]:
+    """The records of `build(...)` (with those `select_related` names), as `rows` reads rows."""
+    query = _compiled(build, args, actor, using)
+    if query is None:
+        return []
+    shape = query.records
+    if shape is None:
+        raise TypeError("This query gives values_list() rows: read it with `rows`.")
+    found: list[Model] = []
+    for row in query.compiler.results_iter(results=[_fetch(query, args, using)]):
+        record = shape.model.from_db(using, shape.names, row[shape.start : shape.stop])
+        for populator in shape.populators:
+            populator.populate(row, record)
+        found.append(record)
+    return cast(list[M], found)  # records of `build`'s model
+
+
+def count(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, using: str = "default") -> int:
+    """How many rows `rows` would read (slice the query to bound the count)."""
+    query = _compiled(build, args, actor, using)
+    if query is None:
         return 0
-    _compiler, sql, params = compiled
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", params)  # noqa: S608 - Django's own SQL
-        (number,) = cursor.fetchone() or (0,)
-    return int(number)
+    counted = f"SELECT COUNT(*) FROM ({query.sql}) counted"  # noqa: S608 - Django's own SQL
+    ((number,),) = _fetch(query, args, using, counted)
+    return int(cast(int, number))
 
 
 def forget(using: str = "default") -> None:

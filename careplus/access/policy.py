@@ -73,6 +73,17 @@ def grants_of(user: Actor) -> tuple[Grant, ...]:
     return _held(user).grants
 
 
+def scope_key(user: Actor) -> tuple[object, ...]:
+    """Everything the access rules read from a user in Python: the account and its active grants
+    (role, office, organisation), as loaded for this request.
+
+    Two users with the same key are given the same SQL by every rule of `scopes`, what the database
+    decides (a restricted file's named users) staying in that SQL; `careplus.access.compiled`
+    keys the SQL it keeps on it. A rule that reads something more of the user adds it here.
+    """
+    return (user.pk if user.is_authenticated else None, grants_of(user))
+
+
 def _separated(grants: tuple[Grant, ...]) -> tuple[Grant, ...]:
     """Separation of duties at every request: an account holding an oversight role (DPO, auditor)
     gets nothing from a role that opens case files, even one granted before the rule or outside

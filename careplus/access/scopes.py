@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
+from careplus.access import compiled
 from careplus.access.policy import Actor, can, grants_of
 from careplus.access.roles import Action, Role
 from careplus.accounts.models import User
@@ -14,17 +15,6 @@ from careplus.cases.models import Case
 from careplus.programmes.models import Programme
 from careplus.referrals.models import Referral
 from careplus.trainings.models import TrainingSession
-
-
-def scope_key(actor: Actor) -> tuple[object, ...]:
-    """Everything the rules of this module read from the actor in Python: the account and its
-    active grants (role, office, organisation), as loaded for this request.
-
-    Two actors with the same key are given the same SQL by every function here, what the database
-    decides (a restricted file's named users) staying in that SQL; `careplus.access.compiled`
-    keys the SQL it keeps on it. A rule that reads something more of the actor adds it here.
-    """
-    return (actor.pk if actor.is_authenticated else None, grants_of(actor))
 
 
 def users_visible_to(actor: Actor) -> QuerySet[User]:
@@ -65,16 +55,23 @@ def cases_visible_to(actor: Actor) -> QuerySet[Case]:
 
 
 def case_visible_to(actor: Actor, pk: UUID | str, *, related: tuple[str, ...] = ()) -> Case | None:
-    """Return the case of this id if `cases_visible_to` holds it, else None.
+    """Return the case of this id if `cases_visible_to` holds it, else None (ValueError: no id).
 
     The same rule read for one case: its row within the actor's offices first, then, only for a
     restricted case, whether the actor is one of its named users (a second query that the
-    files of everyday work, not restricted, never need).
+    files of everyday work, not restricted, never need). The first query's SQL is compiled once per
+    actor's scope and bound to each file's id (`access.compiled`).
     """
-    case = next(iter(_cases_by_office(actor).select_related(*related).filter(pk=pk).order_by()[:1]), None)
+    case_id = pk if isinstance(pk, UUID) else UUID(hex=str(pk))
+    found: list[Case] = compiled.records(_case_by_office, compiled.Param(case_id), related, actor=actor)
+    case = found[0] if found else None
     if case is not None and case.restricted and not _named(actor).filter(case_id=case.pk).exists():
         return None
     return case
+
+
+def _case_by_office(actor: Actor, case_id: UUID, related: tuple[str, ...]) -> QuerySet[Case]:
+    return _cases_by_office(actor).select_related(*related).filter(pk=case_id).order_by()[:1]
 
 
 def case_in_scope(actor: Actor, case_field: str = "case_id") -> Exists:

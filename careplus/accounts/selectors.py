@@ -76,7 +76,7 @@ def roles_held(*, user: Actor) -> list[tuple[str, str]]:
         return []
     return [
         (str(Role(role).label), Office.label(office, code) if office is not None and code is not None else org or "")
-        for role, office, code, org in compiled.rows(_active_grant_rows, user)
+        for role, office, code, org in compiled.rows(_active_grant_rows, actor=user)
     ]
 
 

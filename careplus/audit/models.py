@@ -40,7 +40,12 @@ class AuditEvent(models.Model):
 
     @property
     def at(self) -> datetime.datetime:
-        return datetime.datetime.fromtimestamp(self.ts / 1_000_000, tz=datetime.UTC)
+        return self.time_of(self.ts)
+
+    @staticmethod
+    def time_of(ts: int) -> datetime.datetime:
+        """The time an event's `ts` column holds (microseconds since the epoch, UTC)."""
+        return datetime.datetime.fromtimestamp(ts / 1_000_000, tz=datetime.UTC)
 
     @property
     def field_names(self) -> list[str]:

@@ -104,7 +104,7 @@ def case_list_page(
     """
 
     def count_to(limit: int) -> int:
-        return compiled.count(_list_ids, actor, status, limit)
+        return compiled.count(_list_ids, status, limit, actor=actor)
 
     return bounded_page_of(_CaseRows(actor, status), count_to, per_page, number)
 
@@ -134,7 +134,9 @@ class _CaseRows(Sequence[CaseRow]):
     def __getitem__(self, index: int | slice) -> CaseRow | list[CaseRow]:
         if not isinstance(index, slice) or index.start is None or index.stop is None or index.step is not None:
             raise TypeError("The case list is read a page at a time.")
-        return [_case_row(row) for row in compiled.rows(_list_rows, self.actor, self.status, index.start, index.stop)]
+        return [
+            _case_row(row) for row in compiled.rows(_list_rows, self.status, index.start, index.stop, actor=self.actor)
+        ]
 
     def __len__(self) -> int:
         raise TypeError("The case list is counted up to a bound (core.pagination), never in full.")
@@ -218,21 +220,23 @@ _DEPARTURE_COLUMNS = ("actual_departure_on", "arrival_on", "wish_reconfirmed_on"
 
 def _summary_row(case: Case) -> SummaryRow:
     """What the facts and the summary read of the case's row, each section's state and the
-    departure: one row, no record built."""
-    row: SummaryRow = _summary_columns().filter(pk=case.pk).get()
-    return row
+    departure: one row, no record built, its SQL compiled once for every file (`access.compiled`)."""
+    (values,) = compiled.rows(_summary_query, compiled.Param(case.pk))
+    return dict(zip(_summary_columns(), values, strict=True))
 
 
 @functools.cache
-def _summary_columns() -> QuerySet[Case, SummaryRow]:
-    """The summary's 36 columns, their joins resolved once per process (never evaluated itself:
-    each use filters a copy). Resolving them cost more than reading the row."""
+def _summary_columns() -> tuple[str, ...]:
+    """The summary's 36 columns: the case's, its departure's, and each section's."""
     columns = [*_CASE_COLUMNS, *(f"departure__{name}" for name in _DEPARTURE_COLUMNS)]
     for name in _section_names().values():
         columns += [f"{name}__id", f"{name}__updated_at", f"{name}__updated_by__full_name"]
         columns += [f"{name}__{column}" for column in _FACT_COLUMNS.get(name, ())]
-    queryset: QuerySet[Case, SummaryRow] = Case.objects.values(*columns)
-    return queryset
+    return tuple(columns)
+
+
+def _summary_query(case_id: UUID) -> QuerySet[Case, tuple[object, ...]]:
+    return Case.objects.filter(pk=case_id).values_list(*_summary_columns())
 
 
 def _facts(case: Case, row: SummaryRow, reads: frozenset[str] | None = None) -> CaseFacts:
@@ -268,14 +272,24 @@ def _facts(case: Case, row: SummaryRow, reads: frozenset[str] | None = None) -> 
     wanted = ALL_READS if reads is None else reads
     beyond: SummaryRow = {}  # more facts, each of its own type
     if "consents" in wanted:
-        active = Consent.objects.filter(case=case, withdrawn_on__isnull=True)
-        beyond["consents"] = frozenset(active.values_list("scope", flat=True))
+        beyond["consents"] = frozenset(scope for (scope,) in compiled.rows(_active_consents, compiled.Param(case.pk)))
     if "opportunities" in wanted:
-        beyond["opportunities"] = Opportunity.objects.filter(case=case).count()
+        beyond["opportunities"] = compiled.count(_opportunities, compiled.Param(case.pk))
     if "pending_visits" in wanted:
-        planned = Visit.objects.filter(case=case, status="planned").order_by("planned_on")
-        beyond["pending_visits"] = tuple(planned.values_list("planned_on", flat=True))
+        beyond["pending_visits"] = tuple(day for (day,) in compiled.rows(_planned_visits, compiled.Param(case.pk)))
     return replace(facts, **beyond)
+
+
+def _active_consents(case_id: UUID) -> QuerySet[Consent, tuple[str]]:
+    return Consent.objects.filter(case_id=case_id, withdrawn_on__isnull=True).values_list("scope")
+
+
+def _opportunities(case_id: UUID) -> QuerySet[Opportunity, tuple[UUID]]:
+    return Opportunity.objects.filter(case_id=case_id).values_list("pk")
+
+
+def _planned_visits(case_id: UUID) -> QuerySet[Visit, tuple[datetime.date]]:
+    return Visit.objects.filter(case_id=case_id, status="planned").order_by("planned_on").values_list("planned_on")
 
 
 def _states(row: SummaryRow) -> dict[str, SectionState | None]:
@@ -333,9 +347,19 @@ def case_sections(case: Case) -> dict[str, CaseSection | None]:
 TIMELINE_RECENT = 50
 
 
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """A line of a file's history: when, what, its details and who (no one for the system)."""
+
+    at: datetime.datetime
+    kind: str
+    params: dict[str, object]
+    actor_name: str | None
+
+
 @dataclass(frozen=True)
 class Timeline:
-    events: list[CaseEvent]
+    events: list[TimelineEvent]
     total: int
 
     @property
@@ -346,15 +370,28 @@ class Timeline:
 def timeline(case: Case, *, everything: bool = False) -> Timeline:
     """Return the case's events in order: the most recent ones only, unless everything is asked for.
 
-    The case page stays as fast for a file with years of history as for a new one.
+    The case page stays as fast for a file with years of history as for a new one; its queries'
+    SQL is compiled once for every file (`access.compiled`).
     """
-    # Only what a line shows: when, what, and the author's name.
-    events = case.events.select_related("actor").only("at", "kind", "params", "case_id", "actor__full_name")
     if everything:
-        shown = list(events.order_by("at", "id"))
+        shown = [TimelineEvent(*row) for row in compiled.rows(_events, compiled.Param(case.pk), None)]
         return Timeline(shown, len(shown))
-    recent = list(events.order_by("-at", "-id")[:TIMELINE_RECENT])
-    return Timeline(recent[::-1], case.events.count())
+    recent = [TimelineEvent(*row) for row in compiled.rows(_events, compiled.Param(case.pk), TIMELINE_RECENT)]
+    return Timeline(recent[::-1], compiled.count(_event_ids, compiled.Param(case.pk)))
+
+
+def _events(
+    case_id: UUID, latest: int | None
+) -> QuerySet[CaseEvent, tuple[datetime.datetime, str, dict[str, object], str | None]]:
+    """Only what a line shows: all of them in order, or the `latest` ones, latest first."""
+    events = CaseEvent.objects.filter(case_id=case_id).values_list("at", "kind", "params", "actor__full_name")
+    if latest is None:
+        return events.order_by("at", "id")
+    return events.order_by("-at", "-id")[:latest]
+
+
+def _event_ids(case_id: UUID) -> QuerySet[CaseEvent, tuple[int]]:
+    return CaseEvent.objects.filter(case_id=case_id).values_list("pk")
 
 
 def pending_handovers(*, actor: Actor) -> QuerySet[Handover]:

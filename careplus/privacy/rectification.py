@@ -7,13 +7,17 @@ into the labels the screens show, so the person's file lists its own corrections
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import QuerySet
+from django.utils.translation import get_language
 
+from careplus.access import compiled
 from careplus.accounts.models import User
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
@@ -43,6 +47,11 @@ def _model_named(name: str) -> type[models.Model] | None:
 
 def field_label(name: str) -> str | None:
     """The label of a changed field as the audit names it (`section.field` or a case field), or None."""
+    return _field_label(name, get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _field_label(name: str, language: str | None) -> str | None:  # the language the label is read in
     if ":" in name or name in _NOT_PERSON_DATA:
         return None
     section, _dot, field = name.rpartition(".")
@@ -62,19 +71,23 @@ def field_label(name: str) -> str | None:
 
 
 def corrections(case: Case) -> list[Correction]:
-    """The case's changes of recorded data, newest first, with the labels of the changed fields."""
-    events = list(
-        AuditEvent.objects.filter(
-            object_type=Case._meta.label_lower, object_id=str(case.pk), action=AuditAction.CHANGE
-        ).order_by("-seq")[:LIMIT]
-    )
-    names = {
-        str(user.pk): user.full_name
-        for user in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).only("pk", "full_name")
-    }
+    """The case's changes of recorded data, newest first, with the labels of the changed fields.
+
+    The changes' SQL is compiled once for every file (`access.compiled`)."""
+    events = compiled.rows(_changes, compiled.Param(str(case.pk)), LIMIT)
+    authors = {actor_id for _ts, actor_id, _label, _fields in events if actor_id}
+    names = {str(pk): name for pk, name in User.objects.filter(pk__in=authors).values_list("pk", "full_name")}
     found: list[Correction] = []
-    for event in events:
-        labels = [label for label in (field_label(name) for name in event.fields.split(",") if name) if label]
+    for ts, actor_id, actor_label, fields in events:
+        labels = [label for label in (field_label(name) for name in fields.split(",") if name) if label]
         if labels:
-            found.append(Correction(at=event.at, who=names.get(event.actor_id, event.actor_label), fields=labels))
+            found.append(Correction(at=AuditEvent.time_of(ts), who=names.get(actor_id, actor_label), fields=labels))
     return found
+
+
+def _changes(object_id: str, limit: int) -> QuerySet[AuditEvent, tuple[int, str, str, str]]:
+    return (
+        AuditEvent.objects.filter(object_type=Case._meta.label_lower, object_id=object_id, action=AuditAction.CHANGE)
+        .order_by("-seq")
+        .values_list("ts", "actor_id", "actor_label", "fields")[:limit]
+    )

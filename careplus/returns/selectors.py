@@ -173,7 +173,7 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
             url=overview(case_id) + "#suivi",
             overdue=rules.planned_visit_overdue(planned_on, today),
         )
-        for planned_on, case_id, reference in compiled.rows(_visits_due, actor, horizon, per_kind)
+        for planned_on, case_id, reference in compiled.rows(_visits_due, horizon, per_kind, actor=actor)
     ]
     if can(actor, Action.CASES_APPROVE):
         tasks.extend(
@@ -183,7 +183,7 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
                 url=overview(case_id) + "#plan",
                 kind="approval",
             )
-            for case_id, reference in compiled.rows(_items_awaiting, actor, per_kind)
+            for case_id, reference in compiled.rows(_items_awaiting, per_kind, actor=actor)
         )
     tasks.extend(
         Task(
@@ -194,7 +194,7 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
             overdue=due_on < today,
             kind="handover",
         )
-        for due_on, case_id, reference, office in compiled.rows(_handovers_due, actor, per_kind)
+        for due_on, case_id, reference, office in compiled.rows(_handovers_due, per_kind, actor=actor)
     )
     if can(actor, Action.REFERRALS_DECIDE):
         referral_url = uuid_link("referrals:referral_detail", "referral_id")
@@ -205,7 +205,7 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
                 url=referral_url(pk),
                 kind="referral",
             )
-            for received_on, pk, reference in compiled.rows(_referrals_received, actor, per_kind)
+            for received_on, pk, reference in compiled.rows(_referrals_received, per_kind, actor=actor)
         )
     tasks.extend(
         Task(
@@ -215,7 +215,7 @@ def tasks_for(*, actor: Actor, today: datetime.date, per_kind: int = TASKS_PER_K
             overdue=True,
             kind="alert",
         )
-        for created_at, case_id, reference in compiled.rows(_open_alerts, actor, per_kind)
+        for created_at, case_id, reference in compiled.rows(_open_alerts, per_kind, actor=actor)
     )
     return sorted(tasks, key=lambda t: (not t.overdue, t.due or today))
 

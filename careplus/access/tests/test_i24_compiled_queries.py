@@ -5,13 +5,12 @@ would have been given."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from typing import Any
+import uuid
 
 import pytest
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,6 +18,8 @@ from careplus.access import compiled
 from careplus.access.policy import Actor, grants_of
 from careplus.access.roles import Role
 from careplus.accounts.models import RoleGrant, User
+from careplus.audit.models import AuditEvent
+from careplus.audit.services import record_event
 from careplus.cases.models import Case
 from careplus.cases.selectors import case_list_page
 from careplus.returns import selectors as returns
@@ -29,7 +30,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 12, 2)
-INBOX: list[tuple[Callable[..., QuerySet[Any]], tuple[Any, ...]]] = [
+INBOX: list[tuple[compiled.Query[Model, object], tuple[object, ...]]] = [
     (returns._visits_due, (TODAY + datetime.timedelta(days=7), 50)),
     (returns._items_awaiting, (50,)),
     (returns._handovers_due, (50,)),
@@ -52,7 +53,7 @@ def _visit_references(actor: Actor) -> set[str]:
     return {task.text for task in returns.tasks_for(actor=actor, today=TODAY) if task.kind == "visit"}
 
 
-def _nothing(actor: Actor) -> QuerySet[Case, tuple[Any, ...]]:
+def _nothing(actor: Actor) -> QuerySet[Case, tuple[object, ...]]:
     return Case.objects.filter(pk__in=[]).values_list("pk")
 
 
@@ -60,7 +61,7 @@ def _instances(actor: Actor) -> QuerySet[Case]:
     return Case.objects.all()
 
 
-def _cases_of(actor: Actor, office_code: str) -> QuerySet[Case, tuple[Any, ...]]:
+def _cases_of(actor: Actor, office_code: str) -> QuerySet[Case, tuple[object, ...]]:
     return Case.objects.filter(office__code=office_code).values_list("reference")
 
 
@@ -85,12 +86,12 @@ def test_every_inbox_query_gives_the_rows_the_orm_gives_for_every_kind_of_user()
     for user in users:
         for build, args in INBOX:
             expected = list(build(user, *args))
-            assert compiled.rows(build, user, *args) == expected  # compiled on this call
-            assert compiled.rows(build, user, *args) == expected  # run again as it is
+            assert compiled.rows(build, *args, actor=user) == expected  # compiled on this call
+            assert compiled.rows(build, *args, actor=user) == expected  # run again as it is
             seen += len(expected)
     assert seen > 0
     # The dates, ids and times come back converted as Django converts them.
-    planned_on, case_id, reference = compiled.rows(returns._visits_due, named, TODAY, 50)[0]
+    planned_on, case_id, reference = compiled.rows(returns._visits_due, TODAY, 50, actor=named)[0]
     assert isinstance(planned_on, datetime.date)
     assert isinstance(reference, str)
     assert Case.objects.filter(pk=case_id).exists()
@@ -170,7 +171,7 @@ def test_the_kept_sql_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compiled, "CACHE_SIZE", 3)
     worker = factories.make_user(Role.COORDINATOR)
     for code in ("AAA", "BBB", "CCC", "DDD", "EEE"):
-        assert compiled.rows(_cases_of, worker, code) == []
+        assert compiled.rows(_cases_of, code, actor=worker) == []
     assert len(compiled._cache("default")) == 3
 
 
@@ -178,14 +179,81 @@ def test_a_query_that_can_match_nothing_gives_nothing_without_a_query() -> None:
     worker = factories.make_user(Role.COORDINATOR)
     grants_of(worker)
     with CaptureQueriesContext(connection) as queries:
-        assert compiled.rows(_nothing, worker) == []
-        assert compiled.count(_nothing, worker) == 0
+        assert compiled.rows(_nothing, actor=worker) == []
+        assert compiled.count(_nothing, actor=worker) == 0
     assert queries.captured_queries == []
 
 
-def test_only_values_list_queries_are_compiled() -> None:
+def _annotated(actor: Actor) -> QuerySet[Case, tuple[object, ...]]:
+    return Case.objects.annotate(n=Count("events")).values_list("pk", "n")
+
+
+def _prefetching(actor: Actor) -> QuerySet[Case]:
+    return Case.objects.prefetch_related("events")
+
+
+def _case_with_office(case_id: uuid.UUID) -> QuerySet[Case]:
+    return Case.objects.select_related("office").filter(pk=case_id)
+
+
+def _case_named_by(case_id: uuid.UUID) -> QuerySet[Case, tuple[object, ...]]:
+    # Reads its Param in Python: the SQL would hold what the stand-in made, not the file's id.
+    return Case.objects.filter(reference__startswith=case_id.hex[:8]).values_list("pk")
+
+
+def _case_unless(case_id: uuid.UUID) -> QuerySet[Case, tuple[object, ...]]:
+    return Case.objects.none().values_list("pk") if case_id.version == 4 else Case.objects.values_list("pk")
+
+
+def _events_of(object_id: str) -> QuerySet[AuditEvent, tuple[object, ...]]:
+    return AuditEvent.objects.filter(object_type="test.row", object_id=object_id).order_by("seq").values_list("action")
+
+
+def test_only_plain_queries_are_compiled_and_each_is_read_as_what_it_gives() -> None:
+    worker = factories.make_user(Role.COORDINATOR)
     with pytest.raises(TypeError, match="values_list"):
-        compiled.rows(_instances, factories.make_user(Role.COORDINATOR))
+        compiled.rows(_annotated, actor=worker)
+    with pytest.raises(TypeError, match="prefetches nothing"):
+        compiled.records(_prefetching, actor=worker)
+    with pytest.raises(TypeError, match="read it with `records`"):
+        compiled.rows(_instances, actor=worker)
+    with pytest.raises(TypeError, match="read it with `rows`"):
+        compiled.records(_cases_of, "NPL", actor=worker)  # type: ignore[type-var]  # refused by mypy too
+
+
+def test_one_compiled_query_serves_every_file_through_its_param() -> None:
+    first, second = factories.make_case(office=factories.make_office("NPL")), factories.make_case()
+    (found,) = compiled.records(_case_with_office, compiled.Param(first.pk))
+    kept = len(compiled._cache("default"))
+    with CaptureQueriesContext(connection) as queries:
+        (other,) = compiled.records(_case_with_office, compiled.Param(second.pk))
+    assert len(compiled._cache("default")) == kept  # the same SQL, bound to the second file
+    assert len(queries.captured_queries) == 1  # its office came with it
+    assert found.office is not None
+    assert (found.pk, found.office.code, other.pk, other.office_id) == (first.pk, "NPL", second.pk, second.office_id)
+    assert found.given_names == "Sita"  # an encrypted field opens as it does from the ORM
+    assert compiled.records(_case_with_office, compiled.Param(uuid.uuid4())) == []
+    # A text Param (the audit log names a file by its id as text).
+    record_event(action="view", object_type="test.row", object_id=str(first.pk), actor=None)
+    assert compiled.rows(_events_of, compiled.Param(str(first.pk))) == [("view",)]
+    assert compiled.rows(_events_of, compiled.Param(str(second.pk))) == []
+
+
+def test_a_param_read_in_python_is_refused() -> None:
+    with pytest.raises(TypeError, match="bound parameter"):
+        compiled.rows(_case_named_by, compiled.Param(uuid.uuid4()))
+    with pytest.raises(TypeError, match="bound parameter"):
+        compiled.rows(_case_unless, compiled.Param(uuid.uuid4()))  # the stand-in made it match nothing
+
+
+def test_an_argument_is_a_plain_value_never_a_record() -> None:
+    worker = factories.make_user(Role.COORDINATOR)
+    office = factories.make_office("NPL")
+    with pytest.raises(TypeError, match="plain values, not Office"):
+        compiled.rows(_cases_of, office, actor=worker)  # its other attributes are not in the key
+    with pytest.raises(TypeError, match="plain values, not User"):
+        compiled.rows(_cases_of, worker)
+    assert compiled.rows(_cases_of, office.code, actor=worker) == []
 
 
 def test_the_case_list_pages_through_the_compiled_sql() -> None:
@@ -199,3 +267,24 @@ def test_the_case_list_pages_through_the_compiled_sql() -> None:
     assert {row.given_names for page in pages for row in page.object_list} == {"Sita"}
     stranger = factories.make_user(Role.CASEWORKER, office=factories.make_office("CMR"))
     assert case_list_page(actor=stranger, number=1, per_page=3).object_list == []
+
+
+def test_a_files_history_shows_what_happened_after_its_sql_was_compiled() -> None:
+    from careplus.cases.models import CaseEvent
+    from careplus.cases.selectors import timeline
+
+    case, other = factories.make_case(), factories.make_case()
+    author = factories.make_user(Role.COORDINATOR)
+    before = timeline(case)
+    CaseEvent.objects.create(case=case, actor=author, kind="note_added", params={})
+    CaseEvent.objects.create(case=case, actor=None, kind="section_saved", params={"label": "Visite"})
+    after = timeline(case)
+    assert after.total == before.total + 2
+    assert [(event.kind, event.actor_name) for event in after.events[-2:]] == [
+        ("note_added", "Alex Test"),
+        ("section_saved", None),
+    ]
+    assert after.events[-1].params == {"label": "Visite"}
+    assert all(event.kind != "note_added" for event in timeline(other).events)
+    whole = timeline(case, everything=True)
+    assert [event.kind for event in whole.events] == [event.kind for event in after.events]

@@ -12,22 +12,22 @@ from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 
-from careplus.cases.models import CaseEvent
+from careplus.cases.selectors import TimelineEvent
+from careplus.core.dates import formatter
 
 register = template.Library()
 
 
 @register.simple_tag
-def timeline_lines(timeline: Iterable[tuple[CaseEvent, str]]) -> SafeString:
+def timeline_lines(timeline: Iterable[tuple[TimelineEvent, str]]) -> SafeString:
     """One <li> per event: its local date and time, what happened, and by whom."""
-    fmt = get_format("SHORT_DATETIME_FORMAT")  # the active language's, looked up once
+    short_datetime = formatter(get_format("SHORT_DATETIME_FORMAT"))  # the active language's, once
     lines = [
-        f"<li><time>{escape(format_date(timezone.localtime(event.at), fmt))}</time> — {escape(text)}"
-        + (f" ({escape(event.actor.full_name)})" if event.actor else "")
+        f"<li><time>{escape(short_datetime(timezone.localtime(event.at)))}</time> — {escape(text)}"
+        + (f" ({escape(event.actor_name)})" if event.actor_name is not None else "")
         + "</li>"
         for event, text in timeline
     ]

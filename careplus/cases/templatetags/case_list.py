@@ -12,13 +12,13 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from django import template
-from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from careplus.cases.choices import CaseStatus
 from careplus.core.countries import country_names
+from careplus.core.dates import formatter
 from careplus.core.links import uuid_link
 from careplus.core.templatetags.ui import masked
 
@@ -32,7 +32,7 @@ register = template.Library()
 def case_rows(cases: Iterable[CaseRow], empty: str) -> SafeString:
     """Render one <tr> per case (names masked), or one row saying `empty`."""
     case_url = uuid_link("cases:case_detail", "case_id")  # reversed once for the page
-    short_date = get_format("SHORT_DATE_FORMAT")  # the active language's, looked up once
+    short_date = formatter(get_format("SHORT_DATE_FORMAT"))  # the active language's, looked up once
     # Translated once per page (get_status_display translates every choice for every row).
     statuses = {value: str(label) for value, label in CaseStatus.choices}
     countries = country_names()  # the names in the active language, looked up once
@@ -44,7 +44,7 @@ def case_rows(cases: Iterable[CaseRow], empty: str) -> SafeString:
             statuses.get(case.status, case.status),
             countries.get(case.country_of_return, case.country_of_return) or "—",
             case.office or "—",
-            format_date(case.opened_on, short_date),
+            short_date(case.opened_on),
         )
         for case in cases
     ]

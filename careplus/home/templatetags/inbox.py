@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from html import escape
 
 from django import template
-from django.utils.dateformat import format as format_date
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from careplus.core.dates import formatter
 from careplus.returns.selectors import Task
 
 register = template.Library()
@@ -24,11 +24,11 @@ register = template.Library()
 @register.simple_tag
 def task_rows(tasks: Iterable[Task]) -> SafeString:
     """One <li> per task: its due date, its link, and an "overdue" badge when it is."""
-    short_date = get_format("SHORT_DATE_FORMAT")  # the active language's, looked up once
+    short_date = formatter(get_format("SHORT_DATE_FORMAT"))  # the active language's, looked up once
     overdue = f' <span class="badge badge--fail">{escape(gettext("overdue"))}</span>'
     rows = [
         "<li>"
-        + (f"{escape(format_date(task.due, short_date))} — " if task.due else "")
+        + (f"{escape(short_date(task.due))} — " if task.due else "")
         + f'<a href="{escape(task.url)}">{escape(task.text)}</a>'
         + (overdue if task.overdue else "")
         + "</li>"
