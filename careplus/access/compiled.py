@@ -46,9 +46,10 @@ from careplus.access.policy import Actor, scope_key
 if TYPE_CHECKING:
     from django.db.backends.utils import _SQLType
 
-# Per database connection (a thread's own): enough for every query shape of the everyday pages
-# for each user of a busy office, while a worker's memory stays bounded.
-CACHE_SIZE = 512
+# Per database connection (a thread's own): the everyday pages' queries of a few dozen users
+# (about ten each, a file's id bound rather than keyed). A compiled query holds about 33 KB
+# (measured with tracemalloc), so a full cache about 8 MB per worker thread.
+CACHE_SIZE = 256
 _ATTRIBUTE = "_careplus_compiled"
 # What a compiled query's arguments may be: values whose equality is all they say.
 _PLAIN = (str, int, float, Decimal, datetime.date, datetime.time, uuid.UUID, type(None))
@@ -68,6 +69,10 @@ class Param:
     """An argument bound into the compiled SQL at each run, not keyed: a file's id."""
 
     value: uuid.UUID | str
+
+
+class _StandInsMatchNothing(Exception):
+    """The query compiled with stand-ins for its Params can match nothing (`EmptyResultSet`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +175,8 @@ def _compile(queryset: QuerySet[Model, object], stand_ins: dict[int, uuid.UUID |
     try:
         sql, params = compiler.as_sql()
     except EmptyResultSet:
-        if stand_ins:  # the stand-in decided it, not the SQL: another value might match
-            raise TypeError("A Param must reach the SQL as a bound parameter, and only so.") from None
+        if stand_ins:
+            raise _StandInsMatchNothing from None
         return None
     records = _records(compiler, queryset.db) if kind is ModelIterable else None
     return _Query(compiler, sql, tuple(params), _slots(sql, tuple(params), stand_ins), records)
@@ -186,9 +191,20 @@ def _compiled(
     if key in cache:
         cache.move_to_end(key)
         return cache[key]
+
+    def built(values: list[Hashable]) -> QuerySet[Model, object]:
+        return build(*values) if actor is None else build(actor, *values)
+
     stand_ins = {index: _stand_in(arg.value) for index, arg in enumerate(args) if isinstance(arg, Param)}
-    built = [stand_ins.get(index, arg) for index, arg in enumerate(args)]
-    compiled = cache[key] = _compile(build(*built) if actor is None else build(actor, *built), stand_ins)
+    try:
+        compiled = _compile(built([stand_ins.get(index, arg) for index, arg in enumerate(args)]), stand_ins)
+    except _StandInsMatchNothing:
+        # Said by the rest of the query (a user who may see no file) or by a stand-in read in
+        # Python: the real values' query tells which. Nothing is kept either way.
+        if _compile(built([arg.value if isinstance(arg, Param) else arg for arg in args]), {}) is not None:
+            raise TypeError("A Param must reach the SQL as a bound parameter, and only so.") from None
+        return None
+    cache[key] = compiled
     if len(cache) > CACHE_SIZE:
         cache.popitem(last=False)
     return compiled

@@ -64,7 +64,8 @@ def active_grants_of(*, user: Actor) -> QuerySet[RoleGrant]:
 
 
 def _active_grant_rows(actor: Actor) -> QuerySet[RoleGrant, tuple[str, str | None, str | None, str | None]]:
-    grants = RoleGrant.objects.filter(user=actor) if isinstance(actor, User) else RoleGrant.objects.none()
+    # The account's id, not the account: the compiled query keeps what it was built with.
+    grants = RoleGrant.objects.filter(user_id=actor.pk) if isinstance(actor, User) else RoleGrant.objects.none()
     return grants.filter(revoked_at__isnull=True).values_list(
         "role", "office__name", "office__code", "organisation__name"
     )

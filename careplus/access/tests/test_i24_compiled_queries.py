@@ -17,6 +17,7 @@ from django.utils import timezone
 from careplus.access import compiled
 from careplus.access.policy import Actor, grants_of
 from careplus.access.roles import Role
+from careplus.access.scopes import case_visible_to
 from careplus.accounts.models import RoleGrant, User
 from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event
@@ -243,7 +244,13 @@ def test_a_param_read_in_python_is_refused() -> None:
     with pytest.raises(TypeError, match="bound parameter"):
         compiled.rows(_case_named_by, compiled.Param(uuid.uuid4()))
     with pytest.raises(TypeError, match="bound parameter"):
-        compiled.rows(_case_unless, compiled.Param(uuid.uuid4()))  # the stand-in made it match nothing
+        compiled.rows(_case_unless, compiled.Param(uuid.uuid1()))  # the stand-in (a uuid4) matched nothing
+    # A query that can match nothing whatever the Param (a user who may see no file): nothing, and
+    # nothing kept.
+    partner = factories.make_user(Role.PARTNER)
+    assert compiled.rows(_case_unless, compiled.Param(uuid.uuid4())) == []
+    assert case_visible_to(partner, factories.make_case().pk) is None
+    assert len(compiled._cache("default")) == 0
 
 
 def test_an_argument_is_a_plain_value_never_a_record() -> None:
