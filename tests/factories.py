@@ -75,6 +75,19 @@ def make_user(
     return user
 
 
+def users_of_every_kind(home: Office, other: Office, named: User) -> list[User]:
+    """`named` (a caseworker of `home`), another caseworker of `home`, one of `other`, a
+    coordinator, a partner and the data protection officer: every kind of reader of a file."""
+    return [
+        named,
+        make_user(Role.CASEWORKER, office=home),
+        make_user(Role.CASEWORKER, office=other),
+        make_user(Role.COORDINATOR),
+        make_user(Role.PARTNER),
+        make_user(Role.DPO),
+    ]
+
+
 def totp_code(user: User, *, offset_steps: int = 0) -> str:
     """Return the authenticator code of the user's device, optionally steps away from now."""
     device = TOTPDevice.objects.get(user=user, confirmed=True)

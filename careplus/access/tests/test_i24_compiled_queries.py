@@ -75,14 +75,7 @@ def test_every_inbox_query_gives_the_rows_the_orm_gives_for_every_kind_of_user()
     Case.objects.filter(pk=restricted.pk).update(restricted=True)
     restricted.restricted_users.add(named)
     factories.make_referral()
-    users = [
-        named,
-        factories.make_user(Role.CASEWORKER, office=home),
-        factories.make_user(Role.CASEWORKER, office=other),
-        factories.make_user(Role.COORDINATOR),
-        factories.make_user(Role.PARTNER),
-        factories.make_user(Role.DPO),
-    ]
+    users = factories.users_of_every_kind(home, other, named)
     seen = 0
     for user in users:
         for build, args in INBOX:

@@ -34,14 +34,7 @@ def _files(home: Office, other: Office, named: User) -> list[Case]:
 def test_one_case_is_visible_exactly_when_the_list_scope_holds_it() -> None:
     home, other = factories.make_office("NPL"), factories.make_office("CMR")
     named_worker = factories.make_user(Role.CASEWORKER, office=home)
-    users = [
-        named_worker,
-        factories.make_user(Role.CASEWORKER, office=home),
-        factories.make_user(Role.CASEWORKER, office=other),
-        factories.make_user(Role.COORDINATOR),
-        factories.make_user(Role.PARTNER),
-        factories.make_user(Role.DPO),
-    ]
+    users = factories.users_of_every_kind(home, other, named_worker)
     cases = _files(home, other, named_worker)
     seen_somewhere, answers = set(), []
     for user in users:
