@@ -57,9 +57,11 @@ def section_key(slug: str) -> str | None:
     return _SECTION_KEYS.get(slug)
 
 
-def case_tab_url(case_id: UUID | str, tab: str = DEFAULT_TAB, anchor: str = "") -> str:
-    """The address of a tab of a case file (`tab`: its English key), with an optional anchor."""
-    url = reverse("cases:case_detail", kwargs={"case_id": case_id})
+def case_tab_url(case_id: UUID | str, tab: str = DEFAULT_TAB, anchor: str = "", *, page: str = "") -> str:
+    """The address of a tab of a case file (`tab`: its English key), with an optional anchor.
+
+    `page` is the case page's address when the caller already has it (the tabs of one page)."""
+    url = page or reverse("cases:case_detail", kwargs={"case_id": case_id})
     if tab != DEFAULT_TAB:
         url += f"?{TAB_PARAMETER}={TAB_SLUGS[tab]}"
     return f"{url}#{anchor}" if anchor else url

@@ -25,7 +25,7 @@ from careplus.access.roles import Action
 from careplus.audit.selectors import role_labels
 from careplus.cases import selectors, services, slugs, staff, workflow
 from careplus.cases.choices import CaseStatus, Rating
-from careplus.cases.events import describe
+from careplus.cases.events import describe_all
 from careplus.cases.forms import (
     TEXT,
     AttachmentForm,
@@ -137,7 +137,7 @@ def _documents(request: HttpRequest, case: Case) -> dict[str, Any]:
 def _history(request: HttpRequest, case: Case) -> dict[str, Any]:
     history = selectors.timeline(case, everything=request.GET.get(slugs.HISTORY_PARAMETER) == slugs.WHOLE_HISTORY)
     return {
-        "timeline": [(event, describe(event.kind, event.params)) for event in history.events],
+        "timeline": list(zip(history.events, describe_all((e.kind, e.params) for e in history.events), strict=True)),
         "timeline_hidden": history.hidden,
         "corrections": rectification.corrections(case),
     }
@@ -229,12 +229,15 @@ def case_reason(request: HttpRequest, case_id: str) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, case: Case, tab: str, **forms: BaseForm) -> dict[str, Any]:
     user = request.user
+    page = slugs.case_tab_url(case.pk)  # reversed once for the tabs
     context: dict[str, Any] = {
         "case": case,
         "tab": tab,
         "tab_template": f"cases/tabs/{tab}.html",
         "tabs": [
-            (key, item.label, slugs.case_tab_url(case.pk, key)) for key, item in TABS.items() if item.visible(user)
+            (key, item.label, slugs.case_tab_url(case.pk, key, page=page))
+            for key, item in TABS.items()
+            if item.visible(user)
         ],
         "can_edit": can(user, Action.CASES_EDIT),
         "can_manage": can(user, Action.CASES_MANAGE),

@@ -25,8 +25,9 @@ register = template.Library()
 def timeline_lines(timeline: Iterable[tuple[TimelineEvent, str]]) -> SafeString:
     """One <li> per event: its local date and time, what happened, and by whom."""
     short_datetime = formatter(get_format("SHORT_DATETIME_FORMAT"))  # the active language's, once
+    zone = timezone.get_current_timezone()  # the office's (accounts.middleware), read once
     lines = [
-        f"<li><time>{escape(short_datetime(timezone.localtime(event.at)))}</time> — {escape(text)}"
+        f"<li><time>{escape(short_datetime(event.at.astimezone(zone)))}</time> — {escape(text)}"
         + (f" ({escape(event.actor_name)})" if event.actor_name is not None else "")
         + "</li>"
         for event, text in timeline
