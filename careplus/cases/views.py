@@ -47,6 +47,7 @@ from careplus.cases.uploads import check_upload
 from careplus.core import conflicts
 from careplus.core.errors import DomainError, StaleObject
 from careplus.core.http import methods
+from careplus.core.links import slug_link
 from careplus.privacy import rectification
 from careplus.referrals import identity
 from careplus.referrals.services import PossibleDuplicate
@@ -72,6 +73,7 @@ def _redirect_to(case: Case, tab: str = slugs.DEFAULT_TAB, anchor: str = "") -> 
 
 def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
+    section_url = slug_link("cases:case_section", "section", case_id=case.pk)  # reversed once for the rows
     facts, records = selectors.case_summary(case)
     transitions = [
         {
@@ -94,6 +96,7 @@ def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
             {
                 "key": key,
                 "slug": slugs.SECTION_SLUGS[key],  # in its page's address and as the row's anchor
+                "url": section_url(slugs.SECTION_SLUGS[key]),
                 "label": section.label,
                 "record": records.get(key),
                 "editable": can(user, section.action),
