@@ -7,6 +7,7 @@ rows (`items_for_result`), every cell escaped.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from careplus.cases.choices import CaseStatus
-from careplus.core.countries import country_names
+from careplus.core.countries import country_name
 from careplus.core.dates import formatter
 from careplus.core.links import uuid_link
 from careplus.core.templatetags.ui import masked
@@ -33,16 +34,15 @@ def case_rows(cases: Iterable[CaseRow], empty: str) -> SafeString:
     """Render one <tr> per case (names masked), or one row saying `empty`."""
     case_url = uuid_link("cases:case_detail", "case_id")  # reversed once for the page
     short_date = formatter(get_format("SHORT_DATE_FORMAT"))  # the active language's, looked up once
-    # Translated once per page (get_status_display translates every choice for every row).
-    statuses = {value: str(label) for value, label in CaseStatus.choices}
-    countries = country_names()  # the names in the active language, looked up once
+    # Each status and country the page shows translated once (a lookup costs about 10 us).
+    status, country = functools.cache(_status_label), functools.cache(country_name)
     rows = [
         (
             case_url(case.pk),
             case.reference,
             f"{masked(case.given_names)} {masked(case.family_name)}",
-            statuses.get(case.status, case.status),
-            countries.get(case.country_of_return, case.country_of_return) or "—",
+            status(case.status),
+            country(case.country_of_return) or "—",
             case.office or "—",
             short_date(case.opened_on),
         )
@@ -59,6 +59,10 @@ _ROW = (
     '<tr><td><a href="{}">{}</a></td><td>{}</td><td><span class="badge">{}</span></td>'
     "<td>{}</td><td>{}</td><td>{}</td></tr>"
 )
+
+
+def _status_label(value: str) -> str:
+    return str(CaseStatus(value).label) if value in CaseStatus.values else value
 
 
 def _escaped(cell: object) -> str:
