@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from careplus.access.policy import can, roles_of
@@ -36,7 +37,7 @@ NAVIGATION = [
 
 
 class Navigation(TypedDict):
-    nav_items: Sequence[tuple[str, StrOrPromise]]  # URL name, label
+    nav_items: Sequence[tuple[str, StrOrPromise, str]]  # URL name, label, address (reversed once)
     user_roles: list[Role]
 
 
@@ -45,5 +46,5 @@ def navigation(request: HttpRequest) -> Navigation:
     user: Any = getattr(request, "user", None)  # django-otp adds is_verified(), unknown to the types
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"nav_items": [], "user_roles": []}
-    items = [(name, label) for name, label, action in NAVIGATION if can(user, action)]
+    items = [(name, label, reverse(name)) for name, label, action in NAVIGATION if can(user, action)]
     return {"nav_items": items, "user_roles": sorted(roles_of(user))}
