@@ -14,7 +14,8 @@ from careplus.cases.choices import CaseStatus, ConsentScope
 Translate = Callable[[str], str]
 
 
-def _status(value: object) -> str:
+def status_label(value: object) -> str:
+    """A case status as the screens name it, or the value as it is when it is no status."""
     try:
         return str(CaseStatus(str(value)).label)
     except ValueError:
@@ -70,7 +71,7 @@ _TEXTS: dict[str, Callable[[Mapping[str, object], Translate], str]] = {
     "opened": lambda params, _: _("Case opened."),
     "transition": lambda params, _: (
         _("Status changed from “%(old)s” to “%(new)s”.")
-        % {"old": _status(params.get("from")), "new": _status(params.get("to"))}
+        % {"old": status_label(params.get("from")), "new": status_label(params.get("to"))}
     ),
     "section_saved": lambda params, _: _("%(section)s saved.") % {"section": _(str(params.get("label", "")))},
     "risk_approved": lambda params, _: _("High risk approved by a coordinator."),

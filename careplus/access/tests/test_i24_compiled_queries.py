@@ -288,3 +288,18 @@ def test_a_files_history_shows_what_happened_after_its_sql_was_compiled() -> Non
     assert all(event.kind != "note_added" for event in timeline(other).events)
     whole = timeline(case, everything=True)
     assert [event.kind for event in whole.events] == [event.kind for event in after.events]
+
+
+def test_an_id_that_is_no_id_is_a_refused_404_and_compiles_nothing() -> None:
+    from django.http import Http404
+
+    from careplus.access.fetch import get_case_for
+    from careplus.access.roles import Action
+
+    worker = factories.make_user(Role.COORDINATOR)
+    for typed in ("not-a-uuid", "١٢٣٤", "' OR 1=1 --", "x" * 5000, ""):
+        with pytest.raises(Http404):
+            get_case_for(worker, typed, action=Action.CASES_VIEW)
+    assert len(compiled._cache("default")) == 0
+    refused = AuditEvent.objects.filter(object_type="cases.case", outcome="denied").count()
+    assert refused == 5  # each attempt is in the audit log

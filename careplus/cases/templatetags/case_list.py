@@ -17,7 +17,7 @@ from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from careplus.cases.choices import CaseStatus
+from careplus.cases.events import status_label
 from careplus.core.countries import country_name
 from careplus.core.dates import formatter
 from careplus.core.links import uuid_link
@@ -35,7 +35,7 @@ def case_rows(cases: Iterable[CaseRow], empty: str) -> SafeString:
     case_url = uuid_link("cases:case_detail", "case_id")  # reversed once for the page
     short_date = formatter(get_format("SHORT_DATE_FORMAT"))  # the active language's, looked up once
     # Each status and country the page shows translated once (a lookup costs about 10 us).
-    status, country = functools.cache(_status_label), functools.cache(country_name)
+    status, country = functools.cache(status_label), functools.cache(country_name)
     rows = [
         (
             case_url(case.pk),
@@ -59,10 +59,6 @@ _ROW = (
     '<tr><td><a href="{}">{}</a></td><td>{}</td><td><span class="badge">{}</span></td>'
     "<td>{}</td><td>{}</td><td>{}</td></tr>"
 )
-
-
-def _status_label(value: str) -> str:
-    return str(CaseStatus(value).label) if value in CaseStatus.values else value
 
 
 def _escaped(cell: object) -> str:
