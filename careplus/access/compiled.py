@@ -163,12 +163,26 @@ def _records(compiler: SQLCompiler, alias: str) -> _Records:
     )
 
 
+def _in_compiled_order(queryset: QuerySet[Model, object]) -> bool:
+    """Whether Django gives the rows' columns in the order the SQL selects them: no aggregate, or
+    a values_list() of fields followed by its aggregates (`values_list("status").annotate(n=...)`),
+    which `ValuesListIterable` would otherwise reorder."""
+    query = queryset.query
+    if not query.annotation_select:
+        return True
+    named: tuple[str, ...] = getattr(queryset, "_fields", None) or ()  # values_list()'s names (untyped in the stubs)
+    if queryset._iterable_class is not ValuesListIterable or not named:
+        return False
+    fields = [*named, *(name for name in query.annotation_select if name not in named)]
+    return fields == [*query.values_select, *query.annotation_select]
+
+
 def _compile(queryset: QuerySet[Model, object], stand_ins: dict[int, uuid.UUID | str]) -> _Query | None:
     query = queryset.query
     kind = queryset._iterable_class
-    if kind not in (ValuesListIterable, ModelIterable) or query.extra_select or query.annotation_select:
+    if kind not in (ValuesListIterable, ModelIterable) or query.extra_select or not _in_compiled_order(queryset):
         # values_list() rows come back in the order of the compiled columns; records as Django builds them.
-        raise TypeError("A compiled query is a values_list() of fields or a plain query of records.")
+        raise TypeError("A compiled query is a values_list() of fields (then aggregates) or a plain query of records.")
     if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(queryset, "_known_related_objects", {}):
         raise TypeError("A compiled query of records prefetches nothing.")
     compiler = query.get_compiler(queryset.db)

@@ -174,28 +174,32 @@ def verify_messages(
     head: tuple[int, str] | None,
     after: tuple[int, str] = (0, GENESIS),
 ) -> Verdict:
-    """Check sequence, links and MACs of (seq, prev_hash, hash, message) rows sorted by seq.
+    """Check sequence, links and MACs of (seq, hash, message) rows sorted by seq.
 
-    `message` is the event's first 13 COLUMNS joined by SEP, as `seal` joins them. The rows start
-    right `after` an event already trusted (its sequence number and hash): the genesis by default,
-    or a signed checkpoint. `checked` counts from the start of the chain.
+    `message` is the event's first 13 COLUMNS joined by SEP, as `seal` joins them; its last field
+    is the event's `prev_hash`, so the link holds when the message ends with the hash of the event
+    before (64 hex digits, like every `prev_hash` sealed). A message that merely ends so, its last
+    field longer, is not the message sealed: its seal fails. The rows start right `after` an event
+    already trusted (its sequence number and hash): the genesis by default, or a signed
+    checkpoint. `checked` counts from the start of the chain.
     """
     expected_seq = after[0] + 1
-    prev: object = after[1]
+    prev: str = after[1]
     mac = Sealer(key).hexdigest
-    for seq, prev_hash, digest, message in rows:
+    for seq, digest, message in rows:
         if seq != expected_seq and int(str(seq)) != expected_seq:
             found = int(str(seq))
             missing = expected_seq if found > expected_seq else found
             return Verdict(False, expected_seq - 1, missing, "sequence gap or reorder")
-        if prev_hash != prev:
+        text = str(message)
+        if not text.endswith(prev):
             return Verdict(False, expected_seq - 1, expected_seq, "link to the previous event broken")
-        if mac(str(message).encode()) != digest:
+        if mac(text.encode()) != digest:
             return Verdict(False, expected_seq - 1, expected_seq, "event content does not match its seal")
-        prev = digest
+        prev = str(digest)
         expected_seq += 1
     checked = expected_seq - 1
-    return Verdict(True, checked) if head is None else _against_head(head, checked, str(prev))
+    return Verdict(True, checked) if head is None else _against_head(head, checked, prev)
 
 
 def _against_head(head: tuple[int, str], checked: int, last_hash: str) -> Verdict:

@@ -261,18 +261,28 @@ def _checkpoint_fault(expected: int, row: Sequence[object], key: bytes) -> str |
     return None
 
 
+def _message_sql(columns: Sequence[str]) -> tuple[str, list[str]]:
+    """The sealed message as the database writes it, and its parameters: PostgreSQL joins the
+    columns with `||`; SQLite formats them in one `printf` call (its `||` copies the growing string
+    at each of the 24 joins: a third of the check's time), its template bound as a parameter."""
+    if connection.vendor == "postgresql":
+        return " || chr(31) || ".join(columns), []
+    return f"printf(%s, {', '.join(columns)})", [chain.SEP.join(["%s"] * len(columns))]
+
+
 def _verify_segment(segment: Segment, batch: int) -> chain.Verdict:
-    """Verify the events after (seq, hash) up to the next anchor (seq, hash), or to the end without one."""
+    """Verify the events after (seq, hash) up to the next anchor (seq, hash), or to the end without one.
+
+    The event's `prev_hash` is read from the end of its message (`chain.verify_messages`)."""
     after = (int(segment[0]), str(segment[1]))
     upto = (int(segment[2]), str(segment[3])) if len(segment) == 4 else None
-    separator = "chr(31)" if connection.vendor == "postgresql" else "char(31)"
-    message = f" || {separator} || ".join(chain.COLUMNS[:13])
+    message, params = _message_sql(chain.COLUMNS[:13])
     bound = f"seq > {after[0]}" + ("" if upto is None else f" AND seq <= {upto[0]}")
 
     def rows() -> Iterator[tuple[object, ...]]:
         with connection.cursor() as cursor:
             table = AuditEvent._meta.db_table
-            cursor.execute(f"SELECT seq, prev_hash, hash, {message} FROM {table} WHERE {bound} ORDER BY seq")  # noqa: S608 - constant names
+            cursor.execute(f"SELECT seq, hash, {message} FROM {table} WHERE {bound} ORDER BY seq", params)  # noqa: S608 - constant names
             while True:
                 chunk = cursor.fetchmany(batch)
                 if not chunk:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import uuid
 from collections.abc import Iterator
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -30,9 +31,10 @@ from careplus.reporting.forms import PeriodForm
 class _BadPeriod(Exception):
     """The period asked for cannot be reported on: the dashboard answers 400 with the field messages."""
 
-    def __init__(self, programme: Programme, form: PeriodForm) -> None:
+    def __init__(self, programme: Programme, programmes: list[Programme], form: PeriodForm) -> None:
         super().__init__("bad period")
         self.programme = programme
+        self.programmes = programmes
         self.form = form
 
 
@@ -41,29 +43,40 @@ class _BadPeriod(Exception):
 QUERY_KEYS = ("programme", "period", "start", "end")
 
 
-def _context(request: HttpRequest) -> tuple[Programme, periods.Period, bool]:
+class _Asked(NamedTuple):
+    programme: Programme
+    period: periods.Period
+    exact: bool
+    programmes: list[Programme]  # those the reader may report on, newest first
+
+
+def _context(request: HttpRequest) -> _Asked:
     require(request.user, Action.REPORTS_VIEW)
-    programmes = programmes_visible_to(request.user, action=Action.REPORTS_VIEW)
-    wanted = request.GET.get("programme", "")
-    programme = None
-    with contextlib.suppress(ValueError, ValidationError):
-        programme = programmes.filter(pk=uuid.UUID(wanted)).first() if wanted else None
-    today = timezone.localdate()
-    programme = (
-        programme
-        or programmes.filter(starts_on__lte=today, ends_on__gte=today).order_by("-starts_on").first()
-        or programmes.order_by("-starts_on").first()
-    )
+    # A handful (one per funding): read once, the one asked for found among them.
+    programmes = list(programmes_visible_to(request.user, action=Action.REPORTS_VIEW).order_by("-starts_on"))
+    programme = _chosen(programmes, request.GET.get("programme", ""), timezone.localdate())
     if programme is None:
         raise Http404
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        raise _BadPeriod(programme, form)
+        raise _BadPeriod(programme, programmes, form)
     period = periods.resolve(
         programme, request.GET.get("period", "all"), form.cleaned_data.get("start"), form.cleaned_data.get("end")
     )
     exact = can(request.user, Action.REPORTS_EXACT)
-    return programme, period, exact
+    return _Asked(programme, period, exact, programmes)
+
+
+def _chosen(programmes: list[Programme], wanted: str, today: datetime.date) -> Programme | None:
+    """The programme asked for by its id; otherwise the latest started of those running today;
+    otherwise the latest started. `programmes` come newest first."""
+    with contextlib.suppress(ValueError):
+        asked = uuid.UUID(wanted) if wanted else None
+        for programme in programmes:
+            if programme.pk == asked:
+                return programme
+    running = (programme for programme in programmes if programme.starts_on <= today <= programme.ends_on)
+    return next(running, programmes[0] if programmes else None)
 
 
 def _k() -> int:
@@ -75,6 +88,7 @@ def _page(
     request: HttpRequest,
     programme: Programme,
     period: periods.Period,
+    programmes: list[Programme],
     *,
     blocks: list[figures.Block],
     exact: bool,
@@ -84,7 +98,7 @@ def _page(
     custom = form is None and period.key == "custom"
     context = {
         "programme": programme,
-        "programmes": programmes_visible_to(request.user, action=Action.REPORTS_VIEW),
+        "programmes": programmes,
         "period": period,
         "periods": periods.choices(programme),
         "blocks": blocks,
@@ -103,14 +117,16 @@ def _page(
 def _bad_period(request: HttpRequest, error: _BadPeriod) -> HttpResponse:
     """Answer 400 with the dashboard's filter and its field messages; no figure is computed."""
     period = periods.choices(error.programme)[0]
-    return _page(request, error.programme, period, blocks=[], exact=False, form=error.form, status=400)
+    return _page(
+        request, error.programme, period, error.programmes, blocks=[], exact=False, form=error.form, status=400
+    )
 
 
 @methods("GET")
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Figures of a programme for a period, with charts; exact for coordinators only."""
     try:
-        programme, period, exact = _context(request)
+        programme, period, exact, programmes = _context(request)
     except _BadPeriod as error:
         return _bad_period(request, error)
     blocks = figures.compute(programme, period)
@@ -121,7 +137,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         object_id=programme.pk,
         fields=["exact"] if exact else [f"k={_k()}"],
     )
-    return _page(request, programme, period, blocks=shown, exact=exact)
+    return _page(request, programme, period, programmes, blocks=shown, exact=exact)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -133,7 +149,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @methods("GET")
 def donor_xlsx(request: HttpRequest) -> HttpResponseBase:
     try:
-        programme, period, _exact = _context(request)
+        programme, period, _exact, _programmes = _context(request)
     except _BadPeriod as error:
         return _bad_period(request, error)
     blocks = figures.disclose(figures.compute(programme, period), k=_k())
@@ -150,7 +166,7 @@ def donor_xlsx(request: HttpRequest) -> HttpResponseBase:
 @methods("GET")
 def donor_pdf(request: HttpRequest) -> HttpResponseBase:
     try:
-        programme, period, _exact = _context(request)
+        programme, period, _exact, _programmes = _context(request)
     except _BadPeriod as error:
         return _bad_period(request, error)
     blocks = figures.disclose(figures.compute(programme, period), k=_k())
@@ -170,7 +186,7 @@ def dataset_csv(request: HttpRequest) -> HttpResponseBase:
     k is the programme's setting (CAREPLUS_DATASET_K): no request parameter lowers it.
     """
     try:
-        programme, _period, _exact = _context(request)
+        programme, _period, _exact, _programmes = _context(request)
     except _BadPeriod as error:
         return _bad_period(request, error)
     k: int = settings.CAREPLUS_DATASET_K

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from django.db import connection
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, Max, Model, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from careplus.access.scopes import case_visible_to
 from careplus.accounts.models import RoleGrant, User
 from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event
+from careplus.cases.choices import CaseStatus
 from careplus.cases.models import Case
 from careplus.cases.selectors import case_list_page
 from careplus.returns import selectors as returns
@@ -179,7 +180,16 @@ def test_a_query_that_can_match_nothing_gives_nothing_without_a_query() -> None:
 
 
 def _annotated(actor: Actor) -> QuerySet[Case, tuple[object, ...]]:
-    return Case.objects.annotate(n=Count("events")).values_list("pk", "n")
+    # Django would put the count back after the id the SQL selects first.
+    return Case.objects.annotate(n=Count("events")).values_list("n", "pk")
+
+
+def _counted_by_status(office: str) -> QuerySet[Case, tuple[object, ...]]:
+    return Case.objects.filter(office__code=office).values_list("status").annotate(n=Count("*"), last=Max("opened_on"))
+
+
+def _annotated_records() -> QuerySet[Case]:
+    return Case.objects.annotate(n=Count("events"))
 
 
 def _prefetching(actor: Actor) -> QuerySet[Case]:
@@ -207,6 +217,8 @@ def test_only_plain_queries_are_compiled_and_each_is_read_as_what_it_gives() -> 
     worker = factories.make_user(Role.COORDINATOR)
     with pytest.raises(TypeError, match="values_list"):
         compiled.rows(_annotated, actor=worker)
+    with pytest.raises(TypeError, match="values_list"):
+        compiled.rows(_annotated_records)
     with pytest.raises(TypeError, match="prefetches nothing"):
         compiled.records(_prefetching, actor=worker)
     with pytest.raises(TypeError, match="read it with `records`"):
@@ -303,3 +315,26 @@ def test_an_id_that_is_no_id_is_a_refused_404_and_compiles_nothing() -> None:
     assert len(compiled._cache("default")) == 0
     refused = AuditEvent.objects.filter(object_type="cases.case", outcome="denied").count()
     assert refused == 5  # each attempt is in the audit log
+
+
+def _opened(office: object, status: str, opened_on: datetime.date) -> None:
+    case = factories.make_case(office=office)  # type: ignore[arg-type]  # an Office or None
+    Case.objects.filter(pk=case.pk).update(status=status, opened_on=opened_on)
+
+
+def test_a_values_list_with_aggregates_gives_the_rows_the_orm_gives() -> None:
+    office = factories.make_office("NPL")
+    for day, status in ((1, CaseStatus.OPEN), (9, CaseStatus.OPEN), (5, CaseStatus.RETURNED)):
+        _opened(office, status, datetime.date(2026, 3, day))
+    _opened(None, CaseStatus.RETURNED, datetime.date(2026, 3, 2))  # another office's
+    expected = sorted(_counted_by_status("NPL"))
+    assert expected == [
+        (CaseStatus.OPEN, 2, datetime.date(2026, 3, 9)),
+        (CaseStatus.RETURNED, 1, datetime.date(2026, 3, 5)),
+    ]
+    assert sorted(compiled.rows(_counted_by_status, "NPL")) == expected
+    _opened(office, CaseStatus.RETURNED, datetime.date(2026, 4, 1))
+    with CaptureQueriesContext(connection) as queries:
+        again = sorted(compiled.rows(_counted_by_status, "NPL"))
+    assert len(queries.captured_queries) == 1
+    assert again[1] == (CaseStatus.RETURNED, 2, datetime.date(2026, 4, 1))  # run again, not kept

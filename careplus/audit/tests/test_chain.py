@@ -108,3 +108,29 @@ def test_events_with_accented_text_verify_from_the_database() -> None:
     record_event(action=AuditAction.LOGIN_FAILED, actor=None, actor_label="zoé.ñandú@exemple.test")
     record_event(action=AuditAction.VIEW, actor=None, object_type="cases.case", object_id="dossier-été")
     assert verify_chain().ok
+
+
+@pytest.mark.parametrize(
+    ("forged", "reason"),
+    [
+        ("other", "link to the previous event broken"),  # the hash of another event
+        ("longer", "event content does not match its seal"),  # the right hash, something before it
+        ("split", "event content does not match its seal"),  # a separator slipped in before it
+    ],
+)
+def test_a_forged_link_to_the_previous_event_is_found_at_that_event(forged: str, reason: str) -> None:
+    """The check reads an event's link from the end of its message: only the sealed text passes."""
+    append_events(12)
+    before, other = (AuditEvent.objects.get(seq=seq).hash for seq in (9, 4))
+    value = {"other": other, "longer": f"0{before}", "split": f"x{chain.SEP}{before}"}[forged]
+    update = "UPDATE audit_auditevent SET prev_hash = %s WHERE seq = 10"
+    with direct_database_access(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(value) > 64:
+            # PostgreSQL holds a link of 64 characters at most: the owner cannot even write it.
+            with pytest.raises(DatabaseError, match="too long"), transaction.atomic():
+                cursor.execute(update, [value])
+            return
+        cursor.execute(update, [value])
+        verdict = verify_chain()
+    assert (verdict.ok, verdict.first_broken, verdict.reason) == (False, 10, reason)
+    assert verify_chain().ok  # rolled back

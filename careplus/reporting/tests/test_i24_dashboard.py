@@ -1,0 +1,70 @@
+"""The dashboard (issue 24): which programme it opens on, its queries compiled once, no more queries."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from careplus.access import compiled
+from careplus.access.roles import Role
+from careplus.accounts.models import User
+from careplus.reporting import figures, periods
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SignedIn = Callable[[User], Client]
+
+
+def _shown(client: Client, query: str = "") -> str:
+    page = client.get(reverse("reporting:dashboard") + query).content.decode()
+    return page.split("<h1>", 1)[1].split("</h1>", 1)[0]
+
+
+def test_the_dashboard_opens_on_the_programme_asked_else_the_latest_running_else_the_latest(
+    signed_in: SignedIn,
+) -> None:
+    today = timezone.localdate()
+    year = datetime.timedelta(days=365)
+    older = factories.make_programme(name="Ancien programme", starts_on=today - 3 * year, ends_on=today + year)
+    running = factories.make_programme(name="Programme en cours", starts_on=today - year, ends_on=today + year)
+    factories.make_programme(name="Programme à venir", starts_on=today + year, ends_on=today + 2 * year)
+    client = signed_in(factories.make_user(Role.COORDINATOR))
+    assert "Programme en cours" in _shown(client)
+    assert "Ancien programme" in _shown(client, f"?programme={older.pk}")
+    # An id that names no programme, or no id at all, opens the default one: nothing else is read.
+    assert "Programme en cours" in _shown(client, "?programme=not-an-id")
+    assert "Programme en cours" in _shown(client, "?programme=6f1c0c3e-0000-4000-8000-000000000000")
+    running.delete()
+    assert "Ancien programme" in _shown(client)  # the one still running
+    older.delete()
+    assert "Programme à venir" in _shown(client)  # none runs today: the latest started
+
+
+def test_the_dashboards_queries_are_compiled_once_and_their_count_stays(
+    signed_in: SignedIn, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    programme = factories.make_programme()
+    factories.make_case()
+    client = signed_in(factories.make_user(Role.COORDINATOR))
+    url = reverse("reporting:dashboard") + f"?programme={programme.pk}"
+    client.get(url)
+    kept = len(compiled._cache("default"))
+    with django_assert_max_num_queries(16):
+        assert client.get(url).status_code == 200
+    assert len(compiled._cache("default")) == kept  # the same SQL, run again
+
+
+def test_the_compiled_figures_follow_new_rows() -> None:
+    programme = factories.make_programme()
+    period = periods.resolve(programme, "all")
+    assert figures.compute(programme, period)[0].total == 0
+    factories.make_referral(programme=programme)
+    assert figures.compute(programme, period)[0].total == 1  # run again, not kept
