@@ -29,10 +29,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
+
+import psycopg
+from psycopg import abc as pg
+from psycopg.pq import Format
+from psycopg.rows import TupleRow
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]  # the stubs lack the populators
     ModelIterable,
@@ -236,11 +243,50 @@ def _params(query: _Query, args: tuple[Hashable, ...]) -> list[_SQLType]:
     return params
 
 
+class _Prepared(psycopg.Cursor[TupleRow]):
+    """A psycopg cursor (the server binds the values) that prepares the statements it runs outside
+    any transaction, and runs those already prepared inside one.
+
+    A statement prepared inside a transaction is gone when it rolls back, and a rollback to a
+    savepoint (Django's nested `atomic`) goes unseen by psycopg, which would then name a statement
+    that no longer exists: so none is ever prepared there.
+    """
+
+    def execute(  # type: ignore[override]  # psycopg's overloads add Python 3.14's t-strings: Django passes none
+        self,
+        query: pg.QueryNoTemplate,
+        params: pg.Params | None = None,
+        *,
+        prepare: bool | None = None,
+        binary: bool | None = None,
+    ) -> Self:
+        outside = self.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        return super().execute(query, params, prepare=True if outside else None, binary=binary)
+
+
 def _fetch(query: _Query, args: tuple[Hashable, ...], using: str, sql: str | None = None) -> list[Sequence[object]]:
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    with _prepared_cursor(connection) if connection.vendor == "postgresql" else connection.cursor() as cursor:
         cursor.execute(sql or query.sql, _params(query, args))
         fetched: list[Sequence[object]] = cursor.fetchall()
     return fetched
+
+
+def _prepared_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
+    """A cursor whose statements PostgreSQL prepares once per connection, their values bound by the
+    server, so that a compiled query is planned once too: a file's summary, which joins a dozen
+    tables, took 1.9 ms to plan for 0.25 ms to run (2.9 ms a row, 0.5 ms prepared). Django's own
+    cursors write the values into the text and never prepare. Wrapped as Django wraps its cursors
+    (its errors, query log and execute wrappers apply); `forget` deallocates the statements."""
+    connection.ensure_connection()
+    raw = connection.connection
+    loader = raw.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+    if getattr(loader, "timezone", None) != connection.timezone:  # Django would set it per cursor
+        return connection.cursor()
+    if raw.prepare_threshold is None:  # Django's setting: psycopg never prepares on its own
+        raw.prepare_threshold = 2**31  # then only what is asked with prepare=True, never by count
+    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper  # as Django's own cursors
+    return wrapper(_Prepared(raw), connection)
 
 
 def rows(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, using: str = "default") -> list[Row]:
@@ -287,5 +333,10 @@ def count(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, usi
 
 
 def forget(using: str = "default") -> None:
-    """Drop the compiled queries of this thread's connection (after a schema change)."""
+    """Drop the compiled queries of this thread's connection, and on PostgreSQL the statements it
+    prepared (after a schema change)."""
     _cache(using).clear()
+    connection = connections[using]
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # psycopg forgets its own names on seeing it

@@ -147,7 +147,9 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"], name="caseevent_case_at")]
+        # In the timeline's order, so its latest lines are read from the end of the index and no
+        # more, however long the file's history (with the id, for events of the same instant).
+        indexes = [models.Index(fields=["case", "at", "id"], name="caseevent_case_at_id")]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
 

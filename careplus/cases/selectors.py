@@ -391,7 +391,7 @@ def _events(
 
 
 def _event_ids(case_id: UUID) -> QuerySet[CaseEvent, tuple[int]]:
-    return CaseEvent.objects.filter(case_id=case_id).values_list("pk")
+    return CaseEvent.objects.filter(case_id=case_id).order_by().values_list("pk")  # counted: no order
 
 
 def pending_handovers(*, actor: Actor) -> QuerySet[Handover]:

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max, Model, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -338,3 +338,52 @@ def test_a_values_list_with_aggregates_gives_the_rows_the_orm_gives() -> None:
         again = sorted(compiled.rows(_counted_by_status, "NPL"))
     assert len(queries.captured_queries) == 1
     assert again[1] == (CaseStatus.RETURNED, 2, datetime.date(2026, 4, 1))  # run again, not kept
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [statement for (statement,) in cursor.fetchall() if "cases_case" in statement]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_compiled_query_is_prepared_once_outside_transactions_and_still_logged() -> None:
+    """The server plans a compiled query once per connection (SQLite keeps its own statement cache)."""
+    compiled.forget()
+    cases = [factories.make_case() for _index in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        for case in cases * 3:
+            (found,) = compiled.records(_case_with_office, compiled.Param(case.pk))
+            assert found.pk == case.pk
+    assert len(queries.captured_queries) == 9  # each run is in the query log
+    if connection.vendor != "postgresql":
+        return
+    (prepared,) = _prepared_statements()  # one statement for every file, its id bound
+    assert str(cases[0].pk) not in prepared
+    assert cases[0].pk.hex not in prepared
+    # Inside a transaction the prepared statement is used; on any rollback, a savepoint's too,
+    # psycopg drops its statements, and the next run outside a transaction prepares it again.
+    with transaction.atomic():
+        with transaction.atomic():
+            compiled.records(_case_with_office, compiled.Param(cases[1].pk))
+            transaction.set_rollback(True)
+        (again,) = compiled.records(_case_with_office, compiled.Param(cases[2].pk))
+    assert again.pk == cases[2].pk
+    assert _prepared_statements() == []
+    compiled.records(_case_with_office, compiled.Param(cases[0].pk))
+    assert len(_prepared_statements()) == 1
+    compiled.forget()
+    assert _prepared_statements() == []
+    (after,) = compiled.records(_case_with_office, compiled.Param(cases[1].pk))  # prepared anew
+    assert after.pk == cases[1].pk
+
+
+def test_inside_a_transaction_nothing_is_prepared_that_a_rollback_could_lose() -> None:
+    case = factories.make_case()  # pytest-django runs this test inside a transaction
+    for _index in range(3):
+        with transaction.atomic():
+            (found,) = compiled.records(_case_with_office, compiled.Param(case.pk))
+            transaction.set_rollback(True)
+    assert found.pk == case.pk
+    if connection.vendor == "postgresql":
+        assert _prepared_statements() == []
