@@ -247,9 +247,9 @@ class _Prepared(psycopg.Cursor[TupleRow]):
     """A psycopg cursor (the server binds the values) that prepares the statements it runs outside
     any transaction, and runs those already prepared inside one.
 
-    A statement prepared inside a transaction is gone when it rolls back, and a rollback to a
-    savepoint (Django's nested `atomic`) goes unseen by psycopg, which would then name a statement
-    that no longer exists: so none is ever prepared there.
+    A statement prepared inside a transaction is gone when the transaction, or the savepoint it was
+    prepared in (Django's nested `atomic`), rolls back, and psycopg's list of its statements need
+    not follow: the suite saw "prepared statement does not exist". So none is prepared there.
     """
 
     def execute(  # type: ignore[override]  # psycopg's overloads add Python 3.14's t-strings: Django passes none
