@@ -18,7 +18,7 @@ from careplus.access import compiled
 from careplus.access.policy import Actor, grants_of
 from careplus.access.roles import Role
 from careplus.access.scopes import case_visible_to
-from careplus.accounts.models import RoleGrant, User
+from careplus.accounts.models import Office, RoleGrant, User
 from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event
 from careplus.cases.choices import CaseStatus
@@ -317,8 +317,8 @@ def test_an_id_that_is_no_id_is_a_refused_404_and_compiles_nothing() -> None:
     assert refused == 5  # each attempt is in the audit log
 
 
-def _opened(office: object, status: str, opened_on: datetime.date) -> None:
-    case = factories.make_case(office=office)  # type: ignore[arg-type]  # an Office or None
+def _opened(office: Office | None, status: str, opened_on: datetime.date) -> None:
+    case = factories.make_case(office=office)
     Case.objects.filter(pk=case.pk).update(status=status, opened_on=opened_on)
 
 
