@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
-from careplus.cases.choices import Rating
 from careplus.cases.models import BestInterestsDetermination, RiskAssessment
+from careplus.cases import workflow
 from careplus.privacy.models import ErasureStatus
 from careplus.referrals.choices import ReferralStatus
 from careplus.returns.choices import ItemStatus, VisitStatus
@@ -66,7 +66,7 @@ class _Approved(Protocol):
 
 def may_approve_risk(user: Actor, risk: _Assessed | None) -> bool:
     """A coordinator approves a completed assessment whose overall risk is high."""
-    return can(user, Action.CASES_APPROVE) and risk is not None and risk.overall == Rating.HIGH
+    return can(user, Action.CASES_APPROVE) and approval_needed(RiskAssessment, risk)
 
 
 def may_approve_bid(user: Actor, bid: _Authored | None) -> bool:
@@ -86,6 +86,16 @@ def _approval_rule(model: type[object], user: Actor, record: Any) -> bool:
     if model is BestInterestsDetermination:
         return may_approve_bid(user, record)
     return False  # the other assessments and plans need no approval
+
+
+def approval_needed(model: type[object], record: _Assessed | None) -> bool:
+    """Whether a section's record (of this model) needs an approval: a risk assessment rated high,
+    every best-interests determination; the other assessments and plans need none."""
+    if record is None:
+        return False
+    if model is RiskAssessment:
+        return workflow.risk_needs_approval(record.overall)
+    return model is BestInterestsDetermination
 
 
 def approval_offered(user: Actor, model: type[object], record: _Approved | None) -> bool:

@@ -15,6 +15,16 @@ from careplus.cases.models import SECTION_MODELS, CaseSection
 
 
 @dataclass(frozen=True)
+class Approval:
+    """How the summary offers a section's approval: the address it posts to, its button, and what it
+    says while the record awaits it."""
+
+    url_name: str
+    button: Promise
+    waiting: Promise
+
+
+@dataclass(frozen=True)
 class Section:
     model: type[CaseSection]
     form: type[case_forms.VersionedForm]
@@ -22,6 +32,7 @@ class Section:
     action: Action  # to record it
     minor_only: bool = False
     read_action: Action = Action.CASES_VIEW  # to read it (`careplus.access.rules.section_visible`)
+    approval: Approval | None = None  # for a record that may need one (`careplus.access.rules.approval_needed`)
 
     def initial(self, instance: CaseSection | None) -> dict[str, Any]:  # a form's initial values
         if instance is None:
@@ -47,7 +58,13 @@ class Section:
 
 # By key in code (careplus.cases.slugs maps each to the French word of its URL).
 SECTIONS: dict[str, Section] = {
-    "risk": Section(SECTION_MODELS["risk"], case_forms.RiskForm, _("Risk assessment"), Action.CASES_EDIT),
+    "risk": Section(
+        SECTION_MODELS["risk"],
+        case_forms.RiskForm,
+        _("Risk assessment"),
+        Action.CASES_EDIT,
+        approval=Approval("cases:risk_approve", _("Approve the high risk"), _("awaiting a coordinator's approval")),
+    ),
     "needs": Section(SECTION_MODELS["needs"], case_forms.NeedsForm, _("Needs assessment"), Action.CASES_EDIT),
     "skills": Section(SECTION_MODELS["skills"], case_forms.SkillsForm, _("Skills and motivation"), Action.CASES_EDIT),
     "legal": Section(
@@ -70,6 +87,7 @@ SECTIONS: dict[str, Section] = {
         _("Best-interests determination"),
         Action.CASES_MANAGE,
         minor_only=True,
+        approval=Approval("cases:bid_approve", _("Approve the determination"), _("awaiting approval")),
     ),
     "coordination": Section(
         SECTION_MODELS["coordination"],

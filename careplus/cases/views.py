@@ -93,23 +93,51 @@ def _summary(request: HttpRequest, case: Case) -> dict[str, Any]:
         "other_transitions": [t for t in transitions if t["other"]],
         "reason_max": TEXT,
         "sections": [
-            {
-                "key": key,
-                "slug": slugs.SECTION_SLUGS[key],  # in its page's address and as the row's anchor
-                "url": section_url(slugs.SECTION_SLUGS[key]),
-                "label": section.label,
-                "record": records.get(key),
-                "editable": can(user, section.action),
-                "approvable": rules.approval_offered(user, section.model, records.get(key)),
-            }
+            _section_row(user, case, key, record=records.get(key), url=section_url)
             for key, section in SECTIONS.items()
             if rules.section_visible(user, case, section)
         ],
-        "rating_labels": dict(Rating.choices),
         "closure_reasons": ClosureReason.choices,
         "safe_contact_channel": selectors.safe_contact_channel_label(case),
         "can_correct_identity": can(user, Action.CASES_MANAGE) and identity.may_correct(case),
     }
+
+
+@dataclass(frozen=True)
+class _SectionRow:
+    """One row of the summary's assessments and plans: its state, and the approval it awaits or has."""
+
+    slug: str  # in its page's address and as the row's anchor
+    url: str
+    label: Promise
+    record: selectors.SectionState | None
+    rating: str  # the overall risk's label, for the risk assessment
+    approved: bool
+    awaiting: Promise | str  # what it says while it awaits its approval
+    editable: bool
+    approve_url: str  # where the approval is posted, when this user is offered it
+    approve_label: Promise | str
+
+
+def _section_row(
+    user: Actor, case: Case, key: str, *, record: selectors.SectionState | None, url: Callable[[str], str]
+) -> _SectionRow:
+    section = SECTIONS[key]
+    needed = rules.approval_needed(section.model, record)
+    approved_at = record.approved_at if record is not None else None
+    approval = section.approval if rules.approval_offered(user, section.model, record) else None
+    return _SectionRow(
+        slug=slugs.SECTION_SLUGS[key],
+        url=url(slugs.SECTION_SLUGS[key]),
+        label=section.label,
+        record=record,
+        rating=str(Rating(record.overall).label) if record is not None and record.overall else "",
+        approved=needed and approved_at is not None,
+        awaiting=section.approval.waiting if section.approval and needed and approved_at is None else "",
+        editable=can(user, section.action),
+        approve_url=reverse(approval.url_name, kwargs={"case_id": case.pk}) if approval else "",
+        approve_label=approval.button if approval else "",
+    )
 
 
 def _opportunities(request: HttpRequest, case: Case) -> dict[str, Any]:

@@ -143,11 +143,16 @@ def _returned(facts: CaseFacts) -> list[str]:
     return missing
 
 
+def risk_needs_approval(overall: str | None) -> bool:
+    """A risk assessment whose overall risk is high needs a coordinator's approval before departure."""
+    return overall == Rating.HIGH
+
+
 def _ready_to_depart(facts: CaseFacts) -> list[str]:
     missing: list[str] = []
     if facts.risk_overall is None:
         missing.append(_("Complete the risk assessment."))
-    elif facts.risk_overall == Rating.HIGH and not facts.risk_approved:
+    elif risk_needs_approval(facts.risk_overall) and not facts.risk_approved:
         missing.append(_("The overall risk is high: a coordinator must approve the risk assessment."))
     if not facts.needs_done:
         missing.append(_("Complete the needs assessment."))

@@ -15,8 +15,9 @@ from careplus.access.roles import Action, Role
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+HOME = "home:home"
 NAVIGATION = [
-    ("home:home", _("Home"), Action.HOME_VIEW),
+    (HOME, _("Home"), Action.HOME_VIEW),
     ("referrals:referral_list", _("Referrals"), Action.REFERRALS_VIEW),
     ("cases:case_list", _("Case files"), Action.CASES_VIEW),
     ("search:search", _("Search"), Action.CASES_VIEW),
@@ -38,6 +39,7 @@ NAVIGATION = [
 
 class Navigation(TypedDict):
     nav_items: Sequence[tuple[str, StrOrPromise, str]]  # URL name, label, address (reversed once)
+    nav_elsewhere: Sequence[tuple[str, StrOrPromise, str]]  # the same but the home page (listed on it)
     user_roles: list[Role]
 
 
@@ -45,6 +47,7 @@ def navigation(request: HttpRequest) -> Navigation:
     """Return the menu entries the current user may use."""
     user: Any = getattr(request, "user", None)  # django-otp adds is_verified(), unknown to the types
     if user is None or not user.is_authenticated or not user.is_verified():
-        return {"nav_items": [], "user_roles": []}
+        return {"nav_items": [], "nav_elsewhere": [], "user_roles": []}
     items = [(name, label, reverse(name)) for name, label, action in NAVIGATION if can(user, action)]
-    return {"nav_items": items, "user_roles": sorted(roles_of(user))}
+    elsewhere = [item for item in items if item[0] != HOME]
+    return {"nav_items": items, "nav_elsewhere": elsewhere, "user_roles": sorted(roles_of(user))}

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from careplus.audit.forms import StepUpForm
 from careplus.core.countries import country_names
 from careplus.core.forms import CarePlusForm, DateInput
-from careplus.instruments.services import DEPARTEMENT_CODE, INDICATOR_CODE, STRENGTHS, alphabetical
+from careplus.instruments.services import DEPARTEMENT_CODE, INDICATOR_CODE, alphabetical
+from careplus.referrals.screening import STRENGTHS
 
 if TYPE_CHECKING:  # django-stubs makes formsets generic; at run time they are not subscriptable.
     IndicatorFormSetBase = BaseFormSet["IndicatorRowForm"]

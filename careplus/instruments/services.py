@@ -35,6 +35,7 @@ from careplus.core.locking import bump, check_version, lock_for_edit
 from careplus.core.models import Instrument
 from careplus.referrals.choices import ReferralStatus
 from careplus.referrals.models import Screening
+from careplus.referrals.screening import STRENGTHS
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -47,12 +48,6 @@ KINDS: dict[str, StrOrPromise] = {
     ILO: gettext_lazy("ILO/EC indicators of trafficking"),
     ELIGIBILITY: gettext_lazy("Eligibility parameters"),
     RSS: gettext_lazy("Reintegration sustainability questionnaire"),
-}
-
-STRENGTHS: dict[str, StrOrPromise] = {
-    "S": gettext_lazy("strong"),
-    "M": gettext_lazy("medium"),
-    "W": gettext_lazy("weak"),
 }
 
 INDICATOR_CODE = re.compile(r"^d[1-9]\.[a-z0-9_]{1,40}$")

@@ -48,6 +48,10 @@ class RuleResult:
     def as_json(self) -> dict[str, str]:
         return {"code": self.code, "outcome": self.outcome, "message": self.message}
 
+    @property
+    def outcome_label(self) -> str:
+        return str(RuleOutcome(self.outcome).label)
+
 
 def _identification(facts: Facts) -> RuleResult:
     if facts.identification_status == IdentificationStatus.IDENTIFIED:

@@ -13,11 +13,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from careplus.core.instruments import InstrumentData
+
+# An indicator's strength, by its code in the instrument's lists.
+STRENGTHS: dict[str, StrOrPromise] = {
+    "S": gettext_lazy("strong"),
+    "M": gettext_lazy("medium"),
+    "W": gettext_lazy("weak"),
+}
 
 RECRUITMENT = ("d1", "d2", "d3")
 EXPLOITATION = "d4"

@@ -108,6 +108,7 @@ def indicator_checklist(indicator_list: str) -> dict[str, Any]:  # a template's 
                         "code": ind["code"],
                         "label": screening.label(ind["label"]),
                         "strength": ind["strength"],
+                        "strength_label": screening.STRENGTHS[ind["strength"]],
                         "unverified": ind.get("unverified", False),
                     }
                     for ind in dim["indicators"]

@@ -21,7 +21,7 @@ from careplus.core.http import methods
 from careplus.core.pagination import bounded_page
 from careplus.referrals import selectors, services
 from careplus.referrals.choices import Channel, ExploitationForm, ReferralStatus, ScreeningList
-from careplus.referrals.eligibility import RuleResult
+from careplus.referrals.eligibility import RuleResult, failed
 from careplus.referrals.forms import DecisionForm, ReferralForm, ScreeningForm
 from careplus.referrals.models import Referral
 
@@ -137,9 +137,9 @@ def _render_detail(
         "exploitation": [ExploitationForm(code).label for code in referral.forms_of_exploitation],
         "eligibility": results,
         "eligibility_version": version,
-        "has_failures": any(r.outcome == "fail" for r in results),
+        "has_failures": bool(failed(results)),
         # Said before a choice only: once a decision is sent, its own error names the problem.
-        "override_notice": not decision_form.is_bound and any(r.outcome == "fail" for r in results),
+        "override_notice": not decision_form.is_bound and bool(failed(results)),
         "screening": selectors.screening_view(latest) if latest else None,
         "decisions": decisions,
         "timeline": selectors.timeline(referral),

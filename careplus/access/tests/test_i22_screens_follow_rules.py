@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -15,8 +17,10 @@ from django.utils import timezone, translation
 from careplus.access import rules
 from careplus.access.roles import Role
 from careplus.accounts.models import User
+from careplus.cases import selectors, workflow
 from careplus.cases import services as case_services
-from careplus.cases.models import BestInterestsDetermination, Case
+from careplus.cases.choices import CaseStatus
+from careplus.cases.models import BestInterestsDetermination, Case, RiskAssessment
 from careplus.core.errors import RuleViolation
 from careplus.returns import services as return_services
 from careplus.returns.choices import ItemStatus
@@ -139,3 +143,80 @@ def test_who_approves_a_plan_item_is_one_function(
         return_services.plan_item_approve(actor=coordinator, item=item, expected_version=item.version)
     item.refresh_from_db()
     assert item.status == ItemStatus.PLANNED
+
+
+def _risk_row(client: Client, case: Case) -> str:
+    """The risk assessment's row of the summary, as the page reads it (French, tags dropped), then the
+    addresses its forms post to."""
+    page = client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk})).content.decode()
+    start = page.index('<tr id="risque">')
+    row = page[start : page.index("</tr>", start)]
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split())
+    return " ".join([text, *re.findall(r'<form method="post" action="([^"]+)"', row)])
+
+
+def test_the_summary_says_which_risk_awaits_its_approval(
+    coordinator: User, caseworker: User, signed_in: SignedIn
+) -> None:
+    """The rating's label, and the approval a high risk awaits, come from the rules, not the template."""
+    case = factories.make_case(office=caseworker.role_grants.get().office)
+    approve = reverse("cases:risk_approve", kwargs={"case_id": case.pk})
+    values = {"ratings": {"re_trafficking": "low"}, "overall": "medium", "mitigation": "Hébergement sûr."}
+    risk = case_services.section_save(
+        actor=caseworker, case=case, model=RiskAssessment, values=values, expected_version=None, label="r"
+    )
+    row = _risk_row(signed_in(coordinator), case)
+    assert "Moyen" in row
+    assert "approbation" not in row
+    assert "approuvé" not in row
+    assert "Approuver" not in row
+    assert approve not in row
+    case_services.section_save(
+        actor=caseworker,
+        case=case,
+        model=RiskAssessment,
+        values={**values, "overall": "high"},
+        expected_version=risk.version,
+        label="r",
+    )
+    assert "Élevé — en attente d'approbation par la coordination" in _risk_row(signed_in(caseworker), case)
+    assert "Approuver" not in _risk_row(signed_in(caseworker), case)  # a caseworker may not approve
+    row = _risk_row(signed_in(coordinator), case)
+    assert "Approuver le risque élevé" in row
+    assert approve in row
+    case_services.risk_approve(actor=coordinator, case=case)
+    row = _risk_row(signed_in(coordinator), case)
+    assert "Élevé — approuvé" in row
+    assert "en attente" not in row
+    assert "Approuver" not in row
+
+
+def test_which_risk_needs_an_approval_is_one_function(
+    coordinator: User, signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changing `workflow.risk_needs_approval` changes the summary, the service and the departure checklist."""
+    case = factories.make_case()
+    values = {"ratings": {"re_trafficking": "low"}, "overall": "medium", "mitigation": "Hébergement sûr."}
+    case_services.section_save(
+        actor=coordinator, case=case, model=RiskAssessment, values=values, expected_version=None, label="r"
+    )
+    assert not rules.approval_needed(RiskAssessment, case.risk_assessment)
+    monkeypatch.setattr(workflow, "risk_needs_approval", lambda overall: overall in {"medium", "high"})
+    assert "Moyen — en attente d'approbation par la coordination" in _risk_row(signed_in(coordinator), case)
+    with translation.override("en"):
+        missing = workflow.missing_requirements(selectors.case_facts(case), CaseStatus.READY_TO_DEPART)
+    assert "The overall risk is high: a coordinator must approve the risk assessment." in missing
+    case_services.risk_approve(actor=coordinator, case=case)
+    assert "Moyen — approuvé" in _risk_row(signed_in(coordinator), case)
+
+
+def test_approval_needed_reads_the_model_and_the_rating() -> None:
+    class Record:
+        def __init__(self, overall: str) -> None:
+            self.overall = overall
+
+    assert rules.approval_needed(RiskAssessment, Record("high"))
+    assert not rules.approval_needed(RiskAssessment, Record("medium"))
+    assert not rules.approval_needed(RiskAssessment, None)
+    assert rules.approval_needed(BestInterestsDetermination, Record(""))  # every one
+    assert not rules.approval_needed(Case, Record("high"))  # the other records need none
