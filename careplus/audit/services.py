@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, connections, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 
 from careplus.access.policy import Actor, roles_of
@@ -56,8 +60,9 @@ def record_event(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    values: dict[str, object] = {
-        "ts": time.time_ns() // 1000,
+    ts = time.time_ns() // 1000
+    values: dict[str, int | str] = {
+        "ts": ts,
         "actor_id": str(signed_in.pk) if signed_in is not None else "",
         "actor_label": chain.clean(
             actor_label if actor_label is not None else (signed_in.email if signed_in is not None else "")
@@ -74,17 +79,40 @@ def record_event(
     key = chain.audit_key()
     # No savepoint inside the caller's transaction: an event that cannot be written fails the whole
     # action (it never commits unaudited), and the page spares two statements.
-    with transaction.atomic(savepoint=False):
-        head = _locked_head(key)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        head = _locked_head(key, cursor)
         seq = head.seq + 1
         ordered = [seq, *[values[c] for c in chain.COLUMNS[1:12]], head.hash]
         digest = chain.seal(ordered, key)
-        event = AuditEvent.objects.create(seq=seq, prev_hash=head.hash, hash=digest, **values)
-        ts = int(str(values["ts"]))
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest, ts=ts, mac=chain.head_seal(seq, digest, ts, key))
+        # Written by hand, the same three statements every time (each page that reads a file
+        # audits it): the ORM would build their SQL again at every event.
+        cursor.execute(_statements().insert, [*ordered, digest])
+        cursor.execute(_statements().advance, [seq, digest, ts, chain.head_seal(seq, digest, ts, key)])
         if seq % chain.CHECKPOINT_EVERY == 0:
             store_checkpoint(seq, digest, ts, key)
-    return event
+    return AuditEvent(seq=seq, prev_hash=head.hash, hash=digest, **values)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    head: str  # the head, locked for the transaction where the database can
+    insert: str  # one event, its values in chain.COLUMNS order
+    advance: str  # the head moved to that event
+
+
+@functools.cache
+def _statements() -> _Statements:
+    quote = connection.ops.quote_name
+    event, head = quote(AuditEvent._meta.db_table), quote(AuditHead._meta.db_table)
+    columns = ", ".join(quote(column) for column in chain.COLUMNS)
+    places = ", ".join(["%s"] * len(chain.COLUMNS))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    # The names are the models' own and chain.COLUMNS; every value is bound.
+    return _Statements(
+        head=f"SELECT seq, hash, ts, mac FROM {head} WHERE id = 1{lock}",  # noqa: S608
+        insert=f"INSERT INTO {event} ({columns}) VALUES ({places})",  # noqa: S608
+        advance=f"UPDATE {head} SET seq = %s, hash = %s, ts = %s, mac = %s WHERE id = 1",  # noqa: S608
+    )
 
 
 def store_checkpoint(seq: int, digest: str, ts: int, key: bytes) -> AuditCheckpoint:
@@ -106,19 +134,29 @@ def change_field(name: str, old: object, new: object) -> str:
     return f"{name}:{_change_value(old)}{CHANGE_ARROW}{_change_value(new)}"
 
 
-def _locked_head(key: bytes) -> AuditHead:
+class _Head(NamedTuple):
+    seq: int
+    hash: str
+    ts: int
+    mac: str
+
+
+def _locked_head(key: bytes, cursor: CursorWrapper) -> _Head:
     """Lock and return the sealed head; create the genesis head of an empty log.
 
     A head that is missing while events exist, or whose seal does not verify, was removed or
     rewritten outside the application: chaining after it would seal the forgery, so refuse.
     """
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    cursor.execute(_statements().head)
+    row = cursor.fetchone()
+    if row is None:
         if AuditEvent.objects.exists():
             logger.critical("Audit chain head missing while events exist: nothing can be appended.")
             raise AuditChainError("The audit chain head is missing: run manage.py verify_audit.")
         AuditHead.objects.create(pk=1, seq=0, hash=chain.GENESIS, ts=0, mac=chain.head_seal(0, chain.GENESIS, 0, key))
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        cursor.execute(_statements().head)
+        row = cursor.fetchone()
+    head = _Head(*row)
     if not chain.head_is_sealed(head.seq, head.hash, head.ts, head.mac, key):
         logger.critical("Audit chain head #%d is not sealed with the audit key: nothing can be appended.", head.seq)
         raise AuditChainError("The audit chain head does not verify: run manage.py verify_audit.")
@@ -132,8 +170,8 @@ def checkpoint() -> chain.Checkpoint:
     `verify_audit --checkpoint` detect a later wipe or cut of the chain below it.
     """
     key = chain.audit_key()
-    with transaction.atomic():
-        head = _locked_head(key)
+    with transaction.atomic(), connection.cursor() as cursor:
+        head = _locked_head(key, cursor)
         mark = chain.Checkpoint.make(head.seq, head.hash, key)
     logger.info("audit checkpoint %s", mark.to_json())
     return mark
