@@ -162,3 +162,20 @@ def test_the_audit_log_says_more_than_and_keeps_its_search_in_the_links(
     assert "Page 1 sur plus de 2" in first
     assert "object_type=test.row&amp;page=2" in first
     assert "Page 3 sur 3" in _pager(client.get(url, {"object_type": "test.row", "page": "3"}).content.decode())
+
+
+@pytest.mark.parametrize(("asked", "counted_to"), [(1, 1_001), (40, 1_026), (400, 10_026)])
+def test_a_list_is_counted_to_a_thousand_rows_or_one_page_past_the_page_asked(asked: int, counted_to: int) -> None:
+    """The bound a real list counts to: a thousand rows (40 pages of 25), further only for a page past it."""
+    limits: list[int] = []
+
+    def count_to(limit: int) -> int:
+        limits.append(limit)
+        return limit  # a list longer than any window
+
+    page = pagination.bounded_page_of(list(range(20_000)), count_to, 25, asked)
+    assert limits == [counted_to]
+    assert isinstance(page.paginator, BoundedPaginator)
+    assert page.paginator.bounded  # "of more than": the pager never claims a last page it has not counted
+    assert page.number == asked
+    assert page.has_next()
