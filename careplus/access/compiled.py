@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
@@ -40,7 +40,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Model, QuerySet
+from django.db.models import Expression, Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]  # the stubs lack the populators
     ModelIterable,
     ValuesListIterable,
@@ -109,6 +109,12 @@ class _Query:
     params: tuple[_SQLType, ...]
     slots: tuple[_Slot, ...]
     records: _Records | None  # None: values_list() rows
+    # What Django's results_iter works out at every read: each column's converters (by position).
+    converters: dict[int, tuple[list[Callable[..., object]], Expression]]
+
+    def converted(self, fetched: list[Sequence[object]]) -> Iterable[Sequence[object]]:
+        """The rows fetched, each value as Django's own reading of the query would give it."""
+        return self.compiler.apply_converters(fetched, self.converters) if self.converters else fetched
 
 
 def _cache(alias: str) -> OrderedDict[Hashable, _Query | None]:
@@ -200,7 +206,11 @@ def _compile(queryset: QuerySet[Model, object], stand_ins: dict[int, uuid.UUID |
             raise _StandInsMatchNothing from None
         return None
     records = _records(compiler, queryset.db) if kind is ModelIterable else None
-    return _Query(compiler, sql, tuple(params), _slots(sql, tuple(params), stand_ins), records)
+    columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+    if compiler.has_composite_fields(columns):
+        raise TypeError("A compiled query reads no composite primary key.")
+    converters = compiler.get_converters(columns)
+    return _Query(compiler, sql, tuple(params), _slots(sql, tuple(params), stand_ins), records, converters)
 
 
 def _compiled(
@@ -301,8 +311,8 @@ def rows(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, usin
         return []
     if query.records is not None:
         raise TypeError("This query gives records: read it with `records`.")
-    found = query.compiler.results_iter(results=[_fetch(query, args, using)], tuple_expected=True)
-    return cast(list[Row], list(found))  # the rows of `build`'s values_list(), converted
+    found = [tuple(row) for row in query.converted(_fetch(query, args, using))]
+    return cast(list[Row], found)  # the rows of `build`'s values_list(), converted
 
 
 def records(build: Query[M, M], *args: Hashable, actor: Actor | None = None, using: str = "default") -> list[M]:
@@ -314,7 +324,7 @@ def records(build: Query[M, M], *args: Hashable, actor: Actor | None = None, usi
     if shape is None:
         raise TypeError("This query gives values_list() rows: read it with `rows`.")
     found: list[Model] = []
-    for row in query.compiler.results_iter(results=[_fetch(query, args, using)]):
+    for row in query.converted(_fetch(query, args, using)):
         record = shape.model.from_db(using, shape.names, row[shape.start : shape.stop])
         for populator in shape.populators:
             populator.populate(row, record)

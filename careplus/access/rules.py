@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from careplus.access.policy import Actor, can
 from careplus.access.roles import Action
-from careplus.cases.models import BestInterestsDetermination, RiskAssessment
 from careplus.cases import workflow
+from careplus.cases.models import BestInterestsDetermination, RiskAssessment
 from careplus.privacy.models import ErasureStatus
 from careplus.referrals.choices import ReferralStatus
 from careplus.returns.choices import ItemStatus, VisitStatus

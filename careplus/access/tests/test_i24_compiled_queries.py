@@ -387,3 +387,17 @@ def test_inside_a_transaction_nothing_is_prepared_that_a_rollback_could_lose() -
     assert found.pk == case.pk
     if connection.vendor == "postgresql":
         assert _prepared_statements() == []
+
+
+def test_a_compiled_record_reads_every_column_as_the_orm_does_read_after_read() -> None:
+    """Each column's converters are worked out once with the SQL: datetimes stay aware, dates, UUIDs,
+    booleans and the related office's values come back as Django's own reading gives them."""
+    case = factories.make_case(office=factories.make_office("NPL"), is_minor=True)
+    orm = Case.objects.select_related("office").get(pk=case.pk)
+    columns = [field.attname for field in Case._meta.concrete_fields]
+    for _read in range(2):  # the second read reuses the kept query and its converters
+        (found,) = compiled.records(_case_with_office, compiled.Param(case.pk))
+        assert {name: found.__dict__[name] for name in columns} == {name: orm.__dict__[name] for name in columns}
+        assert found.created_at.tzinfo is not None
+        assert found.office is not None
+        assert (found.office.pk, found.office.code) == (orm.office_id, "NPL")
