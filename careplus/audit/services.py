@@ -84,10 +84,15 @@ def record_event(
         seq = head.seq + 1
         ordered = [seq, *[values[c] for c in chain.COLUMNS[1:12]], head.hash]
         digest = chain.seal(ordered, key)
-        # Written by hand, the same three statements every time (each page that reads a file
-        # audits it): the ORM would build their SQL again at every event.
-        cursor.execute(_statements().insert, [*ordered, digest])
-        cursor.execute(_statements().advance, [seq, digest, ts, chain.head_seal(seq, digest, ts, key)])
+        # Written by hand, the same statements every time (each page that reads a file audits it):
+        # the ORM would build their SQL again at every event.
+        statements = _statements()
+        advance: list[int | str] = [seq, digest, ts, chain.head_seal(seq, digest, ts, key)]
+        if statements.together:
+            cursor.execute(statements.together, [*ordered, digest, *advance])
+        else:
+            cursor.execute(statements.insert, [*ordered, digest])
+            cursor.execute(statements.advance, advance)
         if seq % chain.CHECKPOINT_EVERY == 0:
             store_checkpoint(seq, digest, ts, key)
     return AuditEvent(seq=seq, prev_hash=head.hash, hash=digest, **values)
@@ -98,6 +103,10 @@ class _Statements:
     head: str  # the head, locked for the transaction where the database can
     insert: str  # one event, its values in chain.COLUMNS order
     advance: str  # the head moved to that event
+    # Both in one round trip, where the driver sends them as one text (PostgreSQL's client-side
+    # binding, Django's default): the head's trigger still sees the event, written by the statement
+    # before it. Empty where each goes on its own (SQLite runs one statement at a time).
+    together: str
 
 
 @functools.cache
@@ -108,10 +117,16 @@ def _statements() -> _Statements:
     places = ", ".join(["%s"] * len(chain.COLUMNS))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     # The names are the models' own and chain.COLUMNS; every value is bound.
+    insert = f"INSERT INTO {event} ({columns}) VALUES ({places})"  # noqa: S608
+    advance = f"UPDATE {head} SET seq = %s, hash = %s, ts = %s, mac = %s WHERE id = 1"  # noqa: S608
+    client_side = connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
+        "server_side_binding"
+    )
     return _Statements(
         head=f"SELECT seq, hash, ts, mac FROM {head} WHERE id = 1{lock}",  # noqa: S608
-        insert=f"INSERT INTO {event} ({columns}) VALUES ({places})",  # noqa: S608
-        advance=f"UPDATE {head} SET seq = %s, hash = %s, ts = %s, mac = %s WHERE id = 1",  # noqa: S608
+        insert=insert,
+        advance=advance,
+        together=f"{insert}; {advance}" if client_side else "",
     )
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.core.paginator import Page
 from django.db import models
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from careplus.access import compiled
@@ -374,24 +374,36 @@ def timeline(case: Case, *, everything: bool = False) -> Timeline:
     SQL is compiled once for every file (`access.compiled`).
     """
     if everything:
-        shown = [TimelineEvent(*row) for row in compiled.rows(_events, compiled.Param(case.pk), None)]
+        shown = [TimelineEvent(*row) for row in compiled.rows(_events, compiled.Param(case.pk))]
         return Timeline(shown, len(shown))
-    recent = [TimelineEvent(*row) for row in compiled.rows(_events, compiled.Param(case.pk), TIMELINE_RECENT)]
-    return Timeline(recent[::-1], compiled.count(_event_ids, compiled.Param(case.pk)))
+    recent = compiled.rows(_latest_events, compiled.Param(case.pk))
+    total = recent[0][-1] if recent else 0
+    return Timeline([TimelineEvent(*row[:-1]) for row in reversed(recent)], total)
 
 
-def _events(
-    case_id: UUID, latest: int | None
-) -> QuerySet[CaseEvent, tuple[datetime.datetime, str, dict[str, object], str | None]]:
-    """Only what a line shows: all of them in order, or the `latest` ones, latest first."""
-    events = CaseEvent.objects.filter(case_id=case_id).values_list("at", "kind", "params", "actor__full_name")
-    if latest is None:
-        return events.order_by("at", "id")
-    return events.order_by("-at", "-id")[:latest]
+_LINE = ("at", "kind", "params", "actor__full_name")  # only what a line shows
 
 
-def _event_ids(case_id: UUID) -> QuerySet[CaseEvent, tuple[int]]:
-    return CaseEvent.objects.filter(case_id=case_id).order_by().values_list("pk")  # counted: no order
+def _events(case_id: UUID) -> QuerySet[CaseEvent, tuple[datetime.datetime, str, dict[str, object], str | None]]:
+    """All of a file's lines, in order."""
+    return CaseEvent.objects.filter(case_id=case_id).values_list(*_LINE).order_by("at", "id")
+
+
+def _latest_events(
+    case_id: UUID,
+) -> QuerySet[CaseEvent, tuple[datetime.datetime, str, dict[str, object], str | None, int]]:
+    """The latest lines, latest first, each with the number of all the file's lines.
+
+    Their ids are read first, from the end of the file's index (case, at, id) and no further: a plan
+    made for any file (PostgreSQL prepares it once, for a file of a few lines) would otherwise sort
+    the whole history of a long one. The lines are counted by the same query (a subquery reading
+    the same index, once), in the same round trip.
+    """
+    events = CaseEvent.objects.filter(case_id=case_id)
+    latest = events.order_by("-at", "-id").values("pk")[:TIMELINE_RECENT]
+    counted = events.order_by().values("case_id").annotate(lines=Count("pk")).values("lines")
+    lines = CaseEvent.objects.filter(pk__in=latest).annotate(total=Subquery(counted))
+    return lines.values_list(*_LINE, "total").order_by("-at", "-id")
 
 
 def pending_handovers(*, actor: Actor) -> QuerySet[Handover]:

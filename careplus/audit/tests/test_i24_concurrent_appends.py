@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent, AuditHead
@@ -68,3 +69,21 @@ def test_the_event_returned_is_the_one_stored() -> None:
     columns = [field.attname for field in AuditEvent._meta.fields]
     assert {name: getattr(returned, name) for name in columns} == {name: getattr(stored, name) for name in columns}
     assert stored.fields == "a,b"
+
+
+@pytest.mark.django_db
+def test_an_event_takes_two_round_trips_on_postgresql_and_three_statements_on_sqlite() -> None:
+    """The head read under its lock, then the event and the head's move (one text on PostgreSQL)."""
+    record_event(action=AuditAction.VIEW, object_type="test", object_id="first", actor=None)  # the genesis head
+    with CaptureQueriesContext(connection) as queries:
+        record_event(action=AuditAction.VIEW, object_type="test", object_id="second", actor=None)
+    sent = [query["sql"] for query in queries.captured_queries if query["sql"] not in {"BEGIN", "COMMIT"}]
+    assert sent[0].startswith("SELECT seq, hash, ts, mac FROM")
+    if connection.vendor == "postgresql":
+        assert len(sent) == 2
+        assert sent[1].startswith("INSERT INTO")
+        assert "; UPDATE" in sent[1]
+    else:
+        assert [text.split()[0] for text in sent[1:]] == ["INSERT", "UPDATE"]
+    head = AuditHead.objects.get()
+    assert head.hash == AuditEvent.objects.get(object_id="second").hash
