@@ -4,6 +4,7 @@ render exactly as Django renders them, in the language of the request, with fewe
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from django.templatetags.i18n import TranslateNode
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.autoreload import file_changed
 
 from careplus.access.roles import Role
 from careplus.accounts.models import User
@@ -128,3 +130,20 @@ def _stable(page: str) -> str:
 
     page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
     return re.sub(r'nonce="[^"]+"', "", page)
+
+
+def test_a_catalogue_compiled_anew_drops_the_translated_copies(tmp_path: Path) -> None:
+    """Under the development server, Django reloads a changed catalogue without restarting: the
+    copies with the old translations written in go with it; a template's own change already did."""
+    from django.template.loader import get_template
+
+    def compiled() -> object:
+        return get_template("base.html").template  # type: ignore[attr-defined]  # the backend's wrapper
+
+    with translation.override("fr"):
+        first = compiled()
+        assert compiled() is first
+        file_changed.send(sender=None, file_path=tmp_path / "notes.txt")
+        assert compiled() is first
+        file_changed.send(sender=None, file_path=tmp_path / "django.mo")
+        assert compiled() is not first
