@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -65,6 +66,10 @@ class RequireSecondFactorMiddleware:
         if not user.is_authenticated:
             return self._refuse(request, reverse("accounts:login"))
         if level == "password" or user.is_verified():
+            # The user is known now: the view reads it directly rather than through the two lazy
+            # objects Django's and django-otp's middlewares put in front of it (each attribute read
+            # through them raised and caught an AttributeError; a file's page reads a few hundred).
+            request.user = _loaded(user)
             return None
         return self._refuse(request, reverse("accounts:otp_verify"))
 
@@ -75,6 +80,21 @@ class RequireSecondFactorMiddleware:
         if request.method == "GET":
             target = f"{target}?{urlencode({'next': request.get_full_path()})}"
         return HttpResponseRedirect(target)
+
+
+_User = TypeVar("_User")
+
+
+def _loaded(user: _User) -> _User:
+    """The object behind the lazy ones wrapping a request's user (loaded by then), of the type they
+    stand for."""
+    found: object = user
+    while isinstance(found, LazyObject):
+        inner: object = object.__getattribute__(found, "_wrapped")
+        if inner is empty:
+            return user  # not loaded: kept lazy (never the case behind the gate)
+        found = inner
+    return cast(_User, found)
 
 
 class OfficeTimeZoneMiddleware:

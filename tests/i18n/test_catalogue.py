@@ -38,7 +38,22 @@ def test_every_translatable_string_is_in_the_catalogue(tmp_path: Path) -> None:
     shutil.copytree(
         ROOT,
         work,
-        ignore=shutil.ignore_patterns(".venv", ".venv-load", ".git", "var", "test-artifacts", "staticfiles", "*.pyc"),
+        # Also what other test processes write meanwhile (a file gone between listing and copying
+        # failed the copy): hypothesis' examples, pytest's and ruff's caches, the bench's results.
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".venv-load",
+            ".git",
+            "var",
+            "test-artifacts",
+            "staticfiles",
+            "*.pyc",
+            ".hypothesis",
+            ".pytest_cache",
+            ".ruff_cache",
+            ".mypy_cache",
+            "results",
+        ),
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location", "-v0"],
