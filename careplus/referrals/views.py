@@ -129,6 +129,7 @@ def _render_detail(
         version = decisions[-1].eligibility_version
     else:
         results, version = services.current_eligibility(referral)
+    failures = failed(results)
     latest = selectors.latest_screening(referral)
     other_programme, beyond_target = services.acceptance_needs(referral, timezone.localdate())
     decision_form.keep_acceptance_fields(programme_choice=other_programme, beyond_target=beyond_target)
@@ -137,9 +138,9 @@ def _render_detail(
         "exploitation": [ExploitationForm(code).label for code in referral.forms_of_exploitation],
         "eligibility": results,
         "eligibility_version": version,
-        "has_failures": bool(failed(results)),
+        "has_failures": bool(failures),
         # Said before a choice only: once a decision is sent, its own error names the problem.
-        "override_notice": not decision_form.is_bound and bool(failed(results)),
+        "override_notice": not decision_form.is_bound and bool(failures),
         "screening": selectors.screening_view(latest) if latest else None,
         "decisions": decisions,
         "timeline": selectors.timeline(referral),

@@ -31,13 +31,13 @@ def _plan(sql: str, params: _ExecuteParameters) -> str:
         return "\n".join(str(row[-1]) for row in cursor.fetchall())
 
 
-def _generic_plan(sql: str, params: _ExecuteParameters) -> str:
+def _generic_plan(sql: str, case_id: object) -> str:
     """PostgreSQL's plan for any file, as the statement it prepares once is planned."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute(f"PREPARE timeline_plan AS {sql.replace('%s', '$1')}")
         try:
-            cursor.execute("EXPLAIN EXECUTE timeline_plan(%s)", [params[0]])  # type: ignore[index]
+            cursor.execute("EXPLAIN EXECUTE timeline_plan(%s)", [str(case_id)])
             return "\n".join(str(row[-1]) for row in cursor.fetchall())
         finally:
             cursor.execute("DEALLOCATE timeline_plan")
@@ -53,7 +53,7 @@ def test_the_latest_lines_of_a_timeline_are_read_in_the_index_order() -> None:
     if connection.vendor == "postgresql":
         # The latest ids come from the end of the index, no further than the fifty asked, however
         # few lines the plan expects: only those fifty are sorted, never the whole history.
-        generic = _generic_plan(sql, params)
+        generic = _generic_plan(sql, case.pk)
         assert "Index Only Scan Backward using caseevent_case_at_id" in generic, generic
         assert "Limit" in generic, generic
     else:

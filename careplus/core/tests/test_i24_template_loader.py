@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pytest_django import Settings
 
 from django.template import Context, Engine
 from django.template.base import TextNode
@@ -100,7 +101,7 @@ def test_each_language_has_its_own_copy_and_only_the_plain_tags_are_written_in()
 
 
 @pytest.mark.django_db
-def test_a_real_page_is_the_same_with_django_s_own_loader(signed_in: SignedIn, settings: object) -> None:
+def test_a_real_page_is_the_same_with_django_s_own_loader(signed_in: SignedIn, settings: Settings) -> None:
     """A file's page, in French then in English, byte for byte what Django's cached loader gives."""
     user = factories.make_user(Role.COORDINATOR)
     case = factories.make_case(family_name="N'Diaye", given_names="Aïssatou")
@@ -116,9 +117,9 @@ def test_a_real_page_is_the_same_with_django_s_own_loader(signed_in: SignedIn, s
         return found
 
     ours = pages()
-    options = settings.TEMPLATES[0]["OPTIONS"]  # type: ignore[attr-defined]  # pytest-django's settings fixture
+    options = settings.TEMPLATES[0]["OPTIONS"]
     django_loaders = [("django.template.loaders.cached.Loader", options["loaders"][0][1])]
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {**options, "loaders": django_loaders}}]  # type: ignore[attr-defined]
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {**options, "loaders": django_loaders}}]
     theirs = pages()
     assert [_stable(page) for page in ours] == [_stable(page) for page in theirs]
     assert "Dossier" in ours[0]
@@ -135,10 +136,9 @@ def _stable(page: str) -> str:
 def test_a_catalogue_compiled_anew_drops_the_translated_copies(tmp_path: Path) -> None:
     """Under the development server, Django reloads a changed catalogue without restarting: the
     copies with the old translations written in go with it; a template's own change already did."""
-    from django.template.loader import get_template
 
     def compiled() -> object:
-        return get_template("base.html").template  # type: ignore[attr-defined]  # the backend's wrapper
+        return Engine.get_default().get_template("base.html")
 
     with translation.override("fr"):
         first = compiled()

@@ -39,6 +39,7 @@ def test_the_menu_and_where_to_go_list_each_entry_the_user_may_use(signed_in: Si
     for url, label in menu:
         if url != "/":
             assert f'<a href="{url}">{label}</a>' in where_to_go
+    assert '<a href="/">' not in where_to_go  # the page itself is not among the places to go
     shown = {names[url] for url, _label in menu}
     assert ("cases:case_list" in shown) == (role in {Role.CASEWORKER, Role.COORDINATOR})
     assert ("audit:event_list" in shown) == (role == Role.DPO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -193,3 +194,20 @@ def test_detail_query_count_is_bounded(signed_in: SignedIn, django_assert_max_nu
         client.get(url)
     with django_assert_max_num_queries(25):
         assert client.get(url).status_code == 200
+
+
+def test_the_pages_name_each_rule_outcome_and_indicator_strength_in_words(signed_in: SignedIn) -> None:
+    """The outcome of each eligibility rule and the strength of each indicator are said in the
+    interface language, from the code's labels: never a raw code."""
+    factories.make_programme()
+    referral = factories.make_referral()
+    client = signed_in(factories.make_user(Role.COORDINATOR))
+    detail = client.get(reverse("referrals:referral_detail", kwargs={"referral_id": referral.pk})).content.decode()
+    badges = re.findall(r'<span class="badge badge--(pass|fail|review|warning)">([^<]*)</span>', detail)
+    assert badges, "no rule shown"
+    labels = {"pass": "Satisfait", "fail": "Non satisfait", "review": "À examiner", "warning": "Avertissement"}
+    assert all(text == labels[code] for code, text in badges), badges
+    screening = client.get(reverse("referrals:referral_screening", kwargs={"referral_id": referral.pk}))
+    strengths = re.findall(r'<span class="badge badge--strength-([SMW])">([^<]*)</span>', screening.content.decode())
+    assert {code for code, _text in strengths} == {"S", "M", "W"}
+    assert all(text == {"S": "fort", "M": "moyen", "W": "faible"}[code] for code, text in strengths), strengths
