@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from careplus.accounts.models import User
 from tests import factories
@@ -17,6 +17,16 @@ def sign_in(page: Page, base_url: str, user: User) -> None:
     page.get_by_role("button", name="Continuer").click()
     page.get_by_label("Code").fill(factories.totp_code(user))
     page.get_by_role("button", name="Vérifier").click()
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Follow a file's tab and wait until the new page shows it as the current one.
+
+    A click starts the navigation without waiting for it; reading the page straight after it may
+    read the page being left.
+    """
+    page.locator(".tabs").get_by_role("link", name=name, exact=True).click()
+    expect(page.locator(".tabs [aria-current=page]")).to_have_text(name)
 
 
 def serious_accessibility_violations(page: Page) -> list[str]:

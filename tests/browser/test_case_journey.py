@@ -16,7 +16,7 @@ from careplus.accounts.models import User
 from careplus.cases import services
 from careplus.cases.models import Case, NeedsAssessment, RestrictedView, SkillsAssessment
 from tests import factories
-from tests.browser.helpers import serious_accessibility_violations, sign_in
+from tests.browser.helpers import open_tab, serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,13 +65,13 @@ def test_adult_case_reaches_ready_to_depart(new_page: Callable[[], Page], live_s
     expect(coord.locator(".message--success")).to_contain_text("Statut modifié")
     before = checklist(coord)
     assert any("risques" in item for item in before)
-    coord.get_by_role("link", name="Consentements et bureau", exact=True).click()
+    open_tab(coord, "Consentements et bureau")
     coord.get_by_text("Enregistrer un consentement").click()
     coord.locator("#id_scope").select_option("share_return_office")
     coord.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(coord.locator(".message--success")).to_contain_text("Consentement enregistré")
     expect(coord.locator(".tabs [aria-current=page]")).to_have_text("Consentements et bureau")
-    coord.get_by_role("link", name="Synthèse", exact=True).click()
+    open_tab(coord, "Synthèse")
     assert len(checklist(coord)) == len(before) - 1
 
     page = new_page()
@@ -102,13 +102,13 @@ def test_adult_case_reaches_ready_to_depart(new_page: Callable[[], Page], live_s
     coord.reload()
     assert len(checklist(coord)) == len(before) - 4
 
-    coord.get_by_role("link", name="Opportunités", exact=True).click()
+    open_tab(coord, "Opportunités")
     coord.get_by_text("Ajouter une opportunité").click()
     coord.get_by_label("Opportunité (qui, quoi, où)").fill("Atelier de couture de Pokhara, poste confirmé")
     coord.get_by_role("button", name="Ajouter", exact=True).click()
     expect(coord.locator(".message--success")).to_contain_text("Opportunité de réinsertion ajoutée")
     expect(coord.get_by_text("Atelier de couture de Pokhara, poste confirmé")).to_be_visible()
-    coord.get_by_role("link", name="Synthèse", exact=True).click()
+    open_tab(coord, "Synthèse")
     assert len(checklist(coord)) == len(before) - 5
     coord.get_by_role("link", name="Modifier").first.click()
     coord.get_by_label("Départ prévu").fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
@@ -159,12 +159,12 @@ def test_minor_case_waits_for_the_child_procedure(new_page: Callable[[], Page], 
     assert len(items) == 4
     assert all(item.startswith("Mineur") for item in items)
 
-    coord.get_by_role("link", name="Consentements et bureau", exact=True).click()
+    open_tab(coord, "Consentements et bureau")
     coord.get_by_text("Enregistrer un consentement").click()
     coord.locator("#id_scope").select_option("guardian")
     coord.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(coord.locator(".message--success")).to_contain_text("Consentement enregistré")
-    coord.get_by_role("link", name="Synthèse", exact=True).click()
+    open_tab(coord, "Synthèse")
     expect(coord.locator(".checklist--missing li")).to_have_count(3)
 
     page = new_page()

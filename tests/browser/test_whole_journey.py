@@ -24,7 +24,7 @@ from careplus.cases.models import Case
 from careplus.referrals.models import Referral
 from careplus.returns.models import Visit
 from tests import factories
-from tests.browser.helpers import serious_accessibility_violations, sign_in
+from tests.browser.helpers import open_tab, serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,7 +119,7 @@ def test_a_minors_whole_journey(new_page: Callable[[], Page], live_server: objec
     c.locator("#id_office").select_option(str(tunis.pk))
     c.get_by_role("button", name="Transférer").click()
     expect(c.locator(".message--success")).to_be_visible()
-    c.get_by_role("link", name="Synthèse", exact=True).click()
+    open_tab(c, "Synthèse")
     c.get_by_role("button", name="Passer à « Avant le départ »").click()
     expect(c.locator(".page-head .badge").first).to_have_text("Avant le départ")
     journey.step(c, "handed-over")
