@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from careplus.accounts.models import User
 from tests import factories
@@ -17,6 +17,19 @@ def sign_in(page: Page, base_url: str, user: User) -> None:
     page.get_by_role("button", name="Continuer").click()
     page.get_by_label("Code").fill(factories.totp_code(user))
     page.get_by_role("button", name="Vérifier").click()
+
+
+def cells_out_of_line(rows: Locator) -> list[str]:
+    """The rows whose cells do not share the row's top and bottom (where their borders are drawn)."""
+    misplaced = []
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        edges = row.locator("td").evaluate_all(
+            "cells => cells.map(c => { const r = c.getBoundingClientRect(); return [r.top, r.bottom]; })"
+        )
+        if len({(round(top), round(bottom)) for top, bottom in edges}) != 1:
+            misplaced.append(row.locator("td").first.inner_text())
+    return misplaced
 
 
 def open_tab(page: Page, name: str) -> None:

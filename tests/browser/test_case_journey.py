@@ -16,7 +16,7 @@ from careplus.accounts.models import User
 from careplus.cases import services
 from careplus.cases.models import Case, NeedsAssessment, RestrictedView, SkillsAssessment
 from tests import factories
-from tests.browser.helpers import open_tab, serious_accessibility_violations, sign_in
+from tests.browser.helpers import cells_out_of_line, open_tab, serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,6 +116,7 @@ def test_adult_case_reaches_ready_to_depart(new_page: Callable[[], Page], live_s
     expect(coord.locator(".checklist--missing")).to_have_count(0)
     assert serious_accessibility_violations(coord) == []
     coord.screenshot(path=str(artifacts / "case-ready.png"), full_page=True)
+    assert cells_out_of_line(coord.locator("#assess-title + table tbody tr")) == []
     coord.get_by_role("button", name="Passer à « Prêt au départ »").click()
     expect(coord.locator(".page-head .badge").first).to_have_text("Prêt au départ")
     assert Case.objects.get(pk=case.pk).status == "ready_to_depart"

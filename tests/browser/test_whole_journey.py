@@ -24,7 +24,7 @@ from careplus.cases.models import Case
 from careplus.referrals.models import Referral
 from careplus.returns.models import Visit
 from tests import factories
-from tests.browser.helpers import open_tab, serious_accessibility_violations, sign_in
+from tests.browser.helpers import cells_out_of_line, open_tab, serious_accessibility_violations, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -237,6 +237,7 @@ def test_a_minors_whole_journey(new_page: Callable[[], Page], live_server: objec
         c.get_by_role("button", name="Approuver").first.click()
         expect(c.locator(".message--success")).to_contain_text("approuvé")
     journey.step(c, "plan")
+    assert cells_out_of_line(c.locator("#plan-title ~ table").first.locator("tbody tr")) == []
 
     # 9. Visits at 1, 3, 6 and 12 months, by the Tunisia office, with the questionnaire.
     w.goto(f"{base}/dossiers/{case.pk}/retour/")
@@ -253,6 +254,7 @@ def test_a_minors_whole_journey(new_page: Callable[[], Page], live_server: objec
         expect(w.locator(".message--success")).to_contain_text("les scores ont été calculés")
     expect(w.locator("figure.trend svg")).to_be_visible()
     journey.step(w, "follow-up")
+    assert cells_out_of_line(w.locator("#suivi table tbody tr")) == []
 
     # 10. Closure.
     c.goto(f"{base}/dossiers/{case.pk}/")
