@@ -76,3 +76,22 @@ def test_i21_p05_the_history_tab_shows_the_corrections(coordinator: User, signed
         label = str(escape(rectification.field_label("needsassessment.priorities")))
     assert title in page
     assert label in page
+
+
+def test_i24_corrections_name_each_author_as_they_are_called_now(
+    coordinator: User, django_assert_num_queries: Any
+) -> None:
+    """Two authors named by one query, for each file; a name changed since shows the new name, in
+    any script; a file never corrected runs no query for names."""
+    other = factories.make_user(email="o'neill@example.test")
+    first, second, untouched = factories.make_case(), factories.make_case(), factories.make_case()
+    for case in (first, second):
+        _save_legal(coordinator, case, datetime.date(2030, 1, 1), None)
+        _save_legal(other, case, datetime.date(2030, 2, 1), 1)
+    User.objects.filter(pk=other.pk).update(full_name="सीमा O'Neill")
+    with django_assert_num_queries(2):  # the changes, then the authors' names
+        found = rectification.corrections(first)
+    assert [c.who for c in found] == ["सीमा O'Neill", coordinator.full_name]
+    assert [c.who for c in rectification.corrections(second)] == ["सीमा O'Neill", coordinator.full_name]
+    with django_assert_num_queries(1):
+        assert rectification.corrections(untouched) == []
