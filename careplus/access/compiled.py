@@ -274,9 +274,32 @@ class _Prepared(psycopg.Cursor[TupleRow]):
         return super().execute(query, params, prepare=True if outside else None, binary=binary)
 
 
-def _fetch(query: _Query, args: tuple[Hashable, ...], using: str, sql: str | None = None) -> list[Sequence[object]]:
+# The queries PostgreSQL plans with their values at each run, never prepared (`planned_each_run`).
+_PLANNED_EACH_RUN: set[Callable[..., object]] = set()
+B = TypeVar("B", bound=Callable[..., object])
+
+
+def planned_each_run(build: B) -> B:
+    """Have PostgreSQL plan `build`'s SQL with its values at each run, instead of preparing it.
+
+    After five runs of a prepared statement PostgreSQL may keep one plan for any values (its
+    "generic plan"), made without them. For an aggregate over a range whose size the values decide
+    (a programme's referrals between two dates), that plan guesses a few thousand rows: at a million
+    files it read the programme's million referrals in one process, 120 ms, where the plan made for
+    the values reads them with parallel workers, 74 ms. The SQL is still compiled once; planning
+    such a query costs a fraction of a millisecond of the several it runs.
+    """
+    _PLANNED_EACH_RUN.add(build)
+    return build
+
+
+def _fetch(
+    query: _Query, args: tuple[Hashable, ...], using: str, sql: str | None = None, *, prepare: bool = True
+) -> list[Sequence[object]]:
     connection = connections[using]
-    with _prepared_cursor(connection) if connection.vendor == "postgresql" else connection.cursor() as cursor:
+    # Django's own cursor writes the values into the SQL's text: planned with them, never prepared.
+    prepared = prepare and connection.vendor == "postgresql"
+    with _prepared_cursor(connection) if prepared else connection.cursor() as cursor:
         cursor.execute(sql or query.sql, _params(query, args))
         fetched: list[Sequence[object]] = cursor.fetchall()
     return fetched
@@ -311,7 +334,7 @@ def rows(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, usin
         return []
     if query.records is not None:
         raise TypeError("This query gives records: read it with `records`.")
-    found = [tuple(row) for row in query.converted(_fetch(query, args, using))]
+    found = [tuple(row) for row in query.converted(_fetch(query, args, using, prepare=build not in _PLANNED_EACH_RUN))]
     return cast(list[Row], found)  # the rows of `build`'s values_list(), converted
 
 
@@ -324,7 +347,7 @@ def records(build: Query[M, M], *args: Hashable, actor: Actor | None = None, usi
     if shape is None:
         raise TypeError("This query gives values_list() rows: read it with `rows`.")
     found: list[Model] = []
-    for row in query.converted(_fetch(query, args, using)):
+    for row in query.converted(_fetch(query, args, using, prepare=build not in _PLANNED_EACH_RUN)):
         record = shape.model.from_db(using, shape.names, row[shape.start : shape.stop])
         for populator in shape.populators:
             populator.populate(row, record)
@@ -338,7 +361,7 @@ def count(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, usi
     if query is None:
         return 0
     counted = f"SELECT COUNT(*) FROM ({query.sql}) counted"  # noqa: S608 - Django's own SQL
-    ((number,),) = _fetch(query, args, using, counted)
+    ((number,),) = _fetch(query, args, using, counted, prepare=build not in _PLANNED_EACH_RUN)
     return int(cast(int, number))
 
 

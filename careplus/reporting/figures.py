@@ -224,6 +224,7 @@ def _organisation_types() -> QuerySet[Organisation, tuple[uuid.UUID, str]]:
     return Organisation.objects.order_by().values_list("id", "type")
 
 
+@compiled.planned_each_run  # an aggregate over a range: planned with its values
 def _referrals_by_organisation(
     programme_id: uuid.UUID, start: datetime.date, end: datetime.date
 ) -> QuerySet[Referral, tuple[uuid.UUID | None, int]]:
@@ -231,6 +232,7 @@ def _referrals_by_organisation(
     return referrals.values_list("organisation_id").annotate(n=Count("*")).order_by()
 
 
+@compiled.planned_each_run  # an aggregate over a range: planned with its values
 def _case_figure_sums(
     programme_id: uuid.UUID, start: datetime.date, end: datetime.date
 ) -> QuerySet[CaseFigure, tuple[str, str, int]]:
@@ -291,6 +293,7 @@ def _history(cases: QuerySet[Case], period: Period) -> History:
     return spent, visit_status, _average_scores(done)
 
 
+@compiled.planned_each_run  # an aggregate over a range: planned with its values
 def _delivery_sums(
     programme_id: uuid.UUID, start: datetime.date, end: datetime.date
 ) -> QuerySet[DeliveryMonth, tuple[str, int, int]]:
@@ -298,6 +301,7 @@ def _delivery_sums(
     return DeliveryMonth.objects.filter(**scope).values_list("category").annotate(Sum("items"), Sum("cents")).order_by()
 
 
+@compiled.planned_each_run  # an aggregate over a range: planned with its values
 def _visit_sums(
     programme_id: uuid.UUID, start: datetime.date, end: datetime.date
 ) -> QuerySet[VisitMonth, tuple[object, ...]]:

@@ -66,6 +66,7 @@ class TrainingSummary:
     by_city: dict[str, int]
 
 
+@compiled.planned_each_run  # an aggregate over a range: planned with its values
 def _sessions_by_city(
     programme_id: uuid.UUID, start: datetime.date | None, end: datetime.date | None
 ) -> QuerySet[TrainingSession, tuple[str, int]]:
@@ -73,6 +74,7 @@ def _sessions_by_city(
     return sessions.values_list("city").annotate(n=Count("*")).order_by()
 
 
+@compiled.planned_each_run  # an aggregate over a range: planned with its values
 def _trained_by_type(
     programme_id: uuid.UUID, start: datetime.date | None, end: datetime.date | None
 ) -> QuerySet[Professional, tuple[str, int]]:
