@@ -21,6 +21,8 @@ def sign_in(page: Page, base_url: str, user: User) -> None:
 
 def cells_out_of_line(rows: Locator) -> list[str]:
     """The rows whose cells do not share the row's top and bottom (where their borders are drawn)."""
+    if rows.count() == 0:
+        raise AssertionError("No row to check: the locator matches nothing.")
     misplaced = []
     for index in range(rows.count()):
         row = rows.nth(index)
