@@ -294,11 +294,11 @@ def planned_each_run(build: B) -> B:
 
 
 def _fetch(
-    query: _Query, args: tuple[Hashable, ...], using: str, sql: str | None = None, *, prepare: bool = True
+    build: Query[Model, object], query: _Query, args: tuple[Hashable, ...], using: str, sql: str | None = None
 ) -> list[Sequence[object]]:
     connection = connections[using]
-    # Django's own cursor writes the values into the SQL's text: planned with them, never prepared.
-    prepared = prepare and connection.vendor == "postgresql"
+    # Django's own cursor never prepares: PostgreSQL plans each of its statements with the values.
+    prepared = connection.vendor == "postgresql" and build not in _PLANNED_EACH_RUN
     with _prepared_cursor(connection) if prepared else connection.cursor() as cursor:
         cursor.execute(sql or query.sql, _params(query, args))
         fetched: list[Sequence[object]] = cursor.fetchall()
@@ -334,7 +334,7 @@ def rows(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, usin
         return []
     if query.records is not None:
         raise TypeError("This query gives records: read it with `records`.")
-    found = [tuple(row) for row in query.converted(_fetch(query, args, using, prepare=build not in _PLANNED_EACH_RUN))]
+    found = [tuple(row) for row in query.converted(_fetch(build, query, args, using))]
     return cast(list[Row], found)  # the rows of `build`'s values_list(), converted
 
 
@@ -347,7 +347,7 @@ def records(build: Query[M, M], *args: Hashable, actor: Actor | None = None, usi
     if shape is None:
         raise TypeError("This query gives values_list() rows: read it with `rows`.")
     found: list[Model] = []
-    for row in query.converted(_fetch(query, args, using, prepare=build not in _PLANNED_EACH_RUN)):
+    for row in query.converted(_fetch(build, query, args, using)):
         record = shape.model.from_db(using, shape.names, row[shape.start : shape.stop])
         for populator in shape.populators:
             populator.populate(row, record)
@@ -361,7 +361,7 @@ def count(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, usi
     if query is None:
         return 0
     counted = f"SELECT COUNT(*) FROM ({query.sql}) counted"  # noqa: S608 - Django's own SQL
-    ((number,),) = _fetch(query, args, using, counted, prepare=build not in _PLANNED_EACH_RUN)
+    ((number,),) = _fetch(build, query, args, using, counted)
     return int(cast(int, number))
 
 

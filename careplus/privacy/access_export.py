@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from careplus.access.reading import REASON_MAX, REASON_MIN, find_for_subject_request, open_for_subject_request
 from careplus.accounts import services as account_services
 from careplus.accounts.models import User
+from careplus.accounts.selectors import names_by_id
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.models import AuditEvent
 from careplus.audit.services import record_event
@@ -366,28 +367,17 @@ def _viewings(case: Case | None, referral: Referral | None) -> list[Viewing]:
     if referral is not None:
         wanted |= Q(object_type=Referral._meta.label_lower, object_id=str(referral.pk))
     events = list(AuditEvent.objects.filter(wanted, action__in=[AuditAction.VIEW, AuditAction.EXPORT]).order_by("seq"))
-    names: dict[UUID | str, str] = dict(
-        User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list("pk", "full_name")
-    )
+    names = names_by_id(event.actor_id for event in events)
     return [
         Viewing(
             at=event.at,
-            name=names.get(_uuid(event.actor_id), event.actor_label) or "—",
+            name=names.get(event.actor_id, event.actor_label) or "—",
             action=event.get_action_display(),
             parts=", ".join(event.field_names),
             outcome=event.get_outcome_display(),
         )
         for event in events
     ]
-
-
-def _uuid(value: str) -> UUID | str:
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return value
 
 
 def subject_file(kind: str, subject_id: UUID | str) -> SubjectFile:

@@ -7,9 +7,7 @@ into the labels the screens show, so the person's file lists its own corrections
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from careplus.access import compiled
-from careplus.accounts.models import User
+from careplus.accounts.selectors import names_by_id
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditEvent
 from careplus.cases.models import Case
@@ -78,29 +76,13 @@ def corrections(case: Case) -> list[Correction]:
 
     The changes' SQL is compiled once for every file (`access.compiled`)."""
     events = compiled.rows(_changes, compiled.Param(str(case.pk)), LIMIT)
-    authors = _user_ids({actor_id for _ts, actor_id, _label, _fields in events if actor_id})
-    # A file never corrected (most of them) runs no query; the others one compiled per number of authors.
-    params = [compiled.Param(author) for author in authors]
-    names = {str(pk): name for pk, name in compiled.rows(_names, *params)} if authors else {}
+    names = names_by_id(actor_id for _ts, actor_id, _label, _fields in events)  # none for a file never corrected
     found: list[Correction] = []
     for ts, actor_id, actor_label, fields in events:
         labels = [label for label in (field_label(name) for name in fields.split(",") if name) if label]
         if labels:
             found.append(Correction(at=AuditEvent.time_of(ts), who=names.get(actor_id, actor_label), fields=labels))
     return found
-
-
-def _user_ids(actor_ids: set[str]) -> list[uuid.UUID]:
-    """The events' actors as the users' key reads them, in order; an id that is no UUID names no user."""
-    found = set()
-    for actor_id in actor_ids:
-        with contextlib.suppress(ValueError):
-            found.add(uuid.UUID(actor_id))
-    return sorted(found)
-
-
-def _names(*ids: uuid.UUID) -> QuerySet[User, tuple[uuid.UUID, str]]:
-    return User.objects.filter(pk__in=ids).values_list("pk", "full_name")
 
 
 def _changes(object_id: str, limit: int) -> QuerySet[AuditEvent, tuple[int, str, str, str]]:

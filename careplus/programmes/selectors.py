@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from careplus.access.policy import Actor
 from careplus.access.roles import Action
 from careplus.access.scopes import programmes_visible_to
-from careplus.accounts.models import User
+from careplus.accounts.selectors import names_by_id
 from careplus.audit.models import AuditEvent
 from careplus.core.money import FIXED_PARITY, FIXED_PARITY_SOURCE, to_euros
 from careplus.programmes.choices import PlanCategory
@@ -167,10 +166,10 @@ def programme_history(
         Q(object_type=Programme._meta.label_lower, object_id=str(programme.pk))
         | Q(object_type=ReferenceRate._meta.label_lower, object_id__in=list(rates))
     ).order_by("-seq")[:limit]
-    names = dict(User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id}).values_list("pk", "full_name"))
+    names = names_by_id(event.actor_id for event in events)
     lines: list[SettingChange] = []
     for event in events:
-        actor = str(names.get(uuid.UUID(event.actor_id), event.actor_label)) if event.actor_id else str(_("System"))
+        actor = names.get(event.actor_id, event.actor_label) if event.actor_id else str(_("System"))
         currency = rates.get(event.object_id, "")
         lines.extend(
             SettingChange(event.at, actor, label(name, currency), _display(old), _display(new))
