@@ -12,7 +12,9 @@ after round), so that both meet the same moments of noise:
   user (`/banc/page-vide/`, bench settings only), through the same middleware stack; the bare
   health check (`/sante/`, no template) is measured too and its ratio kept in the JSON;
 - dashboard: hand-written SQL computing the same figures (bench/floors.py);
-- exports: a bare CSV file write of the same number of rows.
+- exports: a bare CSV file write of the same number of rows;
+- the full audit check: event seals computed in one process with nothing read (`hmac_one_core`),
+  the machine's own ceiling, printed beside it.
 """
 
 from __future__ import annotations
@@ -315,7 +317,7 @@ def _verify() -> list[dict[str, Any]]:
                 "events_per_s": round(verdict.verified / seconds),
             }
         )
-    return [*rows, _append()]
+    return [*rows, _append(), _hmac_one_core()]
 
 
 def _append(count: int = 2000) -> dict[str, Any]:
@@ -334,6 +336,23 @@ def _append(count: int = 2000) -> dict[str, Any]:
         "median_ms": round(seconds * 1000 / count, 3),
         "events_per_s": round(count / seconds),
     }
+
+
+def _hmac_one_core(count: int = 200_000) -> dict[str, Any]:
+    """The machine's own ceiling for the full check: seals of event-sized messages (240 bytes, as
+    the bench's events) computed in one process, nothing read. The check reads each event from the
+    database too, on as many processes as cores: compare its rate with this one times the cores."""
+    from careplus.audit import chain
+
+    seal = chain.Sealer(b"k" * 32).hexdigest
+    message = b"m" * 240
+    rates = []
+    for _run in range(3):
+        started = time.perf_counter()
+        for _index in range(count):
+            seal(message)
+        rates.append(count / (time.perf_counter() - started))
+    return {"benchmark": "hmac_one_core", "events": count, "events_per_s": round(statistics.median(rates))}
 
 
 def _disk_mb() -> float:
