@@ -305,23 +305,23 @@ def _verify() -> list[dict[str, Any]]:
     free): both times are in the JSON."""
     from careplus.audit.services import verify_chain
 
+    def checked(name: str, routine: bool) -> Any:
+        verdict = verify_chain(since_last_checkpoint=routine)
+        if not verdict.ok:  # every run
+            raise SystemExit(f"{name}: the audit chain does not verify: {verdict.reason}")
+        return verdict
+
     rows = []
     for name, routine, runs in (("verify_audit", False, 2), ("verify_audit_routine", True, 1)):
-        times = []
-        for _run in range(runs):
-            started = time.perf_counter()
-            verdict = verify_chain(since_last_checkpoint=routine)
-            times.append(time.perf_counter() - started)
-            if not verdict.ok:
-                raise SystemExit(f"{name}: the audit chain does not verify: {verdict.reason}")
-        seconds = min(times)
+        times, verdict = _timed(functools.partial(checked, name, routine), runs)
+        seconds = min(times) / 1000
         rows.append(
             {
                 "benchmark": name,
                 "events": verdict.verified,
                 "ok": verdict.ok,
                 "seconds": round(seconds, 3),
-                "runs_seconds": [round(run, 3) for run in times],
+                "runs_seconds": [round(run / 1000, 3) for run in times],
                 "median_ms": round(seconds * 1000, 1),
                 "events_per_s": round(verdict.verified / seconds),
             }
@@ -355,13 +355,14 @@ def _hmac_one_core(count: int = 200_000) -> dict[str, Any]:
 
     seal = chain.Sealer(b"k" * 32).hexdigest
     message = b"m" * 240
-    rates = []
-    for _run in range(3):
-        started = time.perf_counter()
+
+    def seals() -> None:
         for _index in range(count):
             seal(message)
-        rates.append(count / (time.perf_counter() - started))
-    return {"benchmark": "hmac_one_core", "events": count, "events_per_s": round(statistics.median(rates))}
+
+    times, _result = _timed(seals, 3)
+    rate = count / (statistics.median(times) / 1000)
+    return {"benchmark": "hmac_one_core", "events": count, "events_per_s": round(rate)}
 
 
 def _disk_mb() -> float:
