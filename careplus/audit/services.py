@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -11,6 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from psycopg.pq import TransactionStatus
 
 from django.db import connection, connections, transaction
 from django.db.backends.utils import CursorWrapper
@@ -77,25 +80,58 @@ def record_event(
         "outcome": str(outcome),
     }
     key = chain.audit_key()
+    statements = _statements()
+    if statements.together and not connection.in_atomic_block and connection.get_autocommit():
+        # A read's event, in a transaction of its own: two round trips on PostgreSQL, not four.
+        with connection.cursor() as cursor, _own_transaction():
+            return _append(values, ts, key, cursor, begin=True)
     # No savepoint inside the caller's transaction: an event that cannot be written fails the whole
     # action (it never commits unaudited), and the page spares two statements.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        head = _locked_head(key, cursor)
-        seq = head.seq + 1
-        ordered = [seq, *[values[c] for c in chain.COLUMNS[1:12]], head.hash]
-        digest = chain.seal(ordered, key)
-        # Written by hand, the same statements every time (each page that reads a file audits it):
-        # the ORM would build their SQL again at every event.
-        statements = _statements()
-        advance: list[int | str] = [seq, digest, ts, chain.head_seal(seq, digest, ts, key)]
-        if statements.together:
-            cursor.execute(statements.together, [*ordered, digest, *advance])
-        else:
-            cursor.execute(statements.insert, [*ordered, digest])
-            cursor.execute(statements.advance, advance)
-        if seq % chain.CHECKPOINT_EVERY == 0:
-            store_checkpoint(seq, digest, ts, key)
+        return _append(values, ts, key, cursor, begin=False)
+
+
+def _append(values: dict[str, int | str], ts: int, key: bytes, cursor: CursorWrapper, *, begin: bool) -> AuditEvent:
+    """Chain one event after the locked head and move the head to it.
+
+    `begin`: the transaction is the event's own, opened with the head's read and committed with the
+    event's write, each one text (`_own_transaction` rolls back whatever fails in between).
+    """
+    head = _locked_head(key, cursor, begin=begin)
+    seq = head.seq + 1
+    ordered = [seq, *[values[c] for c in chain.COLUMNS[1:12]], head.hash]
+    digest = chain.seal(ordered, key)
+    # Written by hand, the same statements every time (each page that reads a file audits it):
+    # the ORM would build their SQL again at every event.
+    statements = _statements()
+    advance: list[int | str] = [seq, digest, ts, chain.head_seal(seq, digest, ts, key)]
+    checkpoint = seq % chain.CHECKPOINT_EVERY == 0  # stored after its event, in the same transaction
+    if statements.together:
+        commit = begin and not checkpoint
+        cursor.execute(statements.committed if commit else statements.together, [*ordered, digest, *advance])
+    else:
+        cursor.execute(statements.insert, [*ordered, digest])
+        cursor.execute(statements.advance, advance)
+    if checkpoint:
+        store_checkpoint(seq, digest, ts, key)
+        if begin:
+            cursor.execute("COMMIT")
     return AuditEvent(seq=seq, prev_hash=head.hash, hash=digest, **values)
+
+
+@contextlib.contextmanager
+def _own_transaction() -> Iterator[None]:
+    """Around an event that opens and commits its own transaction on a connection in autocommit
+    mode (Django's atomic blocks send BEGIN and COMMIT as round trips of their own): whatever fails
+    before the commit, the transaction is rolled back, the connection left as it was found."""
+    try:
+        yield
+    except BaseException:
+        raw = connection.connection
+        if raw is not None and raw.info.transaction_status != TransactionStatus.IDLE:
+            with contextlib.suppress(Exception):  # a lost connection: the error raised says so
+                raw.rollback()
+        raise
 
 
 @dataclass(frozen=True)
@@ -107,6 +143,10 @@ class _Statements:
     # binding, Django's default): the head's trigger still sees the event, written by the statement
     # before it. Empty where each goes on its own (SQLite runs one statement at a time).
     together: str
+    # Where `together` is not empty, for an event in a transaction of its own: the transaction
+    # opened with the head's read, and committed with the event's write.
+    begin_head: str
+    committed: str
 
 
 @functools.cache
@@ -122,11 +162,15 @@ def _statements() -> _Statements:
     client_side = connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
         "server_side_binding"
     )
+    read = f"SELECT seq, hash, ts, mac FROM {head} WHERE id = 1{lock}"  # noqa: S608
+    together = f"{insert}; {advance}" if client_side else ""
     return _Statements(
-        head=f"SELECT seq, hash, ts, mac FROM {head} WHERE id = 1{lock}",  # noqa: S608
+        head=read,
         insert=insert,
         advance=advance,
-        together=f"{insert}; {advance}" if client_side else "",
+        together=together,
+        begin_head=f"BEGIN; {read}" if together else "",
+        committed=f"{together}; COMMIT" if together else "",
     )
 
 
@@ -156,13 +200,18 @@ class _Head(NamedTuple):
     mac: str
 
 
-def _locked_head(key: bytes, cursor: CursorWrapper) -> _Head:
+def _locked_head(key: bytes, cursor: CursorWrapper, *, begin: bool = False) -> _Head:
     """Lock and return the sealed head; create the genesis head of an empty log.
 
     A head that is missing while events exist, or whose seal does not verify, was removed or
     rewritten outside the application: chaining after it would seal the forgery, so refuse.
+    `begin`: open the transaction in the same text (`_Statements.begin_head`).
     """
-    cursor.execute(_statements().head)
+    if begin:
+        cursor.execute(_statements().begin_head)
+        cursor.nextset()  # past BEGIN's empty result, to the head's row
+    else:
+        cursor.execute(_statements().head)
     row = cursor.fetchone()
     if row is None:
         if AuditEvent.objects.exists():

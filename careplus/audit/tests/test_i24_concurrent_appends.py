@@ -37,7 +37,10 @@ def test_writers_appending_at_once_keep_one_unbroken_chain(tmp_path: Path) -> No
         try:
             start.wait(10)
             for index in range(EACH):
-                with transaction.atomic():
+                if number % 2:  # a read's event: its own transaction (on PostgreSQL, opened and committed in its texts)
+                    record_event(action=AuditAction.VIEW, object_type="test", object_id=f"{number}-{index}", actor=None)
+                    continue
+                with transaction.atomic():  # a change's event: in the change's transaction
                     record_event(action=AuditAction.VIEW, object_type="test", object_id=f"{number}-{index}", actor=None)
         except BaseException as error:
             failures.append(error)

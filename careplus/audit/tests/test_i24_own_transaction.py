@@ -1,0 +1,96 @@
+"""A read's audit event outside any transaction (issue 24): on PostgreSQL it opens its transaction
+with the head's read and commits it with its write, two round trips instead of four; whatever fails
+in between is rolled back and the connection left outside any transaction, on both engines."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg.pq import TransactionStatus
+
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+
+from careplus.audit import chain
+from careplus.audit.choices import AuditAction
+from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from careplus.audit.services import AuditChainError, record_event, verify_chain
+
+pytestmark = pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+
+
+def _read(object_id: str) -> AuditEvent:
+    return record_event(action=AuditAction.VIEW, object_type="test", object_id=object_id, actor=None)
+
+
+def _in_a_transaction() -> bool:
+    """Whether the database session is inside a transaction (one left open would swallow the next
+    request's writes until the connection closed)."""
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        return bool(raw.info.transaction_status != TransactionStatus.IDLE)
+    return bool(raw.in_transaction)
+
+
+def test_a_read_event_opens_and_commits_its_transaction_in_its_two_texts_on_postgresql() -> None:
+    _read("first")  # the genesis head
+    with CaptureQueriesContext(connection) as queries:
+        event = _read("second")
+    sent = [query["sql"] for query in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        assert len(sent) == 2, sent
+        assert sent[0].startswith("BEGIN; SELECT seq, hash, ts, mac FROM")
+        assert sent[0].endswith("FOR UPDATE")
+        assert sent[1].startswith("INSERT INTO")
+        assert sent[1].endswith("; COMMIT")
+    else:  # SQLite: Django's transaction (IMMEDIATE: it queues writers) around the same three statements
+        assert [text.split()[0] for text in sent] == ["BEGIN", "SELECT", "INSERT", "UPDATE", "COMMIT"], sent
+    assert not _in_a_transaction()
+    assert AuditHead.objects.get().hash == AuditEvent.objects.get(seq=event.seq).hash == event.hash
+    verdict = verify_chain()
+    assert verdict.ok, verdict.reason
+    assert verdict.checked == 2
+
+
+def test_an_event_that_cannot_be_written_changes_nothing_and_leaves_no_transaction_open() -> None:
+    before = _read("before")
+    # A row already where the next event goes (written around the application): its INSERT fails.
+    columns = ", ".join(connection.ops.quote_name(column) for column in chain.COLUMNS)
+    values = [before.seq + 1, *[getattr(before, column) for column in chain.COLUMNS[1:]]]
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))})", values)
+    with pytest.raises(IntegrityError):
+        _read("refused")
+    assert not _in_a_transaction()
+    head = AuditHead.objects.get()
+    assert (head.seq, head.hash) == (before.seq, before.hash)
+    assert not AuditEvent.objects.filter(object_id="refused").exists()
+
+
+def test_a_head_not_sealed_with_the_key_refuses_the_event_and_leaves_no_transaction_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = _read("before")
+    monkeypatch.setattr(chain, "audit_key", lambda: b"another key" * 3)
+    with pytest.raises(AuditChainError):
+        _read("refused")
+    assert not _in_a_transaction()
+    monkeypatch.undo()
+    assert AuditHead.objects.get().seq == before.seq
+    assert not AuditEvent.objects.filter(object_id="refused").exists()
+    after = _read("after")  # the connection serves the next event as usual
+    assert after.seq == before.seq + 1
+    assert verify_chain().ok
+
+
+def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chain, "CHECKPOINT_EVERY", 3)
+    events = [_read(f"read-{number}") for number in range(7)]
+    assert not _in_a_transaction()
+    assert list(AuditCheckpoint.objects.order_by("seq").values_list("seq", "hash")) == [
+        (3, events[2].hash),
+        (6, events[5].hash),
+    ]
+    verdict = verify_chain()
+    assert verdict.ok, verdict.reason
+    assert verdict.checked == 7
