@@ -31,7 +31,7 @@ def _in_a_transaction() -> bool:
     return bool(raw.in_transaction)
 
 
-def test_a_read_event_opens_and_commits_its_transaction_in_its_two_texts_on_postgresql() -> None:
+def test_a_read_event_opens_and_commits_its_own_transaction_in_two_texts_on_postgresql() -> None:
     _read("first")  # the genesis head
     with CaptureQueriesContext(connection) as queries:
         event = _read("second")
@@ -42,7 +42,7 @@ def test_a_read_event_opens_and_commits_its_transaction_in_its_two_texts_on_post
         assert sent[0].endswith("FOR UPDATE")
         assert sent[1].startswith("INSERT INTO")
         assert sent[1].endswith("; COMMIT")
-    else:  # SQLite: Django's transaction (IMMEDIATE: it queues writers) around the same three statements
+    else:  # SQLite, as before: Django's transaction (IMMEDIATE: it queues writers) around the three statements
         assert [text.split()[0] for text in sent] == ["BEGIN", "SELECT", "INSERT", "UPDATE", "COMMIT"], sent
     assert not _in_a_transaction()
     assert AuditHead.objects.get().hash == AuditEvent.objects.get(seq=event.seq).hash == event.hash
