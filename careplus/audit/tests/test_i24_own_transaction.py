@@ -54,11 +54,9 @@ def test_a_read_event_opens_and_commits_its_own_transaction_in_two_texts_on_post
 def test_an_event_that_cannot_be_written_changes_nothing_and_leaves_no_transaction_open() -> None:
     before = _read("before")
     # A row already where the next event goes (written around the application): its INSERT fails.
-    columns = ", ".join(connection.ops.quote_name(column) for column in chain.COLUMNS)
-    values = [before.seq + 1, *[getattr(before, column) for column in chain.COLUMNS[1:]]]
-    with connection.cursor() as cursor:
-        table = connection.ops.quote_name(AuditEvent._meta.db_table)
-        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))})", values)
+    AuditEvent.objects.create(
+        **{**{column: getattr(before, column) for column in chain.COLUMNS}, "seq": before.seq + 1}
+    )
     with pytest.raises(IntegrityError):
         _read("refused")
     assert not _in_a_transaction()
@@ -94,3 +92,20 @@ def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch:
     verdict = verify_chain()
     assert verdict.ok, verdict.reason
     assert verdict.checked == 7
+
+
+def test_values_as_people_write_them_travel_bound_in_the_committing_text() -> None:
+    """The text that ends in COMMIT carries the values bound, not as SQL: an apostrophe, a
+    semicolon and a COMMIT of its own, other scripts, a percent sign."""
+    label = "O'Brien; COMMIT; UPDATE audit_audithead SET seq = 0; --"
+    fields = ["नाम", "اسم", "d'Arc", "50%"]
+    event = record_event(
+        action=AuditAction.VIEW, object_type="test", object_id="सीता", fields=fields, actor_label=label
+    )
+    assert not _in_a_transaction()
+    stored = AuditEvent.objects.get(seq=event.seq)
+    assert (stored.actor_label, stored.object_id) == (label, "सीता")
+    assert sorted(stored.field_names) == sorted(fields)
+    assert AuditHead.objects.get().seq == event.seq
+    verdict = verify_chain()
+    assert verdict.ok, verdict.reason
