@@ -7,6 +7,7 @@ and both write the next number, or fork the chain.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 
@@ -92,15 +93,18 @@ def test_an_event_takes_two_round_trips_on_postgresql_and_three_statements_on_sq
     assert head.hash == AuditEvent.objects.get(object_id="second").hash
 
 
-@pytest.mark.django_db
-def test_values_as_people_write_them_are_stored_as_given_and_the_chain_verifies() -> None:
-    """The event's values travel bound, also in the one text PostgreSQL gets: apostrophes, a
-    semicolon and another statement, other scripts, a percent sign."""
-    label = "O'Brien; UPDATE audit_audithead SET seq = 0; --"
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("inside", [True, False], ids=["in-a-transaction", "its-own-transaction"])
+def test_values_as_people_write_them_are_stored_as_given_and_the_chain_verifies(inside: bool) -> None:
+    """The event's values travel bound, also in the one text PostgreSQL gets, and in the one that
+    ends in COMMIT for an event in its own transaction: apostrophes, a semicolon, a COMMIT and
+    another statement, other scripts, a percent sign."""
+    label = "O'Brien; COMMIT; UPDATE audit_audithead SET seq = 0; --"
     fields = ["नाम", "اسم", "d'Arc", "50%"]
-    event = record_event(
-        action=AuditAction.VIEW, object_type="test", object_id="सीता", fields=fields, actor_label=label
-    )
+    with transaction.atomic() if inside else contextlib.nullcontext():
+        event = record_event(
+            action=AuditAction.VIEW, object_type="test", object_id="सीता", fields=fields, actor_label=label
+        )
     stored = AuditEvent.objects.get(seq=event.seq)
     assert (stored.actor_label, stored.object_id) == (label, "सीता")
     assert sorted(stored.field_names) == sorted(fields)
