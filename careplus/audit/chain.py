@@ -18,6 +18,7 @@ SEP = "\x1f"
 # starts with its sequence number) nor for each other.
 HEAD_DOMAIN = "careplus-audit-head"
 CHECKPOINT_KIND = "careplus-audit-checkpoint"
+SEGMENT_DOMAIN = "careplus-audit-segment"
 _CONTROL = dict.fromkeys(range(32))
 # The chain's head is signed and stored as a checkpoint (AuditCheckpoint) at every multiple of
 # this sequence number, in the transaction that appends the event: the routine check verifies
@@ -165,6 +166,32 @@ class Sealer:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
+
+
+def segment_digest(rows: Sequence[str]) -> str | None:
+    """The SHA-256 (hex) of a segment's events: their rows, each all its COLUMNS joined by SEP,
+    joined by newlines in sequence order. None if a row holds a newline itself: the rows could
+    then not be told apart, and such a segment is never sealed.
+
+    The database computes the same digest from the rows it stores (`services._stored_digest`),
+    with their number: the same digest over as many rows, none holding a newline when sealed,
+    means the same rows.
+    """
+    return joined_digest("\n".join(rows).encode(), len(rows))
+
+
+def joined_digest(text: bytes, rows: int) -> str | None:
+    """`segment_digest` of `rows` rows already joined by newlines into `text` (UTF-8)."""
+    if rows < 1 or text.count(b"\n") != rows - 1:
+        return None
+    return hashlib.sha256(text).hexdigest()
+
+
+def segment_seal(after: int, upto: int, digest: str, key: bytes) -> str:
+    """The MAC of the events after the checkpoint `after` up to the checkpoint `upto`, given their
+    `segment_digest`: made once they were verified one by one, so that a later full check verifies
+    them together, with one MAC."""
+    return seal([SEGMENT_DOMAIN, int(after), int(upto), digest], key)
 
 
 def verify_messages(

@@ -113,3 +113,25 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint #{self.seq}"
+
+
+class AuditSegmentSeal(models.Model):
+    """The events from one stored checkpoint to the next, sealed together with the audit key.
+
+    Stored with the checkpoint that ends the segment (`seq`), once the segment's events verified
+    one by one (their sequence numbers, links and seals): a later full check verifies the segment
+    with this one MAC over the digest of its rows (`chain.segment_seal`), and event by event only
+    where it does not match. Rows are never updated or deleted, and one may only be inserted for a
+    stored checkpoint (database triggers).
+    """
+
+    seq = models.BigIntegerField(_("sequence"), primary_key=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("audit segment seal")
+        verbose_name_plural = _("audit segment seals")
+
+    def __str__(self) -> str:
+        return f"segment seal #{self.seq}"

@@ -44,7 +44,7 @@ from careplus.accounts import services as account_services
 from careplus.accounts.choices import OfficeKind, OrganisationType
 from careplus.accounts.models import Office, Organisation, User
 from careplus.audit import chain
-from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSegmentSeal
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, CaseEvent, Consent
 from careplus.cases.workflow import ADULT_AGE
@@ -308,6 +308,10 @@ class _Chain:
         self.head_seq = head.seq
         self.rows: list[list[object]] = []  # chain.COLUMNS of each event
         self.checkpoints: list[tuple[int, str, int, str]] = []
+        # The rows since the last checkpoint, to seal its segment as record_event does
+        # (a chain continued from between two checkpoints leaves its first segment unsealed).
+        self.segment: list[str] | None = [] if self.seq % chain.CHECKPOINT_EVERY == 0 else None
+        self.seals: list[tuple[int, str]] = []
         self.written = 0
 
     def add(self, event: _Event) -> None:
@@ -318,17 +322,25 @@ class _Chain:
         self.rows.append(values)
         self.prev = digest
         self.ts = event[0]
+        if self.segment is not None:
+            self.segment.append(chain.SEP.join(str(value) for value in values))
         if self.seq % chain.CHECKPOINT_EVERY == 0:  # as record_event stores them
             mark = chain.Checkpoint.make(self.seq, digest, self.key, ts=self.ts)
             self.checkpoints.append((mark.seq, mark.hash, mark.ts, mark.mac))
+            segment = None if self.segment is None else chain.segment_digest(self.segment)
+            if segment is not None:
+                after = self.seq - chain.CHECKPOINT_EVERY
+                self.seals.append((self.seq, chain.segment_seal(after, self.seq, segment, self.key)))
+            self.segment = []
 
     def flush(self) -> None:
         # Plain strings and integers: the values are the columns, in the order the seal reads them.
         _insert(AuditEvent._meta.db_table, _columns(AuditEvent, chain.COLUMNS), self.rows)
         checkpoint_columns = _columns(AuditCheckpoint, ("seq", "hash", "ts", "mac"))
         _insert(AuditCheckpoint._meta.db_table, checkpoint_columns, self.checkpoints)  # after their events
+        _insert(AuditSegmentSeal._meta.db_table, _columns(AuditSegmentSeal, ("seq", "mac")), self.seals)
         self.written += len(self.rows)
-        self.rows, self.checkpoints = [], []
+        self.rows, self.checkpoints, self.seals = [], [], []
         if self.seq == self.head_seq:
             return  # the head's triggers let it only move forward
         mac = self.chain.head_seal(self.seq, self.prev, self.ts, self.key)

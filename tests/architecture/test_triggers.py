@@ -42,7 +42,7 @@ def test_the_rollup_and_sharing_triggers_are_installed() -> None:
 
 
 # The audit log's append-only triggers and its head's forward-only guard (issue 19, point 11),
-# and the stored checkpoints' (issue 24).
+# and the stored checkpoints' and segment seals' (issue 24).
 AUDIT_TRIGGERS = {
     "sqlite": {
         "audit_event_no_update",
@@ -53,8 +53,11 @@ AUDIT_TRIGGERS = {
         "audit_checkpoint_no_update",
         "audit_checkpoint_no_delete",
         "audit_checkpoint_on_an_event",
+        "audit_segment_no_update",
+        "audit_segment_no_delete",
+        "audit_segment_on_a_checkpoint",
     },
-    "postgresql": {"audit_event_append_only", "audit_head_guard", "audit_checkpoint_guard"},
+    "postgresql": {"audit_event_append_only", "audit_head_guard", "audit_checkpoint_guard", "audit_segment_guard"},
 }
 
 

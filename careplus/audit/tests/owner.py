@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 
-# The guards of the log, its head and its checkpoints (audit migrations), as each engine names them.
+# The guards of the log, its head, its checkpoints and its segment seals (audit migrations), as each engine names them.
 SQLITE_GUARDS = (
     "audit_event_no_update",
     "audit_event_no_delete",
@@ -20,11 +20,15 @@ SQLITE_GUARDS = (
     "audit_checkpoint_no_update",
     "audit_checkpoint_no_delete",
     "audit_checkpoint_on_an_event",
+    "audit_segment_no_update",
+    "audit_segment_no_delete",
+    "audit_segment_on_a_checkpoint",
 )
 POSTGRESQL_GUARDS = (
     ("audit_auditevent", "audit_event_append_only"),
     ("audit_audithead", "audit_head_guard"),
     ("audit_auditcheckpoint", "audit_checkpoint_guard"),
+    ("audit_auditsegmentseal", "audit_segment_guard"),
 )
 
 
