@@ -190,7 +190,8 @@ def seal_segment(upto: int, digest: str, key: bytes) -> AuditSegmentSeal | None:
     this one MAC. None where they do not verify, or the checkpoint before is missing: the segment is
     then left unsealed, and the full check verifies it event by event and reports the fault.
 
-    Under the head's lock, once every CHECKPOINT_EVERY events: about 40 ms for 10,000 events.
+    Under the head's lock, once every CHECKPOINT_EVERY events: 67–75 ms for 10,000 events on the
+    bench's machine (`docs/performance.md`).
     """
     after = upto - chain.CHECKPOINT_EVERY
     anchor = (

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from careplus.audit import chain
 from careplus.audit.choices import AuditAction
-from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSegmentSeal
 from careplus.audit.services import AuditChainError, record_event, verify_chain
 
 pytestmark = pytest.mark.django_db(transaction=True)  # outside the test's own transaction
@@ -82,6 +82,7 @@ def test_a_head_not_sealed_with_the_key_refuses_the_event_and_leaves_no_transact
 
 
 def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With its segment's seal, made in the same transaction."""
     monkeypatch.setattr(chain, "CHECKPOINT_EVERY", 3)
     events = [_read(f"read-{number}") for number in range(7)]
     assert not _in_a_transaction()
@@ -89,6 +90,7 @@ def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch:
         (3, events[2].hash),
         (6, events[5].hash),
     ]
+    assert list(AuditSegmentSeal.objects.values_list("seq", flat=True)) == [3, 6]
     verdict = verify_chain()
     assert verdict.ok, verdict.reason
     assert verdict.checked == 7
