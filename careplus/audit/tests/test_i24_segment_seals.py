@@ -3,8 +3,10 @@
 A checkpoint's segment is sealed in the appending transaction once its events verify one by one;
 the full check then verifies it with that seal over the digest of its rows, computed by the
 database itself on PostgreSQL, and event by event where the seal does not match. Someone with the
-database owner's rights (triggers off) who rewrites, removes or merges rows, or touches the seals,
-is detected as before, with the same verdict.
+database owner's rights (triggers off) who rewrites, removes, merges or adds rows is detected as
+before, with the same verdict; a seal rewritten or removed only sends its segment back to the
+event-by-event check (and is logged). `test_stored_checkpoints.py` runs the full check in two
+processes over sealed segments with two events rewritten.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from careplus.audit import chain, services
@@ -125,27 +128,66 @@ def test_a_sealed_segment_rewritten_is_found_event_by_event_with_the_same_verdic
     with direct_database_access():
         tamper()
         verdict = verify_chain()
-    assert (verdict.ok, verdict.first_broken, verdict.reason) == (False, first_broken, reason)
+    assert (verdict.ok, verdict.checked, verdict.first_broken, verdict.reason) == (
+        False,
+        first_broken - 1,
+        first_broken,
+        reason,
+    )
 
 
 @pytest.mark.django_db
-def test_a_seal_forged_or_moved_fails_the_full_check_and_a_missing_one_means_event_by_event(
-    per_event: list[tuple[int, int | None]],
-) -> None:
+def test_a_row_the_text_does_not_show_is_found_event_by_event() -> None:
     append_events(12)
-    reason = "the seal of the events up to the stored checkpoint #10 does not match them"
     with direct_database_access():
-        first = AuditSegmentSeal.objects.get(seq=5).mac
-        sql("UPDATE audit_auditsegmentseal SET mac = %s WHERE seq = 10", [first])
+        _a_row_the_text_does_not_show()
         verdict = verify_chain()
-        assert (verdict.ok, verdict.checked, verdict.first_broken, verdict.reason) == (False, 5, 10, reason)
-        assert verify_chain(since_last_checkpoint=True).ok  # the routine check trusts the last checkpoint
+    expected = (
+        "sequence gap or reorder" if connection.vendor == "postgresql" else "event content does not match its seal"
+    )
+    assert (verdict.ok, verdict.first_broken, verdict.reason) == (False, 7, expected)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("forged", ["moved", "é" * 64], ids=["moved", "not-hex"])
+def test_a_seal_forged_or_moved_is_logged_and_its_events_verified_one_by_one(
+    forged: str, per_event: list[tuple[int, int | None]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The events are proven all the same: the seal, or how the database renders the rows, changed."""
+    append_events(12)
+    with direct_database_access(), caplog.at_level(logging.CRITICAL, logger="careplus.audit"):
+        mac = AuditSegmentSeal.objects.get(seq=5).mac if forged == "moved" else forged
+        sql("UPDATE audit_auditsegmentseal SET mac = %s WHERE seq = 10", [mac])
+        per_event.clear()
+        verdict = verify_chain()
+        assert (verdict.ok, verdict.checked) == (True, 12)
+        assert per_event == [(5, 10), (10, 12)]
+        assert "The seal of the audit events up to the stored checkpoint #10 does not match them" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_missing_seal_means_its_segment_is_verified_event_by_event(per_event: list[tuple[int, int | None]]) -> None:
+    append_events(12)
     with direct_database_access():
         sql("DELETE FROM audit_auditsegmentseal WHERE seq = 5")
         per_event.clear()
         verdict = verify_chain()
         assert (verdict.ok, verdict.checked) == (True, 12)
         assert per_event == [(0, 5), (10, 12)]
+
+
+def _a_row_the_text_does_not_show() -> None:
+    """PostgreSQL: a second event #7, one of its columns NULL (its row's text is NULL), once the
+    owner dropped the key and the NOT NULL. SQLite: #7's hash with a NUL and more after it (printf
+    stops at the NUL)."""
+    if connection.vendor == "postgresql":
+        sql("ALTER TABLE audit_auditevent DROP CONSTRAINT audit_auditevent_pkey CASCADE")
+        sql("ALTER TABLE audit_auditevent ALTER COLUMN ip DROP NOT NULL")
+        columns = ", ".join(chain.COLUMNS)
+        sql(f"INSERT INTO audit_auditevent ({columns}) SELECT {columns} FROM audit_auditevent WHERE seq = 7")
+        sql("UPDATE audit_auditevent SET ip = NULL WHERE ctid = (SELECT max(ctid) FROM audit_auditevent WHERE seq = 7)")
+    else:
+        sql("UPDATE audit_auditevent SET hash = hash || char(0) || 'more' WHERE seq = 7")
 
 
 @pytest.mark.django_db
@@ -223,3 +265,24 @@ def test_a_chain_made_in_bulk_is_sealed_as_record_event_seals_it() -> None:
     assert _seals() == [10]
     assert AuditEvent.objects.count() == 12
     assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_the_command_seals_the_segments_left_unsealed_only_where_their_events_verify(
+    capsys: pytest.CaptureFixture[str], per_event: list[tuple[int, int | None]]
+) -> None:
+    append_events(17)
+    stored = dict(AuditSegmentSeal.objects.values_list("seq", "mac"))
+    with direct_database_access():
+        sql("DELETE FROM audit_auditsegmentseal")
+        call_command("seal_audit_segments")
+        assert "Audit segments sealed: 3; left unsealed (verified event by event): 0." in capsys.readouterr().out
+        assert dict(AuditSegmentSeal.objects.values_list("seq", "mac")) == stored
+        call_command("seal_audit_segments")
+        assert "Audit segments sealed: 0; left unsealed (verified event by event): 0." in capsys.readouterr().out
+    with direct_database_access():
+        sql("DELETE FROM audit_auditsegmentseal WHERE seq > 5")
+        sql("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 7")
+        call_command("seal_audit_segments")
+        assert "Audit segments sealed: 1; left unsealed (verified event by event): 1." in capsys.readouterr().out
+        assert _seals() == [5, 15]
