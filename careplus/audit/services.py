@@ -465,15 +465,18 @@ def _stored_digest(after: int, upto: int) -> str | None:
 
     A row the text would not show is refused, as the event-by-event check would: a row whose text
     is NULL (PostgreSQL's `||`; a second row of a number, once the owner dropped the key), and on
-    SQLite a hash or previous hash that is not 64 characters of text (`printf` stops at a NUL).
-    The rows are joined in the order of the subquery, which the primary key's index gives without
-    a sort (half the time of the aggregate's own ORDER BY on PostgreSQL); in any other order the
-    digest would not match, and the segment would be verified event by event.
+    SQLite a hash that is not text. The hash is joined to the message with `||`, which keeps every
+    byte, where SQLite's `printf` stops at a NUL (as it does for the message's columns in the
+    event-by-event check too). The rows are joined in the order of the subquery, which the primary
+    key's index gives without a sort (half the time of the aggregate's own ORDER BY on
+    PostgreSQL); in any other order the digest would not match, and the segment would be verified
+    event by event.
     """
-    message, params = _message_sql(chain.COLUMNS)
+    message, params = _message_sql(chain.COLUMNS[:13])
     table = AuditEvent._meta.db_table
+    separator = "chr(31)" if connection.vendor == "postgresql" else "char(31)"
     rows = (
-        f"(SELECT {message} AS r, hash AS h, prev_hash AS p FROM {table}"  # noqa: S608 - constant names
+        f"(SELECT {message} || {separator} || hash AS r, hash AS h FROM {table}"  # noqa: S608 - constant names
         " WHERE seq > %s AND seq <= %s ORDER BY seq) AS segment"
     )
     expected = upto - after
@@ -484,11 +487,12 @@ def _stored_digest(after: int, upto: int) -> str | None:
             digest, whole, count = cursor.fetchone() or (None, 0, 0)
             return str(digest) if digest is not None and whole == count == expected else None
         # As bytes (the text's UTF-8, as stored): not decoded into a string to be encoded again.
-        hashes = " AND ".join(f"typeof({c}) = 'text' AND length(CAST({c} AS BLOB)) = 64" for c in ("h", "p"))
-        joined = f"SELECT CAST(group_concat(r, char(10)) AS BLOB), count(r), count(*), total({hashes}) FROM {rows}"  # noqa: S608 - constant names
+        joined = (
+            f"SELECT CAST(group_concat(r, char(10)) AS BLOB), count(r), count(*), total(typeof(h) = 'text') FROM {rows}"  # noqa: S608 - constant names
+        )
         cursor.execute(joined, [*params, after, upto])
-        text, whole, count, hashed = cursor.fetchone() or (None, 0, 0, 0)
-        if text is None or not whole == count == hashed == expected:
+        text, whole, count, texts = cursor.fetchone() or (None, 0, 0, 0)
+        if text is None or not whole == count == texts == expected:
             return None
         return chain.joined_digest(bytes(text), count)
 
