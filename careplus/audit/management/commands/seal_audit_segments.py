@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import BaseCommand
 
 from careplus.audit.services import seal_unsealed_segments
@@ -17,6 +15,6 @@ class Command(BaseCommand):
         "verify_audit names its first broken event."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         sealed, left = seal_unsealed_segments()
         self.stdout.write(f"Audit segments sealed: {sealed}; left unsealed (verified event by event): {left}.")
