@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 
 import pytest
@@ -42,10 +42,15 @@ def per_event(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int | None]]:
     calls: list[tuple[int, int | None]] = []
     verify = chain.verify_messages
 
-    def counting(rows: Iterable[tuple[object, ...]], **kwargs: object) -> chain.Verdict:
-        head, after = kwargs["head"], kwargs["after"]
-        calls.append((after[0], None if head is None else head[0]))  # type: ignore[index]
-        return verify(rows, **kwargs)  # type: ignore[arg-type]
+    def counting(
+        rows: Iterable[Sequence[object]],
+        *,
+        key: bytes,
+        head: tuple[int, str] | None,
+        after: tuple[int, str] = (0, chain.GENESIS),
+    ) -> chain.Verdict:
+        calls.append((after[0], None if head is None else head[0]))
+        return verify(rows, key=key, head=head, after=after)
 
     monkeypatch.setattr(chain, "verify_messages", counting)
     return calls
