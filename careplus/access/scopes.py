@@ -113,6 +113,16 @@ def programmes_visible_to(actor: Actor, *, action: Action) -> QuerySet[Programme
     return Programme.objects.none()
 
 
+def programmes_listed_for(actor: Actor, *, action: Action) -> list[Programme]:
+    """The programmes of `programmes_visible_to`, newest first, for a page that lists them on every
+    request (the dashboard's selector): their SQL compiled once per actor's scope (`access.compiled`)."""
+    return compiled.records(_programmes_newest_first, action, actor=actor)
+
+
+def _programmes_newest_first(actor: Actor, action: Action) -> QuerySet[Programme]:
+    return programmes_visible_to(actor, action=action).order_by("-starts_on")
+
+
 def audit_events_visible_to(actor: Actor) -> QuerySet[AuditEvent]:
     """Return the audit events the actor may search (the DPO sees all)."""
     if can(actor, Action.AUDIT_READ):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from careplus.access.fetch import require
 from careplus.access.policy import can
 from careplus.access.roles import Action
-from careplus.access.scopes import programmes_visible_to
+from careplus.access.scopes import programmes_listed_for
 from careplus.audit.choices import AuditAction
 from careplus.audit.services import record_event
 from careplus.core.exports import csv_rows, mark_download
@@ -53,7 +53,7 @@ class _Asked(NamedTuple):
 def _context(request: HttpRequest) -> _Asked:
     require(request.user, Action.REPORTS_VIEW)
     # A handful (one per funding): read once, the one asked for found among them.
-    programmes = list(programmes_visible_to(request.user, action=Action.REPORTS_VIEW).order_by("-starts_on"))
+    programmes = programmes_listed_for(request.user, action=Action.REPORTS_VIEW)
     programme = _chosen(programmes, request.GET.get("programme", ""), timezone.localdate())
     if programme is None:
         raise Http404

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.forms import BaseForm, BoundField
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language
 
 from careplus.core.fields import ERASED
 from careplus.core.forms import date_format_hint as _date_format_hint
@@ -31,12 +33,33 @@ def localnumber(value: object, places: int = 2) -> str:
     """
     if value is None or value == "":
         return "—"
+    places = int(places)
+    grouped, table = _separators(get_language())
+    if grouped and type(value) is int:  # a count: most of a dashboard's figures
+        return (f"{value:,}" + ("." + "0" * places if places > 0 else "")).translate(table)
     try:
         number = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    rounded = number.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
-    return number_format(rounded, decimal_pos=int(places), use_l10n=True, force_grouping=True)
+    if not number.is_finite():  # NaN, Infinity: no digits to group
+        return str(value)
+    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if not rounded:  # a negative number rounded to zero reads 0, as Django's formatter writes it
+        rounded = abs(rounded)
+    if not grouped:  # Indian grouping and the like: Django's general formatter
+        return number_format(rounded, decimal_pos=places, use_l10n=True, force_grouping=True)
+    return f"{rounded:,.{places}f}".translate(table)
+
+
+@functools.lru_cache(maxsize=16)
+def _separators(language: str | None) -> tuple[bool, dict[int, str]]:
+    """Whether the language groups digits by threes, as Python does with "," (then "." its decimal
+    point), and the table that writes Python's separators as the language does (Django's formats).
+    A dashboard formats dozens of figures: Django's general formatter takes several times as long."""
+    decimal = str(get_format("DECIMAL_SEPARATOR", language, use_l10n=True))
+    thousands = str(get_format("THOUSAND_SEPARATOR", language, use_l10n=True))
+    grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
+    return grouping == 3, {ord(","): thousands, ord("."): decimal}
 
 
 @register.simple_tag

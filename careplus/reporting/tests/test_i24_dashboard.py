@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careplus.access import compiled
-from careplus.access.roles import Role
+from careplus.access.roles import Action, Role
+from careplus.access.scopes import programmes_listed_for
 from careplus.accounts.models import User
 from careplus.reporting import figures, periods
 from tests import factories
@@ -61,6 +62,23 @@ def test_the_dashboards_queries_are_compiled_once_and_their_count_stays(
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
     assert len(compiled._cache("default")) == kept  # the same SQL, run again
+
+
+def test_the_programme_selector_is_read_anew_at_each_request_and_within_the_readers_scope(
+    signed_in: SignedIn,
+) -> None:
+    """Its SQL is compiled once per reader's scope; its rows are read at every request."""
+    first = factories.make_programme(name="Premier programme")
+    coordinator = factories.make_user(Role.COORDINATOR)
+    client = signed_in(coordinator)
+    url = reverse("reporting:dashboard") + f"?programme={first.pk}"
+    assert "Deuxième programme" not in client.get(url).content.decode()
+    factories.make_programme(name="Deuxième programme")
+    assert "Deuxième programme" in client.get(url).content.decode()
+    assert [p.name for p in programmes_listed_for(factories.make_user(Role.AUDITOR), action=Action.REPORTS_VIEW)] == [
+        p.name for p in programmes_listed_for(coordinator, action=Action.REPORTS_VIEW)
+    ]
+    assert programmes_listed_for(factories.make_user(Role.CASEWORKER), action=Action.REPORTS_VIEW) == []
 
 
 def test_the_compiled_figures_follow_new_rows() -> None:
