@@ -20,7 +20,7 @@ from careplus.accounts.choices import OrganisationType
 from careplus.accounts.models import Organisation
 from careplus.cases.choices import CaseStatus, Sex
 from careplus.cases.models import Case
-from careplus.core.countries import country_names
+from careplus.core.countries import country_name
 from careplus.programmes.choices import PlanCategory
 from careplus.programmes.models import Programme
 from careplus.referrals.choices import ExploitationForm
@@ -111,7 +111,7 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
     total_cases = sum(status.values())
     spent, visit_status, scores = history
     trainings = training_indicators.summary(programme, start=period.start, end=period.end)
-    names = country_names()
+    names = {code: country_name(code) for code in country if code}  # a handful: not all 250 sorted
     return [
         Block(
             "referrals",
