@@ -26,7 +26,8 @@ AMOUNT_CURRENCY = "EUR"
 
 
 def _number(value: object, kind: str) -> str:
-    if kind in {"amount", "score"}:
+    # A score block's total counts the visits done (an int); its rows are averages with two decimals.
+    if kind == "amount" or (kind == "score" and not isinstance(value, int)):
         return localnumber(value)
     return localnumber(value, 0) if isinstance(value, int) else str(value)
 

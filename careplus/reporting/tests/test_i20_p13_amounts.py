@@ -16,10 +16,12 @@ from openpyxl import load_workbook
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from careplus.accounts.models import User
 from careplus.cases.models import Case
 from careplus.programmes.models import Programme
+from careplus.reporting.templatetags.report_figures import figure, report_figure
 from careplus.returns.choices import ItemStatus
 from careplus.returns.models import PlanItem
 from tests import factories
@@ -84,3 +86,12 @@ def test_i20_p13_donor_report_states_the_currency_of_its_amounts(coordinator: Us
     amounts = {cell.value: cell.number_format for row in sheet.iter_rows() for cell in row if cell.value is not None}
     assert "EUR" in amounts[1234.5]  # still a number the donor can add up, marked in euros
     assert "EUR" in amounts[300000]
+
+
+def test_the_scores_block_counts_its_visits_as_a_count_and_writes_its_averages_with_two_decimals() -> None:
+    with translation.override("fr"):
+        for write in (figure, report_figure):
+            assert write(1_182_727, "score") == "1\u00a0182\u00a0727"  # visits done, not "1 182 727,00"
+            assert write(Decimal("0.49"), "score") == "0,49"
+            assert write(None, "score") == "—"
+            assert write(1234, "count") == "1\u00a0234"
