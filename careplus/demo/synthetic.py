@@ -44,6 +44,7 @@ from careplus.accounts import services as account_services
 from careplus.accounts.choices import OfficeKind, OrganisationType
 from careplus.accounts.models import Office, Organisation, User
 from careplus.audit import chain
+from careplus.audit import services as audit_services
 from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSegmentSeal
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, CaseEvent, Consent
@@ -308,10 +309,12 @@ class _Chain:
         self.head_seq = head.seq
         self.rows: list[list[object]] = []  # chain.COLUMNS of each event
         self.checkpoints: list[tuple[int, str, int, str]] = []
-        # The rows since the last checkpoint, to seal its segment as record_event does
-        # (a chain continued from between two checkpoints leaves its first segment unsealed).
+        # The rows since the last checkpoint, to seal its segment as record_event does. A chain
+        # continued from between two checkpoints has the start of its first segment in the
+        # database: that segment is sealed once written, from its stored rows (`flush`).
         self.segment: list[str] | None = [] if self.seq % chain.CHECKPOINT_EVERY == 0 else None
         self.seals: list[tuple[int, str]] = []
+        self.sealed_from_the_database: list[tuple[int, str]] = []  # (checkpoint's seq, its event's hash)
         self.written = 0
 
     def add(self, event: _Event) -> None:
@@ -331,6 +334,8 @@ class _Chain:
             if segment is not None:
                 after = self.seq - chain.CHECKPOINT_EVERY
                 self.seals.append((self.seq, chain.segment_seal(after, self.seq, segment, self.key)))
+            elif self.segment is None:
+                self.sealed_from_the_database.append((self.seq, digest))
             self.segment = []
 
     def flush(self) -> None:
@@ -339,8 +344,10 @@ class _Chain:
         checkpoint_columns = _columns(AuditCheckpoint, ("seq", "hash", "ts", "mac"))
         _insert(AuditCheckpoint._meta.db_table, checkpoint_columns, self.checkpoints)  # after their events
         _insert(AuditSegmentSeal._meta.db_table, _columns(AuditSegmentSeal, ("seq", "mac")), self.seals)
+        for seq, digest in self.sealed_from_the_database:  # verified one by one first, as record_event does
+            audit_services.seal_segment(seq, digest, self.key)
         self.written += len(self.rows)
-        self.rows, self.checkpoints, self.seals = [], [], []
+        self.rows, self.checkpoints, self.seals, self.sealed_from_the_database = [], [], [], []
         if self.seq == self.head_seq:
             return  # the head's triggers let it only move forward
         mac = self.chain.head_seal(self.seq, self.prev, self.ts, self.key)

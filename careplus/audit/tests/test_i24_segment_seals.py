@@ -280,18 +280,25 @@ def test_the_migration_seals_the_segments_of_an_existing_chain_only_as_far_as_it
 
 
 @pytest.mark.django_db
-def test_a_chain_made_in_bulk_is_sealed_as_record_event_seals_it() -> None:
+def test_a_chain_made_in_bulk_is_sealed_as_record_event_seals_it(per_event: list[tuple[int, int | None]]) -> None:
     from careplus.demo.synthetic import _Chain
 
-    append_events(3)  # a chain continued from between two checkpoints: its first segment left unsealed
+    append_events(3)  # a chain continued from between two checkpoints: its first segment starts in the database
     with transaction.atomic():
         bulk = _Chain()
         for index in range(9):
             bulk.add((1_800_000_000_000_000 + index, "", "", "", "view", "cases.case", f"bulk-{index}", ""))
         bulk.flush()
-    assert _seals() == [10]
+    assert _seals() == [5, 10]  # the first segment too, sealed from its stored rows
     assert AuditEvent.objects.count() == 12
+    made = dict(AuditSegmentSeal.objects.values_list("seq", "mac"))
+    with direct_database_access():
+        sql("DELETE FROM audit_auditsegmentseal")
+        assert services.seal_unsealed_segments() == (2, 0)
+    assert dict(AuditSegmentSeal.objects.values_list("seq", "mac")) == made  # the seals the command makes
+    per_event.clear()  # the seals' own verification
     assert verify_chain().ok
+    assert per_event == [(10, 12)]  # only the events after the last checkpoint, one by one
 
 
 @pytest.mark.django_db
