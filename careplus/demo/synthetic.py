@@ -314,7 +314,7 @@ class _Chain:
         # database: that segment is sealed once written, from its stored rows (`flush`).
         self.segment: list[str] | None = [] if self.seq % chain.CHECKPOINT_EVERY == 0 else None
         self.seals: list[tuple[int, str]] = []
-        self.sealed_from_the_database: list[tuple[int, str]] = []  # (checkpoint's seq, its event's hash)
+        self.to_seal_from_stored_rows: list[tuple[int, str]] = []  # (checkpoint's seq, its event's hash)
         self.written = 0
 
     def add(self, event: _Event) -> None:
@@ -335,7 +335,7 @@ class _Chain:
                 after = self.seq - chain.CHECKPOINT_EVERY
                 self.seals.append((self.seq, chain.segment_seal(after, self.seq, segment, self.key)))
             elif self.segment is None:
-                self.sealed_from_the_database.append((self.seq, digest))
+                self.to_seal_from_stored_rows.append((self.seq, digest))
             self.segment = []
 
     def flush(self) -> None:
@@ -344,10 +344,10 @@ class _Chain:
         checkpoint_columns = _columns(AuditCheckpoint, ("seq", "hash", "ts", "mac"))
         _insert(AuditCheckpoint._meta.db_table, checkpoint_columns, self.checkpoints)  # after their events
         _insert(AuditSegmentSeal._meta.db_table, _columns(AuditSegmentSeal, ("seq", "mac")), self.seals)
-        for seq, digest in self.sealed_from_the_database:  # verified one by one first, as record_event does
+        for seq, digest in self.to_seal_from_stored_rows:  # verified one by one first, as record_event does
             audit_services.seal_segment(seq, digest, self.key)
         self.written += len(self.rows)
-        self.rows, self.checkpoints, self.seals, self.sealed_from_the_database = [], [], [], []
+        self.rows, self.checkpoints, self.seals, self.to_seal_from_stored_rows = [], [], [], []
         if self.seq == self.head_seq:
             return  # the head's triggers let it only move forward
         mac = self.chain.head_seal(self.seq, self.prev, self.ts, self.key)
