@@ -1,0 +1,108 @@
+"""The inbox's lists keep exactly the rows of the files their reader may open (`cases_visible_to`).
+
+Their filter (`scopes.case_in_scope`) says the rule of `cases_visible_to` of the case each row joins,
+not as a subquery: the same files for every kind of reader, whatever their offices, their
+consent to share and the restriction to named users.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from django.db.models import Model, QuerySet
+
+from careplus.access import compiled
+from careplus.access.roles import Role
+from careplus.access.scopes import case_in_scope, cases_visible_to
+from careplus.accounts.models import User
+from careplus.cases.models import Case, Consent, Handover
+from careplus.programmes.choices import PlanCategory
+from careplus.returns import selectors as returns
+from careplus.returns.choices import DeliveryMode, ItemStatus, VisitStatus
+from careplus.returns.models import FollowUpAlert, PlanItem, Visit
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 12, 2)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    compiled.forget()  # a worker's connection outlives a test; its compiled SQL must not
+
+
+def _tasks_of_every_kind(case: Case) -> None:
+    """A pending plan item, an open alert and a handover to acknowledge, beside its planned visits."""
+    visit = Visit.objects.filter(case=case).order_by("planned_on").first()
+    assert visit is not None
+    PlanItem.objects.create(
+        case=case,
+        category=PlanCategory.VOCATIONAL,
+        description="Formation couture",
+        provider="Atelier",
+        delivery_mode=DeliveryMode.IN_KIND,
+        planned_amount=Decimal("1634.39"),
+        status=ItemStatus.PLANNED,
+    )
+    FollowUpAlert.objects.create(case=case, visit=visit, item="psy_distress")
+    assert case.office is not None
+    Handover.objects.create(case=case, office=case.office, sent_by=factories.system_user(), due_on=TODAY)
+
+
+def _case_ids(rows: QuerySet[Model, tuple[object, ...]] | list[tuple[object, ...]], at: int) -> set[object]:
+    return {row[at] for row in rows}
+
+
+def test_every_inbox_list_keeps_the_rows_of_the_files_its_reader_may_open() -> None:
+    home, other = factories.make_office("NPL"), factories.make_office("CMR")
+    named = factories.make_user(Role.CASEWORKER, office=home)
+    shared, theirs = factories.make_returned_case(office=home), factories.make_returned_case(office=other)
+    restricted, unshared = factories.make_returned_case(office=home), factories.make_returned_case(office=home)
+    Case.objects.filter(pk=restricted.pk).update(restricted=True)
+    restricted.restricted_users.add(named)
+    Consent.objects.filter(case=unshared).update(withdrawn_on=TODAY)  # the database unshares the file
+    every = {shared.pk, theirs.pk, restricted.pk, unshared.pk}
+    for case in (shared, theirs, restricted, unshared):
+        _tasks_of_every_kind(case)
+    lists: list[tuple[QuerySet[Model, tuple[object, ...]], int]] = [
+        (Visit.objects.filter(status=VisitStatus.PLANNED).values_list("planned_on", "case_id"), 1),
+        (PlanItem.objects.filter(status=ItemStatus.PLANNED).values_list("case_id"), 0),
+        (FollowUpAlert.objects.values_list("case_id"), 0),
+        (Handover.objects.values_list("case_id"), 0),
+    ]
+    seen: dict[str, set[object]] = {}
+    for made in factories.users_of_every_kind(home, other, named):
+        user = User.objects.get(pk=made.pk)  # as the next request loads it
+        may_open: set[object] = set(cases_visible_to(user).filter(pk__in=every).values_list("pk", flat=True))
+        for rows, at in lists:
+            assert _case_ids(rows.filter(case_in_scope(user)), at) == may_open, (user.email, rows.model)
+        seen[user.email] = may_open
+    # The rule each reader was held to: the named caseworker sees the restricted file, their colleague
+    # does not; nobody of the office sees the file whose consent to share was withdrawn; the other
+    # office sees its own; the coordinator every file but the restricted one; the others none.
+    assert list(seen.values()) == [
+        {shared.pk, restricted.pk},
+        {shared.pk},
+        {theirs.pk},
+        {shared.pk, theirs.pk, unshared.pk},
+        set(),
+        set(),
+    ]
+
+
+def test_the_inbox_shows_a_caseworker_the_tasks_of_the_files_they_may_open_and_no_other() -> None:
+    home, other = factories.make_office("NPL"), factories.make_office("CMR")
+    mine, theirs = factories.make_returned_case(office=home), factories.make_returned_case(office=other)
+    restricted = factories.make_returned_case(office=home)
+    Case.objects.filter(pk=restricted.pk).update(restricted=True)
+    for case in (mine, theirs, restricted):
+        _tasks_of_every_kind(case)
+    worker = User.objects.get(pk=factories.make_user(Role.CASEWORKER, office=home).pk)
+    texts = " ".join(task.text for task in returns.tasks_for(actor=worker, today=TODAY))
+    assert mine.reference in texts
+    assert theirs.reference not in texts
+    assert restricted.reference not in texts
