@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from careplus.access import compiled
 from careplus.access.policy import Actor, can, grants_of
@@ -24,22 +24,15 @@ def users_visible_to(actor: Actor) -> QuerySet[User]:
     return User.objects.none()
 
 
-def _by_office(actor: Actor, case: str = "") -> Q | None:
-    """The cases the actor's roles reach, before the restriction to named users, said of the case
-    reached by the path `case` ("" for the case itself, "case__" for a row's case); None: no case."""
-    if not can(actor, Action.CASES_VIEW):
-        return None
-    grants = grants_of(actor)
-    if any(grant.role == Role.COORDINATOR for grant in grants):
-        return Q()
-    offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
-    return Q(**{f"{case}office_id__in": offices, f"{case}shared_with_office": True})
-
-
 def _cases_by_office(actor: Actor) -> QuerySet[Case]:
     """The cases the actor's roles reach, before the restriction to named users."""
-    reached = _by_office(actor)
-    return Case.objects.none() if reached is None else Case.objects.filter(reached)
+    if not can(actor, Action.CASES_VIEW):
+        return Case.objects.none()
+    grants = grants_of(actor)
+    if any(grant.role == Role.COORDINATOR for grant in grants):
+        return Case.objects.all()
+    offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
+    return Case.objects.filter(office_id__in=offices, shared_with_office=True)
 
 
 def _named(actor: Actor) -> QuerySet[Model]:
@@ -58,12 +51,7 @@ def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     database keeps equal to the consents: cases/sharing.py). A restricted case is seen only by
     its named users.
     """
-    return _cases_by_office(actor).filter(_unrestricted_or_named(actor))
-
-
-def _unrestricted_or_named(actor: Actor, case: str = "") -> Q:
-    """A file not restricted, or restricted with the actor among its named users."""
-    return Q(**{f"{case}restricted": False}) | Q(**{f"{case}pk__in": _named(actor).values("case_id")})
+    return _cases_by_office(actor).filter(Q(restricted=False) | Q(pk__in=_named(actor).values("case_id")))
 
 
 def case_visible_to(actor: Actor, pk: UUID | str, *, related: tuple[str, ...] = ()) -> Case | None:
@@ -86,21 +74,13 @@ def _case_by_office(actor: Actor, case_id: UUID, related: tuple[str, ...]) -> Qu
     return _cases_by_office(actor).select_related(*related).filter(pk=case_id).order_by()[:1]
 
 
-def case_in_scope(actor: Actor) -> Q:
-    """A filter keeping the rows whose case (their `case` foreign key) the actor may open, said of
-    the case joined to each row.
+def case_in_scope(actor: Actor, case_field: str = "case_id") -> Exists:
+    """A filter keeping the rows whose case the actor may open, checked row by row.
 
-    For the short, ordered lists of the inbox, which show the case's reference and so join it
-    anyway: the database walks the rows in order, reads each one's case once and stops at the first
-    ones in scope, instead of first listing every case of the actor's offices. Said as a join and
-    not as a subquery (`EXISTS`): PostgreSQL's plan for the prepared statement then caches no case
-    twice (`Memoize`), whose tables, sized for every case, cost more to set up than the list takes
-    to read (4.2 ms to 1.0 ms for 50 planned visits at 100,000 files).
+    For the short, ordered lists of the inbox: the database walks the rows in order and stops at
+    the first ones in scope, instead of first listing every case of the actor's offices.
     """
-    reached = _by_office(actor, "case__")
-    if reached is None:
-        return Q(pk__in=[])  # matches nothing: the compiled query is never run
-    return reached & _unrestricted_or_named(actor, "case__")
+    return Exists(cases_visible_to(actor).filter(pk=OuterRef(case_field)))
 
 
 def partner_organisations(actor: Actor) -> set[UUID]:

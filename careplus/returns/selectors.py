@@ -115,6 +115,10 @@ TASKS_PER_KIND = 50
 # again for the same inputs (the actor's scope among them) without building it anew.
 
 
+# Planned with its values at each run: the plan PostgreSQL keeps for any values of a prepared
+# statement sets up two caches of cases (Memoize) sized for every case of the database, 2-3 ms
+# before the fifty rows are read; the plan made for the values reads them in under a millisecond.
+@compiled.planned_each_run
 def _visits_due(
     actor: Actor, horizon: datetime.date, per_kind: int
 ) -> QuerySet[Visit, tuple[datetime.date, UUID, str]]:

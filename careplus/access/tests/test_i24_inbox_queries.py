@@ -1,8 +1,9 @@
-"""The inbox's lists keep exactly the rows of the files their reader may open (`cases_visible_to`).
+"""The inbox's lists: exactly the rows of the files their reader may open (`cases_visible_to`), and
+the planned visits' query planned by PostgreSQL with its values at each run.
 
-Their filter (`scopes.case_in_scope`) says the rule of `cases_visible_to` of the case each row joins,
-not as a subquery: the same files for every kind of reader, whatever their offices, their
-consent to share and the restriction to named users.
+Their filter (`scopes.case_in_scope`) says the rule of `cases_visible_to` for each row's case: the
+same files for every kind of reader, whatever their offices, their consent to share and the
+restriction to named users.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from django.db import connection
 from django.db.models import Model, QuerySet
 
 from careplus.access import compiled
@@ -106,3 +108,23 @@ def test_the_inbox_shows_a_caseworker_the_tasks_of_the_files_they_may_open_and_n
     assert mine.reference in texts
     assert theirs.reference not in texts
     assert restricted.reference not in texts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_planned_visits_are_read_with_a_plan_made_for_their_values_the_other_lists_prepared() -> None:
+    """A prepared statement run more than five times may be given one plan for any values. For the
+    visits due, that plan sets up two caches of cases sized for every case of the database before
+    reading the fifty rows: 3.4 ms where the plan for the values takes 0.9 ms (100,000 files)."""
+    case = factories.make_returned_case(arrival_on=TODAY)
+    _tasks_of_every_kind(case)
+    worker = User.objects.get(pk=factories.make_user(Role.CASEWORKER, office=case.office).pk)
+    for _run in range(7):
+        tasks = returns.tasks_for(actor=worker, today=TODAY + datetime.timedelta(days=40))
+        assert sum(task.kind == "visit" for task in tasks) == 1  # its first visit, a month after arrival
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert not [statement for statement in prepared if "returns_visit" in statement]
+    assert any("cases_handover" in statement for statement in prepared)  # compiled and prepared
