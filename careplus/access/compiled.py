@@ -286,8 +286,10 @@ def planned_each_run(build: B) -> B:
     "generic plan"), made without them. For an aggregate over a range whose size the values decide
     (a programme's referrals between two dates), that plan guesses a few thousand rows: at a million
     files it read the programme's million referrals in one process, 120 ms, where the plan made for
-    the values reads them with parallel workers, 74 ms. The SQL is still compiled once; planning
-    such a query costs a fraction of a millisecond of the several it runs.
+    the values reads them with parallel workers, 74 ms. For the inbox's visits due, that plan sets
+    up two caches of cases (Memoize) sized for its guess of the cases met before reading fifty
+    rows: 3.0-3.4 ms in the database, where the plan for the values takes 0.7-0.8. The SQL is still
+    compiled once; planning such a query costs a fraction of a millisecond.
     """
     _PLANNED_EACH_RUN.add(build)
     return build

@@ -116,7 +116,7 @@ TASKS_PER_KIND = 50
 
 
 # Planned with its values at each run: the plan PostgreSQL keeps for any values of a prepared
-# statement sets up two caches of cases (Memoize) sized for every case of the database, 2-3 ms
+# statement sets up two caches of cases (Memoize) sized for its guess of the cases met, 2-3 ms
 # before the fifty rows are read; the plan made for the values reads them in under a millisecond.
 @compiled.planned_each_run
 def _visits_due(
