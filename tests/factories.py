@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from decimal import Decimal
 from typing import Any
 
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -18,9 +19,12 @@ from careplus.accounts.choices import OfficeKind, OrganisationType
 from careplus.accounts.models import Office, Organisation, User
 from careplus.cases import services as case_services
 from careplus.cases.models import Case, Consent
+from careplus.programmes.choices import PlanCategory
 from careplus.programmes.models import Programme
 from careplus.referrals import services as referral_services
 from careplus.referrals.models import Referral
+from careplus.returns.choices import DeliveryMode
+from careplus.returns.models import PlanItem
 
 PASSWORD = "Correct-Horse-Battery-42"
 _counter = itertools.count(1)
@@ -236,6 +240,19 @@ def make_returned_case(*, office: Office | None = None, arrival_on: datetime.dat
     CaseModel.objects.filter(pk=case.pk).update(status="returned")
     case_services.followup_plan_create(actor=coordinator, case=case)
     return CaseModel.objects.select_related("data_key", "office").get(pk=case.pk)
+
+
+def make_plan_item(case: Case, *, status: str = "planned") -> PlanItem:
+    """An item of the case's reintegration plan: a sewing course in kind, 1,634.39 EUR."""
+    return PlanItem.objects.create(
+        case=case,
+        category=PlanCategory.VOCATIONAL,
+        description="Formation couture",
+        provider="Atelier",
+        delivery_mode=DeliveryMode.IN_KIND,
+        planned_amount=Decimal("1634.39"),
+        status=status,
+    )
 
 
 def make_training(**overrides: Any) -> Any:

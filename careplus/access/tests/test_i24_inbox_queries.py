@@ -9,7 +9,6 @@ restriction to named users.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 
@@ -21,9 +20,8 @@ from careplus.access.roles import Role
 from careplus.access.scopes import case_in_scope, cases_visible_to
 from careplus.accounts.models import User
 from careplus.cases.models import Case, Consent, Handover
-from careplus.programmes.choices import PlanCategory
 from careplus.returns import selectors as returns
-from careplus.returns.choices import DeliveryMode, ItemStatus, VisitStatus
+from careplus.returns.choices import ItemStatus, VisitStatus
 from careplus.returns.models import FollowUpAlert, PlanItem, Visit
 from tests import factories
 
@@ -41,15 +39,7 @@ def _tasks_of_every_kind(case: Case) -> None:
     """A pending plan item, an open alert and a handover to acknowledge, beside its planned visits."""
     visit = Visit.objects.filter(case=case).order_by("planned_on").first()
     assert visit is not None
-    PlanItem.objects.create(
-        case=case,
-        category=PlanCategory.VOCATIONAL,
-        description="Formation couture",
-        provider="Atelier",
-        delivery_mode=DeliveryMode.IN_KIND,
-        planned_amount=Decimal("1634.39"),
-        status=ItemStatus.PLANNED,
-    )
+    factories.make_plan_item(case, status=ItemStatus.PLANNED)
     FollowUpAlert.objects.create(case=case, visit=visit, item="psy_distress")
     assert case.office is not None
     Handover.objects.create(case=case, office=case.office, sent_by=factories.system_user(), due_on=TODAY)

@@ -16,10 +16,9 @@ from django.utils import formats, timezone, translation
 
 from careplus.access.roles import Role
 from careplus.accounts.models import Office, User
-from careplus.programmes.choices import PlanCategory
 from careplus.programmes.models import Programme
-from careplus.returns.choices import DeliveryMode, ItemStatus, VisitStatus
-from careplus.returns.models import FollowUpAlert, PlanItem, Visit
+from careplus.returns.choices import ItemStatus, VisitStatus
+from careplus.returns.models import FollowUpAlert, Visit
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -112,15 +111,7 @@ def _case_with_scores_and_an_amount() -> tuple[str, User]:
     scores: dict[str, str | bool] = {"economic": "0.8750", "social": "0.5000", "psychosocial": "1.0000"}
     scores |= {"composite": "0.7917", "partial": False, "weighted": False}
     Visit.objects.filter(pk=visit.pk).update(status=VisitStatus.DONE, done_on=visit.planned_on, scores=scores)
-    PlanItem.objects.create(
-        case=case,
-        category=PlanCategory.VOCATIONAL,
-        description="Formation couture",
-        provider="Atelier",
-        delivery_mode=DeliveryMode.IN_KIND,
-        planned_amount=Decimal("1634.39"),
-        status=ItemStatus.APPROVED,
-    )
+    factories.make_plan_item(case, status=ItemStatus.APPROVED)
     return str(case.pk), factories.make_user(Role.COORDINATOR)
 
 

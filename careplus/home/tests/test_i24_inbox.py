@@ -10,7 +10,6 @@ import datetime
 import re
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 from pytest_django import DjangoAssertNumQueries
@@ -22,9 +21,8 @@ from careplus.access.roles import Role
 from careplus.accounts.models import Office, User
 from careplus.cases.models import Handover
 from careplus.core.links import uuid_link
-from careplus.programmes.choices import PlanCategory
-from careplus.returns.choices import DeliveryMode, ItemStatus
-from careplus.returns.models import FollowUpAlert, PlanItem, Visit
+from careplus.returns.choices import ItemStatus
+from careplus.returns.models import FollowUpAlert, Visit
 from tests import factories
 
 SignedIn = Callable[[User], Client]
@@ -71,15 +69,7 @@ def test_a_caseworker_sees_each_visit_alert_and_handover_with_its_date_link_and_
 @pytest.mark.django_db
 def test_a_coordinator_sees_approvals_and_referrals_to_decide(signed_in: SignedIn) -> None:
     case = factories.make_returned_case()
-    PlanItem.objects.create(
-        case=case,
-        category=PlanCategory.VOCATIONAL,
-        description="Formation couture",
-        provider="Atelier",
-        delivery_mode=DeliveryMode.IN_KIND,
-        planned_amount=Decimal("1634.39"),
-        status=ItemStatus.PLANNED,
-    )
+    factories.make_plan_item(case, status=ItemStatus.PLANNED)
     referral = factories.make_referral()
     html = signed_in(factories.make_user(Role.COORDINATOR)).get(reverse("home:home")).content.decode()
     (approval,) = _section(html, "approval")
