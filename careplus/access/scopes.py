@@ -24,15 +24,31 @@ def users_visible_to(actor: Actor) -> QuerySet[User]:
     return User.objects.none()
 
 
+def _offices_reached(actor: Actor) -> frozenset[UUID] | None:
+    """The offices whose files the actor's roles reach: None for every office (a coordinator)."""
+    if not can(actor, Action.CASES_VIEW):
+        return frozenset()
+    grants = grants_of(actor)
+    if any(grant.role == Role.COORDINATOR for grant in grants):
+        return None
+    return frozenset(g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id)
+
+
 def _cases_by_office(actor: Actor) -> QuerySet[Case]:
     """The cases the actor's roles reach, before the restriction to named users."""
     if not can(actor, Action.CASES_VIEW):
         return Case.objects.none()
-    grants = grants_of(actor)
-    if any(grant.role == Role.COORDINATOR for grant in grants):
+    offices = _offices_reached(actor)
+    if offices is None:
         return Case.objects.all()
-    offices = {g.office_id for g in grants if g.role == Role.CASEWORKER and g.office_id}
     return Case.objects.filter(office_id__in=offices, shared_with_office=True)
+
+
+def office_in_scope(actor: Actor, office_field: str = "office_id") -> Q:
+    """A filter keeping the rows about an office whose files the actor's roles reach (a handover
+    to acknowledge): every office for a coordinator, a caseworker's own, none for anyone else."""
+    offices = _offices_reached(actor)
+    return Q() if offices is None else Q(**{f"{office_field}__in": offices})
 
 
 def _named(actor: Actor) -> QuerySet[Model]:

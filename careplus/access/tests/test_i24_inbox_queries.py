@@ -19,6 +19,7 @@ from careplus.access import compiled
 from careplus.access.roles import Role
 from careplus.access.scopes import case_in_scope, cases_visible_to
 from careplus.accounts.models import User
+from careplus.accounts.services import role_grant_system
 from careplus.cases.models import Case, Consent, Handover
 from careplus.returns import selectors as returns
 from careplus.returns.choices import ItemStatus, VisitStatus
@@ -119,3 +120,26 @@ def test_the_planned_visits_are_read_with_a_plan_made_for_their_values_the_other
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert not [statement for statement in prepared if "returns_visit" in statement]
     assert any("cases_handover" in statement for statement in prepared)  # compiled and prepared
+
+
+def test_a_handover_is_a_task_of_the_office_it_was_sent_to_while_the_file_is_open_to_it() -> None:
+    home, other, third = factories.make_office("NPL"), factories.make_office("CMR"), factories.make_office("SEN")
+    case = factories.make_returned_case(office=home)
+    sent_by = factories.system_user()
+    Handover.objects.create(case=case, office=home, sent_by=sent_by, due_on=TODAY)
+    Handover.objects.create(case=case, office=other, sent_by=sent_by, due_on=TODAY)  # the file not moved there
+    at_home, at_other = (factories.make_user(Role.CASEWORKER, office=office) for office in (home, other))
+    at_both = factories.make_user(Role.CASEWORKER, office=home)
+    role_grant_system(user=at_both, role=Role.CASEWORKER, office=third, organisation=None)
+    coordinator = factories.make_user(Role.COORDINATOR)
+
+    def handed_to(user: User) -> list[str]:
+        tasks = returns.tasks_for(actor=User.objects.get(pk=user.pk), today=TODAY)
+        return sorted(task.text for task in tasks if task.kind == "handover")
+
+    assert handed_to(at_home) == [f"Transfert du dossier {case.reference} à {home.name} à confirmer"]
+    assert handed_to(at_both) == handed_to(at_home)  # another office of theirs changes nothing
+    assert handed_to(at_other) == []  # the file is not open to the other office
+    assert handed_to(coordinator) == sorted(
+        f"Transfert du dossier {case.reference} à {office.name} à confirmer" for office in (home, other)
+    )
