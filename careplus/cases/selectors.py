@@ -412,7 +412,7 @@ def pending_handovers(*, actor: Actor) -> QuerySet[Handover]:
 
     The office is compared with the actor's own (not looked for among the files the actor sees):
     PostgreSQL then keeps one plan for the prepared statement instead of planning seven tables at
-    each run, 0.6-1.0 ms at a million files for a query that runs in 0.03 ms."""
+    each run: 1.0-1.4 ms in the request at a million files for a query that runs in 0.03 ms."""
     return (
         Handover.objects.filter(case_in_scope(actor), office_in_scope(actor), acknowledged_at__isnull=True)
         .select_related("case", "office")

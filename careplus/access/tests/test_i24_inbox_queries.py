@@ -1,5 +1,6 @@
-"""The inbox's lists: exactly the rows of the files their reader may open (`cases_visible_to`), and
-the planned visits' query planned by PostgreSQL with its values at each run.
+"""The inbox's lists: exactly the rows of the files their reader may open (`cases_visible_to`), a
+handover the task of the office it was sent to, and the planned visits' query planned by
+PostgreSQL with its values at each run.
 
 Their filter (`scopes.case_in_scope`) says the rule of `cases_visible_to` for each row's case: the
 same files for every kind of reader, whatever their offices, their consent to share and the
