@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import uuid
 from collections import Counter
@@ -93,24 +94,30 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
     A period of whole months is read from the rollups (reporting.models), any other from the
     source rows; both give the same figures (tested). The referrals' and the rollups' queries are
     functions of the programme's id and the period's dates, their SQL compiled once for each
-    (`access.compiled`): building and compiling them cost a fifth of the page.
+    (`access.compiled`): building and compiling them cost a fifth of the page. They are read in
+    one batch (`compiled.Batch`: on PostgreSQL one pipeline), the referrals' count, the longest,
+    queued last.
     """
-    by_org: Counter[str | None] = Counter()
-    types: dict[uuid.UUID | None, str] = dict(compiled.rows(_organisation_types))
-    for organisation_id, count in compiled.rows(_referrals_by_organisation, programme.pk, period.start, period.end):
-        by_org[types.get(organisation_id)] += count
     if from_rollups is None:
         from_rollups = covers_whole_months(period)
+    batch = compiled.Batch()
     if from_rollups:
-        counts, history = _case_figures_from_rollups(programme, period), _history_from_rollups(programme, period)
+        read_counts = _queue_case_figures_from_rollups(batch, programme, period)
+        read_history = _queue_history_from_rollups(batch, programme, period)
     else:
         cases = _cases(programme, period)
-        counts, history = _case_figures(cases), _history(cases, period)
+        read_counts, read_history = functools.partial(_case_figures, cases), functools.partial(_history, cases, period)
+    read_trainings = training_indicators.queue_summary(batch, programme, start=period.start, end=period.end)
+    types = batch.rows(_organisation_types)
+    referrals = batch.rows(_referrals_by_organisation, programme.pk, period.start, period.end)
+    by_org: Counter[str | None] = Counter()
+    type_of: dict[uuid.UUID | None, str] = dict(types.get())
+    for organisation_id, count in referrals.get():
+        by_org[type_of.get(organisation_id)] += count
+    counts, (spent, visit_status, scores), trainings = read_counts(), read_history(), read_trainings()
     status, country, sex, forms = counts["status"], counts["country"], counts["sex"], counts["forms"]
     minors = counts["age"]["minor"]
     total_cases = sum(status.values())
-    spent, visit_status, scores = history
-    trainings = training_indicators.summary(programme, start=period.start, end=period.end)
     names = {code: country_name(code) for code in country if code}  # a handful: not all 250 sorted
     return [
         Block(
@@ -240,16 +247,23 @@ def _case_figure_sums(
     return rows.annotate(Sum("cases")).order_by()
 
 
-def _case_figures_from_rollups(programme: Programme, period: Period) -> CaseCounts:
-    """The same counts read from the case rollup (whole months only)."""
-    counts: CaseCounts = {dimension: Counter() for dimension in ("status", "country", "sex", "age", "forms")}
-    for dimension, value, count in compiled.rows(_case_figure_sums, programme.pk, period.start, period.end):
-        if dimension == "forms":
-            for code in set(json.loads(value or "[]")):
-                counts["forms"][code] += count
-        else:
-            counts[dimension][value] += count
-    return counts
+def _queue_case_figures_from_rollups(
+    batch: compiled.Batch, programme: Programme, period: Period
+) -> Callable[[], CaseCounts]:
+    """The same counts read from the case rollup (whole months only): its query queued in `batch`."""
+    sums = batch.rows(_case_figure_sums, programme.pk, period.start, period.end)
+
+    def read() -> CaseCounts:
+        counts: CaseCounts = {dimension: Counter() for dimension in ("status", "country", "sex", "age", "forms")}
+        for dimension, value, count in sums.get():
+            if dimension == "forms":
+                for code in set(json.loads(value or "[]")):
+                    counts["forms"][code] += count
+            else:
+                counts[dimension][value] += count
+        return counts
+
+    return read
 
 
 def _rollup_scope(programme_id: uuid.UUID, start: datetime.date, end: datetime.date) -> dict[str, object]:
@@ -314,12 +328,20 @@ def _visit_sums(
 
 def _history_from_rollups(programme: Programme, period: Period) -> History:
     """The same figures read from the monthly rollups (whole months only)."""
+    return _queue_history_from_rollups(compiled.Batch(), programme, period)()
+
+
+def _queue_history_from_rollups(batch: compiled.Batch, programme: Programme, period: Period) -> Callable[[], History]:
+    """`_history_from_rollups`, its two queries queued in `batch`."""
     inputs = (programme.pk, period.start, period.end)
-    amounts = compiled.rows(_delivery_sums, *inputs)
-    spent = {category: Decimal(cents) / 100 for category, items, cents in amounts if items}
-    rows = compiled.rows(_visit_sums, *inputs)
-    visit_status, done = _by_status(rows, lambda total: Decimal(total or 0) / SCORE_SCALE)
-    return spent, visit_status, _average_scores(done)
+    amounts, rows = batch.rows(_delivery_sums, *inputs), batch.rows(_visit_sums, *inputs)
+
+    def read() -> History:
+        spent = {category: Decimal(cents) / 100 for category, items, cents in amounts.get() if items}
+        visit_status, done = _by_status(rows.get(), lambda total: Decimal(total or 0) / SCORE_SCALE)
+        return spent, visit_status, _average_scores(done)
+
+    return read
 
 
 def _by_status(

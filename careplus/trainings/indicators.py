@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -89,14 +90,26 @@ def summary(
     """The counts the programme dashboard shows (two queries): sessions by city, people by type.
 
     Their SQL is compiled once per programme and dates (`access.compiled`)."""
-    by_city = dict(compiled.rows(_sessions_by_city, programme.pk, start, end))
-    by_type = dict(compiled.rows(_trained_by_type, programme.pk, start, end))
-    return TrainingSummary(
-        sessions_held=sum(by_city.values()),
-        professionals_trained=sum(by_type.values()),
-        by_organisation_type=by_type,
-        by_city=by_city,
-    )
+    return queue_summary(compiled.Batch(), programme, start=start, end=end)()
+
+
+def queue_summary(
+    batch: compiled.Batch, programme: Programme, *, start: datetime.date | None, end: datetime.date | None
+) -> Callable[[], TrainingSummary]:
+    """Queue the summary's two queries in `batch` (read with its other queries); the call answers it."""
+    sessions = batch.rows(_sessions_by_city, programme.pk, start, end)
+    trained = batch.rows(_trained_by_type, programme.pk, start, end)
+
+    def read() -> TrainingSummary:
+        by_city, by_type = dict(sessions.get()), dict(trained.get())
+        return TrainingSummary(
+            sessions_held=sum(by_city.values()),
+            professionals_trained=sum(by_type.values()),
+            by_organisation_type=by_type,
+            by_city=by_city,
+        )
+
+    return read
 
 
 def compute(

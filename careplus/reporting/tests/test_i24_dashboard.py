@@ -113,3 +113,23 @@ def test_the_dashboards_aggregates_are_planned_with_their_values_at_each_run() -
     assert [statement for statement in prepared if any(table in statement for table in aggregates)] == []
     # The organisations' types, a plain read, are prepared as every compiled query is.
     assert any("accounts_organisation" in statement for statement in prepared)
+
+
+def test_the_dashboards_figures_are_read_in_one_batch_sent_at_once_on_postgresql() -> None:
+    """Seven queries, their rows read together (`compiled.Batch`): on PostgreSQL one pipeline, so the
+    page waits for the server once rather than seven times."""
+    programme = factories.make_programme()
+    factories.make_referral(programme=programme)
+    period = periods.resolve(programme, "all")
+    figures.compute(programme, period)  # compiled once
+    piped: list[bool] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        piped.append(connection.vendor == "postgresql" and connection.connection.pgconn.pipeline_status != 0)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        blocks = figures.compute(programme, period)
+    assert blocks[0].total == 1
+    assert len(piped) == 7
+    assert all(piped) if connection.vendor == "postgresql" else not any(piped)
