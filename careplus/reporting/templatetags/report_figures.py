@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from careplus.core.templatetags.ui import bar_height, bar_width, bar_y, localnumber
 
@@ -81,4 +82,25 @@ def block_chart(block: Block, k: int) -> SafeString:
         f'<svg class="bars" role="img" aria-label="{title}" viewBox="0 0 300 {height}" width="300" height="{height}">'
         f"{bars}</svg>"
         f'<table class="table table--compact"><tbody>{cells}</tbody></table>'
+    )
+
+
+@register.simple_tag
+def block_section(block: Block, k: int) -> SafeString:
+    """A block of the dashboard: its title, its total against its target, then its chart, or why
+    there is none (withheld under k, or nothing in the period)."""
+    key, title = escape(block.key), escape(str(block.title))
+    target = "" if block.target is None else f" · {escape(_('target'))} {escape(figure(block.target, block.kind))}"
+    body: str
+    if block.rows:
+        body = block_chart(block, k)
+    elif block.suppressed:
+        withheld = _("Breakdown withheld: too few cases to publish it without re-identifying anyone.")
+        body = f"<p>{escape(withheld)}</p>"
+    else:
+        body = f"<p>{escape(_('Nothing in this period.'))}</p>"
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<section class="card block" id="bloc-{key}" aria-labelledby="t-{key}"><h2 id="t-{key}">{title}</h2>'
+        f"<p><strong>{escape(_('Total'))} : {escape(figure(block.total, block.kind))}</strong>{target}</p>"
+        f"{body}</section>"
     )

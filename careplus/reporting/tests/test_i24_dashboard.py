@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,13 +12,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from careplus.access import compiled
 from careplus.access.roles import Action, Role
 from careplus.access.scopes import programmes_listed_for
 from careplus.accounts.models import User
 from careplus.reporting import figures, periods
+from careplus.reporting.templatetags.report_figures import block_section
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +135,20 @@ def test_the_dashboards_figures_are_read_in_one_batch_sent_at_once_on_postgresql
     assert blocks[0].total == 1
     assert len(piped) == 7
     assert all(piped) if connection.vendor == "postgresql" else not any(piped)
+
+
+def test_a_dashboard_block_shows_its_total_target_and_chart_or_why_it_has_none_in_french() -> None:
+    """Written in Python (`block_section`), as the template wrote it: every value escaped."""
+    counted = figures.Block("countries", "I", "Pays <de> retour", 1234, 2000, [("Népal", 1200), ("Tunisie", 34)])
+    withheld = figures.Block("sex", "I", "Sexe", 3, None, [], suppressed=True)
+    empty = figures.Block("spent", "I", "Dépenses", Decimal("0.00"), Decimal("1500.50"), [], kind="amount")
+    with translation.override("fr"):
+        shown = [str(block_section(block, 5)) for block in (counted, withheld, empty)]
+    assert shown[0].startswith('<section class="card block" id="bloc-countries" aria-labelledby="t-countries">')
+    assert '<h2 id="t-countries">Pays &lt;de&gt; retour</h2>' in shown[0]
+    assert "<strong>Total : 1\u00a0234</strong> · objectif 2\u00a0000" in shown[0]
+    assert '<th scope="row">Népal</th><td>1\u00a0200</td>' in shown[0]
+    assert "Ventilation non publiée" in shown[1]
+    assert "objectif" not in shown[1]  # no target: none shown
+    assert "<strong>Total : 0,00\u00a0€</strong> · objectif 1\u00a0500,50\u00a0€" in shown[2]
+    assert "<p>Rien sur cette période.</p>" in shown[2]
