@@ -23,6 +23,7 @@ compare with, and nothing else; compiling checks that it reaches the SQL as a bo
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from collections import OrderedDict
@@ -387,12 +388,10 @@ class Batch:
     """Compiled queries read together: on PostgreSQL sent at once, in one pipeline.
 
     Each query is queued with `rows` (as `compiled.rows` takes it), which answers a `Pending`; the
-    first `Pending.get` reads every query of the batch. PostgreSQL then runs them back to back
-    while their rows are read, instead of waiting for each answer before sending the next query:
-    the dashboard's seven queries cost one wait for the server, not seven, and the rows of the
-    quick ones are converted while the server still counts the referrals (queue the longest
-    last). Elsewhere (SQLite) they run one after the other. A query is planned or prepared as
-    `rows` would run it (`planned_each_run`).
+    first `Pending.get` reads every query of the batch. PostgreSQL then runs them back to back,
+    instead of waiting for the client to read each answer before it sends the next query: the
+    dashboard's seven queries cost one wait for the server, not seven. Elsewhere (SQLite) they run
+    one after the other. A query is planned or prepared as `rows` would run it (`planned_each_run`).
     """
 
     def __init__(self, using: str = "default") -> None:
@@ -428,22 +427,19 @@ class Batch:
     def _pipelined(self, connection: BaseDatabaseWrapper, compiled: list[_Query | None]) -> list[list[object]]:
         connection.close_if_health_check_failed()  # Django's check, run before the pipeline
         connection.ensure_connection()
-        cursors: list[CursorWrapper | None] = []
         outside = _idle(connection.connection)
-        with connection.connection.pipeline():
+        sent: list[tuple[CursorWrapper, _Query] | None] = []
+        with contextlib.ExitStack() as cursors, connection.connection.pipeline():
             for (build, args, _actor), query in zip(self._queued, compiled, strict=True):
-                cursor = None if query is None else _cursor_for(build, connection, outside=outside)
-                if cursor is not None and query is not None:
-                    cursor.execute(query.sql, _params(query, args))
-                cursors.append(cursor)
-            found: list[list[object]] = []
-            for cursor, query in zip(cursors, compiled, strict=True):
-                if cursor is None or query is None:
-                    found.append([])
+                if query is None:  # matches nothing: no query
+                    sent.append(None)
                     continue
-                with cursor:
-                    found.append([tuple(row) for row in query.converted(cursor.fetchall())])
-        return found
+                cursor = cursors.enter_context(_cursor_for(build, connection, outside=outside))
+                cursor.execute(query.sql, _params(query, args))
+                sent.append((cursor, query))
+            return [
+                [] if each is None else [tuple(row) for row in each[1].converted(each[0].fetchall())] for each in sent
+            ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,8 +95,7 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
     source rows; both give the same figures (tested). The referrals' and the rollups' queries are
     functions of the programme's id and the period's dates, their SQL compiled once for each
     (`access.compiled`): building and compiling them cost a fifth of the page. They are read in
-    one batch (`compiled.Batch`: on PostgreSQL one pipeline), the referrals' count, the longest,
-    queued last.
+    one batch (`compiled.Batch`: on PostgreSQL one pipeline).
     """
     if from_rollups is None:
         from_rollups = covers_whole_months(period)
