@@ -325,13 +325,9 @@ def _visit_sums(
     return rows.annotate(visits=Sum("visits"), **sums, **counts).order_by()
 
 
-def _history_from_rollups(programme: Programme, period: Period) -> History:
-    """The same figures read from the monthly rollups (whole months only)."""
-    return _queue_history_from_rollups(compiled.Batch(), programme, period)()
-
-
 def _queue_history_from_rollups(batch: compiled.Batch, programme: Programme, period: Period) -> Callable[[], History]:
-    """`_history_from_rollups`, its two queries queued in `batch`."""
+    """The same figures read from the monthly rollups (whole months only), their two queries queued
+    in `batch`: the call reads them."""
     inputs = (programme.pk, period.start, period.end)
     amounts, rows = batch.rows(_delivery_sums, *inputs), batch.rows(_visit_sums, *inputs)
 

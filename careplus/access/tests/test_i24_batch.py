@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
 
 from careplus.access import compiled
+from careplus.access.tests.test_i24_compiled_queries import _prepared_statements
 from careplus.accounts.models import Office
 from careplus.cases.choices import CaseStatus
 from careplus.cases.models import Case
@@ -121,12 +122,6 @@ def test_on_postgresql_a_batch_is_sent_in_one_pipeline_and_a_query_alone_is_not(
     assert connection.connection.pgconn.pipeline_status == 0  # the connection left as it was
 
 
-def _prepared() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
-        return [statement for (statement,) in cursor.fetchall() if "cases_case" in statement]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_a_batch_prepares_a_plain_read_outside_transactions_and_plans_the_others() -> None:
     """In a pipeline the connection is busy from the first query on: whether to prepare is decided
@@ -139,10 +134,10 @@ def test_on_postgresql_a_batch_prepares_a_plain_read_outside_transactions_and_pl
         assert (len(by_status.get()), len(references.get())) == (2, 3)
     if connection.vendor != "postgresql":
         return
-    (prepared,) = _prepared()
+    (prepared,) = _prepared_statements()
     assert "GROUP BY" in prepared
     compiled.forget()
-    assert _prepared() == []
+    assert _prepared_statements() == []
 
 
 @pytest.mark.django_db(transaction=True)

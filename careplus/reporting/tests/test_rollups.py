@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from careplus.access import compiled
 from careplus.cases.choices import CaseStatus
 from careplus.cases.models import Case
 from careplus.programmes.models import Programme
@@ -35,7 +36,7 @@ def programme() -> Programme:
 def _live_and_rolled_up(programme: Programme, period: periods.Period) -> tuple[figures.History, figures.History]:
     cases = figures._cases(programme, period)
     live = figures._history(cases, period)
-    rolled_up = figures._history_from_rollups(programme, period)
+    rolled_up = figures._queue_history_from_rollups(compiled.Batch(), programme, period)()
     return live, rolled_up
 
 
