@@ -27,7 +27,7 @@ import contextlib
 import datetime
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar, cast
@@ -392,29 +392,40 @@ class Batch:
     instead of waiting for the client to read each answer before it sends the next query: the
     dashboard's seven queries cost one wait for the server, not seven. Elsewhere (SQLite) they run
     one after the other. A query is planned or prepared as `rows` would run it (`planned_each_run`).
+
+    Inside `sent()`, the queries are sent when the block starts and read at the first `get`: the
+    server runs them while the caller's Python goes on (the dashboard renders its layout meanwhile).
     """
 
     def __init__(self, using: str = "default") -> None:
         self.using = using
         self._queued: list[tuple[Query[Model, object], tuple[Hashable, ...], Actor | None]] = []
         self._read: list[list[object]] | None = None
+        self._in_flight: tuple[contextlib.ExitStack, list[tuple[CursorWrapper, _Query] | None]] | None = None
+        self._sent = False  # by `sent()` or a read: no query can join it after
 
     def rows(self, build: Query[M, Row], *args: Hashable, actor: Actor | None = None) -> Pending[Row]:
         """Queue `build`'s query (see `rows`); its rows are read with the batch's others."""
-        if self._read is not None:
-            raise RuntimeError("This batch has been read: queue its queries before reading any.")
+        if self._sent:
+            raise RuntimeError("This batch has been sent: queue its queries before sending or reading any.")
         self._queued.append((cast("Query[Model, object]", build), args, actor))
         return Pending(self, len(self._queued) - 1)
 
     def read(self) -> list[list[object]]:
         """Every queued query's rows, in the order queued (read once)."""
         if self._read is None:
-            compiled = [_compiled(build, args, actor, self.using) for build, args, actor in self._queued]
-            if any(query is not None and query.records is not None for query in compiled):
-                raise TypeError("A batch reads values_list() rows: read records with `records`.")
+            self._sent = True
+            if self._in_flight is not None:
+                stack, sent = self._in_flight
+                self._in_flight = None
+                with stack:  # the pipeline left once its answers are read
+                    self._read = self._rows(sent)
+                return self._read
             connection = connections[self.using]
+            compiled = self._compile()
             if connection.vendor == "postgresql":
-                self._read = self._pipelined(connection, compiled)
+                with self._pipeline(connection, compiled) as sent:
+                    self._read = self._rows(sent)
             else:
                 self._read = [
                     []
@@ -424,7 +435,41 @@ class Batch:
                 ]
         return self._read
 
-    def _pipelined(self, connection: BaseDatabaseWrapper, compiled: list[_Query | None]) -> list[list[object]]:
+    @contextlib.contextmanager
+    def sent(self) -> Iterator[Self]:
+        """Send the queued queries when the block starts; read them at the first `get`.
+
+        On PostgreSQL the server runs them while the block goes on, and the connection stays in a
+        pipeline until they are read: a query the block makes before waits for them (psycopg reads
+        them first), so the block's work before the first `get` should be Python alone. Whatever
+        happens in the block, the batch is read or its pipeline left when it ends. Elsewhere the
+        queries run at the first `get`, as without the block.
+        """
+        if self._sent:
+            raise RuntimeError("This batch has been sent already.")
+        self._sent = True
+        connection = connections[self.using]
+        if connection.vendor != "postgresql":
+            yield self
+            return
+        with contextlib.ExitStack() as stack:  # left at the read, or here if nothing read them
+            self._in_flight = (stack, stack.enter_context(self._pipeline(connection, self._compile())))
+            try:
+                yield self
+            finally:
+                self._in_flight = None
+
+    def _compile(self) -> list[_Query | None]:
+        compiled = [_compiled(build, args, actor, self.using) for build, args, actor in self._queued]
+        if any(query is not None and query.records is not None for query in compiled):
+            raise TypeError("A batch reads values_list() rows: read records with `records`.")
+        return compiled
+
+    @contextlib.contextmanager
+    def _pipeline(
+        self, connection: BaseDatabaseWrapper, compiled: list[_Query | None]
+    ) -> Iterator[list[tuple[CursorWrapper, _Query] | None]]:
+        """Send the queries in one pipeline; the block reads their answers before the pipeline ends."""
         connection.close_if_health_check_failed()  # Django's check, run before the pipeline
         connection.ensure_connection()
         outside = _idle(connection.connection)
@@ -437,9 +482,11 @@ class Batch:
                 cursor = cursors.enter_context(_cursor_for(build, connection, outside=outside))
                 cursor.execute(query.sql, _params(query, args))
                 sent.append((cursor, query))
-            return [
-                [] if each is None else [tuple(row) for row in each[1].converted(each[0].fetchall())] for each in sent
-            ]
+            yield sent
+
+    @staticmethod
+    def _rows(sent: list[tuple[CursorWrapper, _Query] | None]) -> list[list[object]]:
+        return [[] if each is None else [tuple(row) for row in each[1].converted(each[0].fetchall())] for each in sent]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, TypeAlias, TypedDict
+from typing import Any, TypeAlias, TypedDict, overload
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -97,9 +98,53 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
     (`access.compiled`): building and compiling them cost a fifth of the page. They are read in
     one batch (`compiled.Batch`: on PostgreSQL one pipeline).
     """
+    return _queue(compiled.Batch(), programme, period, from_rollups=from_rollups)()
+
+
+@contextlib.contextmanager
+def computing(programme: Programme, period: Period, *, exact: bool, k: int) -> Iterator[Sequence[Block]]:
+    """The blocks `compute` gives (disclosed with `k` unless `exact`), their queries sent when the
+    block starts and read at the blocks' first use: on PostgreSQL the server runs them while the
+    caller goes on. The dashboard renders its layout, menu and filters meanwhile, which the blocks
+    come after; before that use, the caller should make no query of its own (it would wait)."""
+    batch = compiled.Batch()
+    build = _queue(batch, programme, period)
+    with batch.sent():
+        yield _Deferred(build if exact else lambda: disclose(build(), k=k))
+
+
+class _Deferred(Sequence[Block]):
+    """The blocks, computed at their first use."""
+
+    def __init__(self, build: Callable[[], list[Block]]) -> None:
+        self._build: Callable[[], list[Block]] | None = build
+        self._blocks: list[Block] = []
+
+    def _ready(self) -> list[Block]:
+        if self._build is not None:
+            self._blocks, self._build = self._build(), None
+        return self._blocks
+
+    def __len__(self) -> int:
+        return len(self._ready())
+
+    def __iter__(self) -> Iterator[Block]:
+        return iter(self._ready())
+
+    @overload
+    def __getitem__(self, index: int) -> Block: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Block]: ...
+    def __getitem__(self, index: int | slice) -> Block | Sequence[Block]:
+        return self._ready()[index]
+
+
+def _queue(
+    batch: compiled.Batch, programme: Programme, period: Period, *, from_rollups: bool | None = None
+) -> Callable[[], list[Block]]:
+    """Queue the blocks' queries in `batch`: the call answers the blocks (reading the batch)."""
     if from_rollups is None:
         from_rollups = covers_whole_months(period)
-    batch = compiled.Batch()
     if from_rollups:
         read_counts = _queue_case_figures_from_rollups(batch, programme, period)
         read_history = _queue_history_from_rollups(batch, programme, period)
@@ -109,11 +154,25 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
     read_trainings = training_indicators.queue_summary(batch, programme, start=period.start, end=period.end)
     types = batch.rows(_organisation_types)
     referrals = batch.rows(_referrals_by_organisation, programme.pk, period.start, period.end)
-    by_org: Counter[str | None] = Counter()
-    type_of: dict[uuid.UUID | None, str] = dict(types.get())
-    for organisation_id, count in referrals.get():
-        by_org[type_of.get(organisation_id)] += count
-    counts, (spent, visit_status, scores), trainings = read_counts(), read_history(), read_trainings()
+
+    def build() -> list[Block]:
+        type_of: dict[uuid.UUID | None, str] = dict(types.get())  # the first read: the whole batch's
+        by_org: Counter[str | None] = Counter()
+        for organisation_id, count in referrals.get():
+            by_org[type_of.get(organisation_id)] += count
+        return _blocks(programme, by_org, read_counts(), read_history(), read_trainings())
+
+    return build
+
+
+def _blocks(
+    programme: Programme,
+    by_org: Counter[str | None],
+    counts: CaseCounts,
+    history: History,
+    trainings: training_indicators.TrainingSummary,
+) -> list[Block]:
+    spent, visit_status, scores = history
     status, country, sex, forms = counts["status"], counts["country"], counts["sex"], counts["forms"]
     minors = counts["age"]["minor"]
     total_cases = sum(status.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -90,7 +90,7 @@ def _page(
     period: periods.Period,
     programmes: list[Programme],
     *,
-    blocks: list[figures.Block],
+    blocks: Sequence[figures.Block],
     exact: bool,
     form: PeriodForm | None = None,
     status: int = 200,
@@ -129,15 +129,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         programme, period, exact, programmes = _context(request)
     except _BadPeriod as error:
         return _bad_period(request, error)
-    blocks = figures.compute(programme, period)
-    shown = blocks if exact else figures.disclose(blocks, k=_k())
+    # The figures' queries run in the database while the page's layout, menu and filters are
+    # rendered; the figures are read where the page shows them. The view is recorded before the
+    # page leaves: an event that cannot be written fails the request.
+    with figures.computing(programme, period, exact=exact, k=_k()) as blocks:
+        response = _page(request, programme, period, programmes, blocks=blocks, exact=exact)
     record_event(
         action=AuditAction.VIEW,
         object_type="reporting.dashboard",
         object_id=programme.pk,
         fields=["exact"] if exact else [f"k={_k()}"],
     )
-    return _page(request, programme, period, programmes, blocks=shown, exact=exact)
+    return response
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -3,12 +3,13 @@ on PostgreSQL sent in one pipeline, a plain read still prepared outside any tran
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, F, IntegerField, QuerySet, Value
 from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
@@ -79,7 +80,7 @@ def test_a_batch_is_read_once_and_takes_no_query_after() -> None:
     with CaptureQueriesContext(connection) as queries:
         assert pending.get() == first  # read when the batch was: the rows of that moment
     assert queries.captured_queries == []
-    with pytest.raises(RuntimeError, match="has been read"):
+    with pytest.raises(RuntimeError, match="has been sent"):
         batch.rows(_references, "NPL")
     assert sum(n for _status, n in compiled.Batch().rows(_by_status, "NPL").get()) == 4  # a new batch reads anew
 
@@ -153,3 +154,62 @@ def test_a_failing_query_in_a_batch_raises_the_databases_error_and_the_connectio
         references.get()
     assert connection.connection.pgconn.pipeline_status == 0
     assert len(compiled.rows(_references, "NPL")) == 3  # the next request's queries run as before
+
+
+def test_a_batch_sent_ahead_is_read_at_its_first_get_with_the_rows_of_that_moment() -> None:
+    """`sent()`: on PostgreSQL the queries leave when the block starts, in one pipeline, and the
+    block's Python goes on; the rows are read at the first `get`, and the pipeline left then."""
+    _offices()
+    seen, record = _pipeline_statuses() if connection.vendor == "postgresql" else ([], None)
+    batch = compiled.Batch()
+    home, other = batch.rows(_by_status, "NPL"), batch.rows(_references, "CMR")
+    with CaptureQueriesContext(connection) as queries, contextlib.ExitStack() as stack:
+        if record is not None:
+            stack.enter_context(connection.execute_wrapper(record))
+        with batch.sent():
+            sent_at_start = len(queries.captured_queries)
+            with pytest.raises(RuntimeError, match="has been sent"):
+                batch.rows(_references, "NPL")  # too late: the batch has left
+            assert sorted(home.get()) == [(CaseStatus.OPEN, 2), (CaseStatus.RETURNED, 1)]
+            assert len(other.get()) == 1
+            if connection.vendor == "postgresql":
+                assert connection.connection.pgconn.pipeline_status == 0  # left once read
+            assert Case.objects.count() == 4  # the connection is free for the rest of the block
+    if connection.vendor == "postgresql":
+        assert sent_at_start == 2  # both sent before the block's first line
+        assert seen == [1, 1, 0]  # in the pipeline, then the count alone
+    else:
+        assert sent_at_start == 0  # SQLite: run at the first get, one after the other
+        assert len(queries.captured_queries) == 3
+
+
+def test_a_batch_sent_ahead_and_never_read_leaves_the_connection_usable() -> None:
+    _offices()
+    batch = compiled.Batch()
+    batch.rows(_by_status, "NPL")
+    with pytest.raises(ValueError, match="the page failed"), batch.sent():
+        raise ValueError("the page failed")
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == 0
+    assert Case.objects.filter(office__code="NPL").count() == 3
+    with pytest.raises(RuntimeError, match="sent already"), batch.sent():
+        pass
+    unread = compiled.Batch()
+    unread.rows(_references, "NPL")
+    with unread.sent():
+        pass  # nothing read in the block: the answers are dropped with the pipeline
+    assert Case.objects.count() == 4
+
+
+def test_a_batch_sent_ahead_whose_query_fails_raises_at_its_read_and_leaves_no_pipeline() -> None:
+    _offices()
+    batch = compiled.Batch()
+    failing = batch.rows(_divided_by_zero)
+    if connection.vendor != "postgresql":
+        with batch.sent():
+            assert {row for (row,) in failing.get()} == {None}  # SQLite divides by zero into NULL
+        return
+    with pytest.raises(DatabaseError, match="division by zero"), transaction.atomic(), batch.sent():
+        failing.get()
+    assert connection.connection.pgconn.pipeline_status == 0
+    assert Case.objects.count() == 4

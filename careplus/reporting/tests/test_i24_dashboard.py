@@ -137,6 +137,48 @@ def test_the_dashboards_figures_are_read_in_one_batch_sent_at_once_on_postgresql
     assert all(piped) if connection.vendor == "postgresql" else not any(piped)
 
 
+def test_the_dashboards_figures_run_in_the_database_while_its_layout_renders(
+    signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the seven queries are sent before the page renders its layout, menu and
+    filters, and read where the page shows the figures: nothing else reaches the database between
+    the two (it would wait for them). The view's event is written once the page is rendered, before
+    it leaves. Elsewhere the queries run at that read, one after the other."""
+    programme = factories.make_programme()
+    factories.make_referral(programme=programme)
+    client = signed_in(factories.make_user(Role.COORDINATOR))
+    url = reverse("reporting:dashboard") + f"?programme={programme.pk}"
+    assert client.get(url).status_code == 200  # compiled once
+    statements: list[str] = []
+    moments: dict[str, int] = {}
+    read = figures._Deferred._ready
+
+    def reading(blocks: figures._Deferred) -> list[figures.Block]:
+        moments.setdefault("read", len(statements))
+        return read(blocks)
+
+    monkeypatch.setattr(figures._Deferred, "_ready", reading)
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        page = client.get(url).content.decode()
+    assert '<div class="kpi" data-kpi="referrals"><span class="kpi__value">1</span>' in page
+    figure_tables = ("referrals_referral", "reporting_", "trainings_", "accounts_organisation")
+    figure_queries = [i for i, sql in enumerate(statements) if any(t in sql for t in figure_tables)]
+    audit = [i for i, sql in enumerate(statements) if "audit_audithead" in sql]
+    assert len(figure_queries) == 7
+    assert audit
+    assert min(audit) > max(figure_queries)  # the event after the figures
+    if connection.vendor == "postgresql":
+        # Sent, then nothing until the figures are read.
+        assert figure_queries == list(range(moments["read"] - 7, moments["read"]))
+    else:
+        assert min(figure_queries) == moments["read"]  # run at the read
+
+
 def test_a_dashboard_block_shows_its_total_target_and_chart_or_why_it_has_none_in_french() -> None:
     """Written in Python (`block_section`), as the template wrote it: every value escaped."""
     counted = figures.Block("countries", "I", "Pays <de> retour", 1234, 2000, [("Népal", 1200), ("Tunisie", 34)])
