@@ -9,17 +9,20 @@ audit event). Sign-out flushes the session, and the reasons with it.
 
 Views raise `ReasonNeeded` through `open_case`; `careplus.cases.middleware.RestrictedReasonMiddleware`
 turns it into the reason form, so a new page that opens a case through here asks the reason without
-more code.
+more code. The file's own page goes through `show_case`, which writes the read once the page's data
+is read and answers the page once the event is committed (on PostgreSQL, while the page renders).
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -28,7 +31,7 @@ from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.access.scopes import subject_request_cases, subject_request_referrals
 from careplus.audit.choices import AuditAction
-from careplus.audit.services import record_event
+from careplus.audit.services import committed_at_the_end, record_event
 from careplus.cases.models import Case
 from careplus.cases.services import case_view_record
 from careplus.core import crypto
@@ -90,15 +93,42 @@ def open_case(request: HttpRequest, case_id: object, *, action: Action, part: st
 
     A restricted file without a reason given in this session raises `ReasonNeeded`.
     """
-    actor = acting_user(request)
-    case = get_case_for(actor, str(case_id), action=action)
-    reason = ""
-    if case.restricted:
-        reason = remembered_reason(request, case)
-        if not reason:
-            raise ReasonNeeded(case, _back_to(request, case))
-    record_case_read(actor=actor, case=case, part=part, reason=reason)
+    case, reason = _case_and_reason(request, case_id, action)
+    record_case_read(actor=acting_user(request), case=case, part=part, reason=reason)
     return case
+
+
+def show_case(
+    request: HttpRequest,
+    case_id: object,
+    *,
+    action: Action,
+    part: str,
+    template: str,
+    context: Callable[[Case], Mapping[str, object]],
+) -> HttpResponse:
+    """Answer a page of a case file, as `open_case` gives it: the case for the request's user and
+    action (404 out of scope, `ReasonNeeded` for a restricted file without its reason), then
+    `context(case)` reads what the page shows, then the read is recorded and the page rendered
+    while the event commits (`committed_at_the_end`); the page is answered once it has.
+    """
+    case, reason = _case_and_reason(request, case_id, action)
+    shown = context(case)
+    with committed_at_the_end():
+        record_case_read(actor=acting_user(request), case=case, part=part, reason=reason)
+        return render(request, template, shown)
+
+
+def _case_and_reason(request: HttpRequest, case_id: object, action: Action) -> tuple[Case, str]:
+    """The case for the request's user and action, and for a restricted file the reason given in
+    this session (`ReasonNeeded` without one); 404 out of scope."""
+    case = get_case_for(acting_user(request), str(case_id), action=action)
+    if not case.restricted:
+        return case, ""
+    reason = remembered_reason(request, case)
+    if not reason:
+        raise ReasonNeeded(case, _back_to(request, case))
+    return case, reason
 
 
 def open_referral(request: HttpRequest, referral_id: object, *, action: Action, part: str) -> Referral:

@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -82,21 +83,34 @@ def record_event(
     }
     key = chain.audit_key()
     statements = _statements()
+    later = _COMMIT_LATER.get()
+    if later is not None:
+        later.close()  # an event still committing is awaited before the next
     if statements.together and not connection.in_atomic_block and connection.get_autocommit():
         # A read's event, in a transaction of its own: two round trips on PostgreSQL, not four.
         with connection.cursor() as cursor, _own_transaction():
-            return _append(values, ts, key, cursor, begin=True)
+            return _append(values, ts, key, cursor, begin=True, later=later)
     # No savepoint inside the caller's transaction: an event that cannot be written fails the whole
     # action (it never commits unaudited), and the page spares two statements.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         return _append(values, ts, key, cursor, begin=False)
 
 
-def _append(values: dict[str, int | str], ts: int, key: bytes, cursor: CursorWrapper, *, begin: bool) -> AuditEvent:
+def _append(
+    values: dict[str, int | str],
+    ts: int,
+    key: bytes,
+    cursor: CursorWrapper,
+    *,
+    begin: bool,
+    later: contextlib.ExitStack | None = None,
+) -> AuditEvent:
     """Chain one event after the locked head and move the head to it.
 
     `begin`: the transaction is the event's own, opened with the head's read and committed with the
     event's write, each one text (`_own_transaction` rolls back whatever fails in between).
+    `later` (with `begin`, inside `committed_at_the_end`): the write and its commit are sent in a
+    pipeline, and awaited when `later` closes.
     """
     head = _locked_head(key, cursor, begin=begin)
     seq = head.seq + 1
@@ -107,7 +121,13 @@ def _append(values: dict[str, int | str], ts: int, key: bytes, cursor: CursorWra
     statements = _statements()
     advance: list[int | str] = [seq, digest, ts, chain.head_seal(seq, digest, ts, key)]
     checkpoint = seq % chain.CHECKPOINT_EVERY == 0  # stored after its event, in the same transaction
-    if statements.together:
+    if later is not None and begin and not checkpoint:
+        later.enter_context(_commit_awaited())
+        # A pipeline takes one statement per text: three, sent together, one round trip as before.
+        cursor.execute(statements.insert, [*ordered, digest])
+        cursor.execute(statements.advance, advance)
+        cursor.execute("COMMIT")
+    elif statements.together:
         commit = begin and not checkpoint
         cursor.execute(statements.committed if commit else statements.together, [*ordered, digest, *advance])
     else:
@@ -118,6 +138,39 @@ def _append(values: dict[str, int | str], ts: int, key: bytes, cursor: CursorWra
         if begin:
             cursor.execute("COMMIT")
     return AuditEvent(seq=seq, prev_hash=head.hash, hash=digest, **values)
+
+
+# Set inside `committed_at_the_end`: where a read's event is committed while the block goes on.
+_COMMIT_LATER: ContextVar[contextlib.ExitStack | None] = ContextVar("careplus_audit_commit_later", default=None)
+
+
+@contextlib.contextmanager
+def committed_at_the_end() -> Iterator[None]:
+    """Inside the block, a read's event (written in a transaction of its own) is committed while the
+    block goes on, and the block's end waits for that commit: it raises there if the event could not
+    be written, so what the block made is never used without it.
+
+    On PostgreSQL the event's write and its commit are sent in a pipeline after its head is read:
+    the server writes the event to its log while the block renders a page, instead of the page
+    waiting for it before rendering. Meant around a page's rendering, which writes nothing: a query
+    in the block waits for the commit first, another event's too. Elsewhere, and for an event
+    inside a transaction, the event is written at once, as outside the block.
+    """
+    with contextlib.ExitStack() as later:
+        token = _COMMIT_LATER.set(later)
+        try:
+            yield
+        finally:
+            _COMMIT_LATER.reset(token)
+
+
+@contextlib.contextmanager
+def _commit_awaited() -> Iterator[None]:
+    """An event's write sent in a pipeline, its answers read when the context ends; a failure there
+    raises as Django's error, the transaction rolled back and the connection left as it was."""
+    raw = connection.connection
+    with _own_transaction(), connection.wrap_database_errors, raw.pipeline():
+        yield
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from careplus.access import rules
 from careplus.access.fetch import acting_user, deny, get_case_for, require
 from careplus.access.policy import Actor, can
-from careplus.access.reading import open_case, remember_reason, remembered_reason, safe_back
+from careplus.access.reading import open_case, remember_reason, remembered_reason, safe_back, show_case
 from careplus.access.roles import Action
 from careplus.audit.selectors import role_labels
 from careplus.cases import selectors, services, slugs, staff, workflow
@@ -240,8 +240,14 @@ def _tab_of(request: HttpRequest, case_id: str) -> str:
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     """Show a part of a case file; a restricted case first asks why it is opened. Every view is audited."""
     tab = _tab_of(request, case_id)
-    case = open_case(request, case_id, action=Action.CASES_VIEW, part=TABS[tab].part)
-    return render(request, "cases/case_detail.html", _detail_context(request, case, tab))
+    return show_case(
+        request,
+        case_id,
+        action=Action.CASES_VIEW,
+        part=TABS[tab].part,
+        template="cases/case_detail.html",
+        context=lambda case: _detail_context(request, case, tab),
+    )
 
 
 @methods("GET", "POST")

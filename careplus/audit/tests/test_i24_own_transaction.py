@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from psycopg.pq import TransactionStatus
 
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from careplus.audit import chain
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSegmentSeal
-from careplus.audit.services import AuditChainError, record_event, verify_chain
+from careplus.audit.services import AuditChainError, committed_at_the_end, record_event, verify_chain
 
 pytestmark = pytest.mark.django_db(transaction=True)  # outside the test's own transaction
 
@@ -94,3 +94,33 @@ def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch:
     verdict = verify_chain()
     assert verdict.ok, verdict.reason
     assert verdict.checked == 7
+
+
+def test_events_committed_at_the_end_of_a_block_are_chained_and_awaited_before_it_ends() -> None:
+    """`committed_at_the_end`: on PostgreSQL a read's write and commit go in a pipeline, awaited
+    when the block ends; a second event, or a query, in the block waits for the first commit."""
+    _read("first")  # the genesis head
+    with committed_at_the_end():
+        first = _read("in the block")
+        if connection.vendor == "postgresql":
+            assert connection.connection.pgconn.pipeline_status != 0  # its commit still in flight
+        second = _read("after it")  # the first awaited, then written the same way
+        assert AuditEvent.objects.filter(object_id="in the block").count() == 1  # a read waits too
+    assert not _in_a_transaction()
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == 0
+    assert second.seq == first.seq + 1
+    assert AuditHead.objects.get().hash == second.hash
+    verdict = verify_chain()
+    assert verdict.ok, verdict.reason
+    assert verdict.checked == 3
+
+
+def test_an_event_in_a_transaction_is_written_at_once_even_in_a_block_committed_at_the_end() -> None:
+    _read("first")
+    with committed_at_the_end(), transaction.atomic():
+        event = _read("inside")
+        if connection.vendor == "postgresql":
+            assert connection.connection.pgconn.pipeline_status == 0
+        assert AuditHead.objects.get().seq == event.seq
+    assert verify_chain().ok

@@ -1,7 +1,8 @@
 """The audit event of a case file's read (issue 24): an ordinary file's read is the event alone, in a
-transaction of its own (on PostgreSQL two round trips, the head's read opening it and the event's
-write committing it); a restricted file's read writes its reason's row and the event in one
-transaction, so that neither is kept without the other."""
+transaction of its own (on PostgreSQL the head's read opens it; the event's write, the head's move
+and the commit are sent in one pipeline and awaited once the page is rendered, before it leaves);
+a restricted file's read writes its reason's row and the event in one transaction, so that neither
+is kept without the other. An event that cannot be written fails the page, on both engines."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from psycopg.pq import TransactionStatus
 
-from django.db import connection
+from django.db import IntegrityError, connection
+from django.template import Template
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.signals import template_rendered
 from django.urls import reverse
 
+from careplus.access import reading
 from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.audit import chain
-from careplus.audit.models import AuditEvent
+from careplus.audit.models import AuditEvent, AuditHead
 from careplus.audit.services import AuditChainError, record_event, verify_chain
 from careplus.cases import services
 from careplus.cases.models import RestrictedView
@@ -27,6 +31,13 @@ from tests import factories
 pytestmark = pytest.mark.django_db(transaction=True)  # the page's own transactions, as in production
 
 SignedIn = Callable[[User], Client]
+
+
+def _in_a_transaction() -> bool:
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        return bool(raw.info.transaction_status != TransactionStatus.IDLE)
+    return bool(raw.in_transaction)
 
 
 def _spy_on_events(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
@@ -49,18 +60,44 @@ def test_reading_an_ordinary_file_writes_its_event_in_a_transaction_of_its_own(
     client = signed_in(factories.make_user(Role.CASEWORKER, office=office))
     inside = _spy_on_events(monkeypatch)
     before = AuditEvent.objects.filter(action="view").count()
-    with CaptureQueriesContext(connection) as queries:
-        page = client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
+    sent: list[tuple[str, bool]] = []  # each statement, and whether it went in a pipeline
+    rendered: list[tuple[int, bool]] = []  # statements sent when the page rendered, and whether piped
+    on_postgresql = connection.vendor == "postgresql"
+
+    def piped() -> bool:
+        return on_postgresql and connection.connection.pgconn.pipeline_status != 0
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append((sql, piped()))
+        return execute(sql, params, many, context)
+
+    def on_render(sender: object, template: Template, **kwargs: Any) -> None:
+        if template.name == "cases/case_detail.html":
+            rendered.append((len(sent), piped()))
+
+    template_rendered.connect(on_render)
+    try:
+        with connection.execute_wrapper(record):
+            page = client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
+    finally:
+        template_rendered.disconnect(on_render)
     assert page.status_code == 200
     assert inside == [False]
-    sent = [q["sql"] or "" for q in queries.captured_queries]
-    if connection.vendor == "postgresql":
-        # Opened with the head's read, committed with the event's write: two texts, no BEGIN or COMMIT alone.
-        audit = [text for text in sent if "audit_audithead" in text]
-        assert len(audit) == 2, audit
-        assert audit[0].startswith("BEGIN; SELECT seq, hash, ts, mac FROM")
-        assert audit[1].endswith("; COMMIT")
-    assert not any(text.startswith("SAVEPOINT") for text in sent)
+    audit = [(text, in_pipeline) for text, in_pipeline in sent if "audit_" in text or text == "COMMIT"]
+    ((at, rendering_piped),) = rendered
+    assert [text for text, _piped in sent[at - len(audit) : at]] == [text for text, _piped in audit]
+    if on_postgresql:
+        # Opened with the head's read; the write, the head's move and the commit in one pipeline,
+        # still in flight while the page renders (the page's reads came before, none after).
+        assert audit[0] == ('BEGIN; SELECT seq, hash, ts, mac FROM "audit_audithead" WHERE id = 1 FOR UPDATE', False)
+        assert [text.split()[0] for text, _piped in audit[1:]] == ["INSERT", "UPDATE", "COMMIT"]
+        assert all(in_pipeline for _text, in_pipeline in audit[1:])
+        assert rendering_piped
+        assert connection.connection.pgconn.pipeline_status == 0
+    else:  # SQLite: Django's transaction around the event, written before the page renders
+        assert [text.split()[0] for text, _piped in audit] == ["SELECT", "INSERT", "UPDATE"]
+    assert not any(text.startswith("SAVEPOINT") for text, _piped in sent)
+    assert not _in_a_transaction()
     assert AuditEvent.objects.filter(action="view").count() == before + 1
     event = AuditEvent.objects.filter(action="view").latest("seq")
     assert (event.object_id, event.field_names) == (str(case.pk), ["summary"])
@@ -87,4 +124,46 @@ def test_a_restricted_file_keeps_its_reason_and_its_event_together_or_neither(
     monkeypatch.undo()
     assert RestrictedView.objects.filter(case=case).count() == 1
     assert AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count() == 1
+    assert verify_chain().ok
+
+
+def test_a_files_page_whose_event_cannot_be_written_is_not_answered_and_leaves_no_transaction_open(
+    signed_in: SignedIn,
+) -> None:
+    """On PostgreSQL the failure is read when the page has been rendered: the page is dropped, the
+    transaction rolled back; on SQLite it fails before the page renders. Either way nothing is kept."""
+    office = factories.make_office("NPL")
+    case = factories.make_case(office=office)
+    client = signed_in(factories.make_user(Role.CASEWORKER, office=office))
+    url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
+    assert client.get(url).status_code == 200
+    last = AuditEvent.objects.latest("seq")
+    # A row already where the next event goes (written around the application): its INSERT fails.
+    AuditEvent.objects.create(**{**{column: getattr(last, column) for column in chain.COLUMNS}, "seq": last.seq + 1})
+    views = AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count()
+    with pytest.raises(IntegrityError):
+        client.get(url)
+    assert not _in_a_transaction()
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == 0
+    assert AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count() == views
+    assert AuditHead.objects.get().seq == last.seq
+    assert client.get(reverse("cases:case_list")).status_code == 200  # the connection serves the next page
+
+
+def test_a_files_page_that_fails_to_render_keeps_the_event_of_its_read(
+    signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = factories.make_office("NPL")
+    case = factories.make_case(office=office)
+    client = signed_in(factories.make_user(Role.CASEWORKER, office=office))
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the template failed")
+
+    monkeypatch.setattr(reading, "render", failing)
+    with pytest.raises(RuntimeError, match="the template failed"):
+        client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
+    assert not _in_a_transaction()
+    assert AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count() == 1  # the read was tried
     assert verify_chain().ok
