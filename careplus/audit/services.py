@@ -9,7 +9,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -127,6 +127,7 @@ def _append(
         cursor.execute(statements.insert, [*ordered, digest])
         cursor.execute(statements.advance, advance)
         cursor.execute("COMMIT")
+        later.enter_context(connection.execute_wrapper(_Awaiting(later)))
     elif statements.together:
         commit = begin and not checkpoint
         cursor.execute(statements.committed if commit else statements.together, [*ordered, digest, *advance])
@@ -152,9 +153,11 @@ def committed_at_the_end() -> Iterator[None]:
 
     On PostgreSQL the event's write and its commit are sent in a pipeline after its head is read:
     the server writes the event to its log while the block renders a page, instead of the page
-    waiting for it before rendering. Meant around a page's rendering, which writes nothing: a query
-    in the block waits for the commit first, another event's too. Elsewhere, and for an event
-    inside a transaction, the event is written at once, as outside the block.
+    waiting for it before rendering. Meant around a page's rendering: a statement in the block (a
+    form's choices read while the page renders, another event) waits for the commit first; a
+    transaction opened in the block fails (psycopg will not change the connection's mode while a
+    command is under way), so the block opens none. Elsewhere, and for an event inside a
+    transaction, the event is written at once, as outside the block.
     """
     with contextlib.ExitStack() as later:
         token = _COMMIT_LATER.set(later)
@@ -162,6 +165,21 @@ def committed_at_the_end() -> Iterator[None]:
             yield
         finally:
             _COMMIT_LATER.reset(token)
+
+
+@dataclass(frozen=True)
+class _Awaiting:
+    """An execute wrapper for a statement made while an event commits: the commit is awaited first,
+    the statement run after it outside the pipeline (psycopg runs not every statement in one: a
+    form's choices read with a server-side cursor, for one)."""
+
+    later: contextlib.ExitStack
+
+    def __call__(
+        self, execute: Callable[..., object], sql: str, params: object, many: bool, context: Mapping[str, object]
+    ) -> object:
+        self.later.close()
+        return execute(sql, params, many, context)
 
 
 @contextlib.contextmanager

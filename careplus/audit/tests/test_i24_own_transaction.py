@@ -124,3 +124,19 @@ def test_an_event_in_a_transaction_is_written_at_once_even_in_a_block_committed_
             assert connection.connection.pgconn.pipeline_status == 0
         assert AuditHead.objects.get().seq == event.seq
     assert verify_chain().ok
+
+
+def test_a_server_side_cursor_in_a_block_committed_at_the_end_waits_for_the_commit_then_runs() -> None:
+    """psycopg runs no server-side cursor in a pipeline (Django reads `iterator()` with one on
+    PostgreSQL, a form's choices among them): the event's commit is awaited first."""
+    _read("first")
+    with committed_at_the_end():
+        event = _read("in the block")
+        chained = [row.seq for row in AuditEvent.objects.order_by("seq").iterator(chunk_size=1)]
+        if connection.vendor == "postgresql":
+            assert connection.connection.pgconn.pipeline_status == 0  # left before the cursor ran
+        assert chained[-1] == event.seq
+        after = _read("after it")
+    assert after.seq == event.seq + 1
+    assert not _in_a_transaction()
+    assert verify_chain().ok
