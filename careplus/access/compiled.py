@@ -27,7 +27,7 @@ import contextlib
 import datetime
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar, cast
@@ -440,10 +440,11 @@ class Batch:
         """Send the queued queries when the block starts; read them at the first `get`.
 
         On PostgreSQL the server runs them while the block goes on, and the connection stays in a
-        pipeline until they are read: a query the block makes before waits for them (psycopg reads
-        them first), so the block's work before the first `get` should be Python alone. Whatever
-        happens in the block, the batch is read or its pipeline left when it ends. Elsewhere the
-        queries run at the first `get`, as without the block.
+        pipeline until they are read: a statement the block makes before has the batch read first
+        (it waits for them), so the block's work before the first `get` should be Python alone; a
+        transaction opened there fails (psycopg will not change the connection's mode while a
+        command is under way). Whatever happens in the block, the batch is read or its pipeline
+        left when it ends. Elsewhere the queries run at the first `get`, as without the block.
         """
         if self._sent:
             raise RuntimeError("This batch has been sent already.")
@@ -454,10 +455,19 @@ class Batch:
             return
         with contextlib.ExitStack() as stack:  # left at the read, or here if nothing read them
             self._in_flight = (stack, stack.enter_context(self._pipeline(connection, self._compile())))
+            stack.enter_context(connection.execute_wrapper(self._read_first))
             try:
                 yield self
             finally:
                 self._in_flight = None
+
+    def _read_first(
+        self, execute: Callable[..., object], sql: str, params: object, many: bool, context: Mapping[str, object]
+    ) -> object:
+        """Another statement while the batch is in flight: the batch is read first, and the pipeline
+        left (psycopg runs not every statement in one: a server-side cursor, for one)."""
+        self.read()
+        return execute(sql, params, many, context)
 
     def _compile(self) -> list[_Query | None]:
         compiled = [_compiled(build, args, actor, self.using) for build, args, actor in self._queued]

@@ -213,3 +213,17 @@ def test_a_batch_sent_ahead_whose_query_fails_raises_at_its_read_and_leaves_no_p
         failing.get()
     assert connection.connection.pgconn.pipeline_status == 0
     assert Case.objects.count() == 4
+
+
+def test_a_statement_made_while_a_batch_is_in_flight_has_it_read_first() -> None:
+    """A server-side cursor (Django's `iterator()` on PostgreSQL), which psycopg runs in no
+    pipeline: the batch is read and the pipeline left before it runs."""
+    _offices()
+    batch = compiled.Batch()
+    home = batch.rows(_by_status, "NPL")
+    with batch.sent():
+        references = [case.reference for case in Case.objects.order_by("reference").iterator(chunk_size=1)]
+        if connection.vendor == "postgresql":
+            assert connection.connection.pgconn.pipeline_status == 0
+        assert sorted(home.get()) == [(CaseStatus.OPEN, 2), (CaseStatus.RETURNED, 1)]
+    assert len(references) == 4

@@ -25,7 +25,7 @@ from careplus.audit import chain
 from careplus.audit.models import AuditEvent, AuditHead
 from careplus.audit.services import AuditChainError, record_event, verify_chain
 from careplus.cases import services, slugs
-from careplus.cases.models import RestrictedView
+from careplus.cases.models import Case, RestrictedView
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the page's own transactions, as in production
@@ -38,6 +38,12 @@ def _in_a_transaction() -> bool:
     if connection.vendor == "postgresql":
         return bool(raw.info.transaction_status != TransactionStatus.IDLE)
     return bool(raw.in_transaction)
+
+
+def _caseworker_and_file(signed_in: SignedIn) -> tuple[Client, Case]:
+    """A caseworker of an office signed in, and an ordinary file of that office."""
+    office = factories.make_office("NPL")
+    return signed_in(factories.make_user(Role.CASEWORKER, office=office)), factories.make_case(office=office)
 
 
 def _spy_on_events(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
@@ -55,9 +61,7 @@ def _spy_on_events(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 def test_reading_an_ordinary_file_writes_its_event_in_a_transaction_of_its_own(
     signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    office = factories.make_office("NPL")
-    case = factories.make_case(office=office)
-    client = signed_in(factories.make_user(Role.CASEWORKER, office=office))
+    client, case = _caseworker_and_file(signed_in)
     inside = _spy_on_events(monkeypatch)
     before = AuditEvent.objects.filter(action="view").count()
     sent: list[tuple[str, bool]] = []  # each statement, and whether it went in a pipeline
@@ -132,9 +136,7 @@ def test_a_files_page_whose_event_cannot_be_written_is_not_answered_and_leaves_n
 ) -> None:
     """On PostgreSQL the failure is read when the page has been rendered: the page is dropped, the
     transaction rolled back; on SQLite it fails before the page renders. Either way nothing is kept."""
-    office = factories.make_office("NPL")
-    case = factories.make_case(office=office)
-    client = signed_in(factories.make_user(Role.CASEWORKER, office=office))
+    client, case = _caseworker_and_file(signed_in)
     url = reverse("cases:case_detail", kwargs={"case_id": case.pk})
     assert client.get(url).status_code == 200
     last = AuditEvent.objects.latest("seq")
@@ -154,9 +156,7 @@ def test_a_files_page_whose_event_cannot_be_written_is_not_answered_and_leaves_n
 def test_a_files_page_that_fails_to_render_keeps_the_event_of_its_read(
     signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    office = factories.make_office("NPL")
-    case = factories.make_case(office=office)
-    client = signed_in(factories.make_user(Role.CASEWORKER, office=office))
+    client, case = _caseworker_and_file(signed_in)
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the template failed")
