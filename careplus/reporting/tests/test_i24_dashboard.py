@@ -179,6 +179,25 @@ def test_the_dashboards_figures_run_in_the_database_while_its_layout_renders(
         assert min(figure_queries) == moments["read"]  # run at the read
 
 
+def test_a_period_the_rollups_do_not_answer_is_read_from_the_source_rows_after_the_batch(
+    signed_in: SignedIn,
+) -> None:
+    """Mid-month dates: the batch sent ahead (trainings, organisations, referrals) is read where
+    the figures are shown, then the cases' figures are read from their rows; the page shows both."""
+    programme = factories.make_programme()
+    factories.make_referral(programme=programme, received_on=datetime.date(2018, 4, 3))
+    factories.make_referral(programme=programme, received_on=datetime.date(2018, 5, 20))  # outside
+    client = signed_in(factories.make_user(Role.COORDINATOR))
+    url = reverse("reporting:dashboard") + f"?programme={programme.pk}&start=2018-03-15&end=2018-04-10"
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<div class="kpi" data-kpi="referrals"><span class="kpi__value">1</span>' in html
+    assert "15/03/2018" in html  # the period as French writes it
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == 0
+
+
 def test_a_dashboard_block_shows_its_total_target_and_chart_or_why_it_has_none_in_french() -> None:
     """Written in Python (`block_section`), as the template wrote it: every value escaped."""
     counted = figures.Block("countries", "I", "Pays <de> retour", 1234, 2000, [("Népal", 1200), ("Tunisie", 34)])
