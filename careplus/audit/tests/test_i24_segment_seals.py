@@ -176,6 +176,31 @@ def test_a_row_the_text_does_not_show_is_found_event_by_event() -> None:
 
 
 @pytest.mark.django_db
+def test_a_hash_of_64_bytes_the_text_shows_shorter_is_found_event_by_event(
+    per_event: list[tuple[int, int | None]],
+) -> None:
+    """#7's hash kept at 64 bytes, its last four a control character and three others: on SQLite a
+    NUL, where `printf` stops (PostgreSQL's text holds no NUL: a unit separator there). Only its
+    segment is verified event by event, and the verdict names #7."""
+    append_events(12)
+    stop = "char(0)" if connection.vendor == "sqlite" else "chr(31)"
+    with direct_database_access():
+        sql(f"UPDATE audit_auditevent SET hash = substr(hash, 1, 60) || {stop} || 'abc' WHERE seq = 7")
+        per_event.clear()
+        verdict = verify_chain()
+        assert (verdict.ok, verdict.first_broken, verdict.reason) == (
+            False,
+            7,
+            "event content does not match its seal",
+        )
+        assert per_event == [(5, 10)]
+        with connection.cursor() as cursor:
+            size = "length(CAST(hash AS BLOB))" if connection.vendor == "sqlite" else "octet_length(hash)"
+            cursor.execute(f"SELECT {size} FROM audit_auditevent WHERE seq = 7")
+            assert cursor.fetchone() == (64,)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("forged", ["moved", "é" * 64], ids=["moved", "not-hex"])
 def test_a_seal_forged_or_moved_is_logged_and_its_events_verified_one_by_one(
     forged: str, per_event: list[tuple[int, int | None]], caplog: pytest.LogCaptureFixture
