@@ -506,9 +506,9 @@ def _checkpoint_fault(expected: int, row: Sequence[object], key: bytes) -> str |
 
 
 def _message_sql(columns: Sequence[str]) -> tuple[str, list[str]]:
-    """The sealed message as the database writes it, and its parameters: PostgreSQL joins the
-    columns with `||`; SQLite formats them in one `printf` call (its `||` copies the growing string
-    at each of the 24 joins: a third of the check's time), its template bound as a parameter."""
+    """The sealed text of `columns` as the database writes it, and its parameters: PostgreSQL joins
+    them with `||`; SQLite formats them in one `printf` call (its `||` copies the growing string at
+    each join: a third of the check's time for a message's 24), its template bound as a parameter."""
     if connection.vendor == "postgresql":
         return " || chr(31) || ".join(columns), []
     return f"printf(%s, {', '.join(columns)})", [chain.SEP.join(["%s"] * len(columns))]
