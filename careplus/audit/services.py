@@ -537,12 +537,13 @@ def _stored_digest(after: int, upto: int) -> str | None:
     A row the text would not show is refused, as the event-by-event check would: on PostgreSQL a
     row whose text is NULL (its `||`; a second row of a number, once the owner dropped the key); on
     SQLite a hash that is not text of 64 bytes, as every seal is. SQLite's `printf` renders the
-    whole row, its hash too (a quarter quicker than joining the hash with `||`, and than counting
-    each row's type in the aggregate), and stops at a NUL: a hash holding one, 64 bytes in all,
-    renders shorter than the 64 hex digits sealed, so no longer matches, and one longer is left out
-    of the count. The rows are joined in the order of the subquery, which the primary key's index
-    gives without a sort (half the time of the aggregate's own ORDER BY on PostgreSQL); in any other
-    order the digest would not match, and the segment would be verified event by event.
+    whole row, its hash too, and one count checks the hash in the WHERE clause (about a fifth
+    quicker than joining the hash with `||` and counting its type in the aggregate); `printf`
+    stops at a NUL: a hash holding one, 64 bytes in all, renders shorter than the 64 hex digits
+    sealed, so no longer matches, and one longer is left out of the count. The rows are joined in
+    the order of the subquery, which the primary key's index gives without a sort (half the time of
+    the aggregate's own ORDER BY on PostgreSQL); in any other order the digest would not match, and
+    the segment would be verified event by event.
     """
     message, params = _message_sql(chain.COLUMNS)
     table = AuditEvent._meta.db_table
