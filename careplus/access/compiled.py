@@ -50,6 +50,7 @@ from django.db.models.query import (  # type: ignore[attr-defined]  # the stubs 
 from django.db.models.sql.compiler import SQLCompiler
 
 from careplus.access.policy import Actor, scope_key
+from careplus.core.sql import several_statements_per_message
 
 if TYPE_CHECKING:
     from django.db.backends.utils import _SQLType
@@ -282,8 +283,10 @@ class _Prepared(psycopg.Cursor[TupleRow]):
 
 
 def _idle(connection: psycopg.Connection[TupleRow]) -> bool:
-    """Whether the connection is outside any transaction, with no query under way."""
-    return connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    """Whether the connection is outside any transaction, with no query under way: in autocommit
+    too, for inside Django's `atomic` psycopg opens the transaction with the next statement, and
+    until then the connection looks idle."""
+    return connection.autocommit and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
 # The queries PostgreSQL plans with their values at each run, never prepared (`planned_each_run`).
@@ -320,9 +323,10 @@ def planned_without_memoize(build: B) -> B:
     visits due at a million files, the plan made for the values guesses 170,911 visits and sets up
     two such tables of cases to read fifty rows: 2.1 ms in the request, 1.1 ms without Memoize, as
     at 100,000 files (2.4-2.9 and 1.1-1.4 ms in psql). The statement is sent after `SET LOCAL
-    enable_memoize = off` in one message (Django's cursor binds the values on the client):
-    PostgreSQL runs the two in one implicit transaction, and the setting ends with it. Inside a
-    transaction it would last to the transaction's end, so there the statement is sent alone.
+    enable_memoize = off` in one message (`sql.several_statements_per_message`): PostgreSQL runs
+    the two in one implicit transaction, and the setting ends with it. Inside a transaction it
+    would last to the transaction's end, and a statement the server binds cannot share its message:
+    there the statement is sent alone.
     """
     _WITHOUT_MEMOIZE.add(build)
     return planned_each_run(build)
@@ -333,9 +337,7 @@ def _fetch(
 ) -> list[Sequence[object]]:
     connection = connections[using]
     with _cursor_for(build, connection) as cursor:
-        raw = connection.connection
-        # In autocommit and idle: inside `atomic` psycopg opens the transaction with the statement.
-        if build in _WITHOUT_MEMOIZE and connection.vendor == "postgresql" and raw.autocommit and _idle(raw):
+        if build in _WITHOUT_MEMOIZE and several_statements_per_message(connection) and _idle(connection.connection):
             cursor.execute(_NO_MEMOIZE + (sql or query.sql), _params(query, args))
             cursor.nextset()  # from the setting's answer to the statement's rows
         else:

@@ -26,6 +26,7 @@ from careplus.audit import chain
 from careplus.audit.choices import AuditAction, AuditOutcome
 from careplus.audit.context import current
 from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSegmentSeal
+from careplus.core.sql import several_statements_per_message
 
 
 class _Unset:
@@ -231,9 +232,7 @@ def _statements() -> _Statements:
     # The names are the models' own and chain.COLUMNS; every value is bound.
     insert = f"INSERT INTO {event} ({columns}) VALUES ({places})"  # noqa: S608
     advance = f"UPDATE {head} SET seq = %s, hash = %s, ts = %s, mac = %s WHERE id = 1"  # noqa: S608
-    client_side = connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get(
-        "server_side_binding"
-    )
+    client_side = several_statements_per_message(connection)
     read = f"SELECT seq, hash, ts, mac FROM {head} WHERE id = 1{lock}"  # noqa: S608
     together = f"{insert}; {advance}" if client_side else ""
     return _Statements(

@@ -26,3 +26,11 @@ class Code(Value):
 
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple[()]]:
         return f"'{self.value}'", ()
+
+
+def several_statements_per_message(connection: BaseDatabaseWrapper) -> bool:
+    """Whether one `execute` may carry several statements, separated by semicolons, to the server
+    in one message: on PostgreSQL when Django's cursor binds the values on the client (psycopg's
+    `ClientCursor`), as it does unless the database's OPTIONS ask for `server_side_binding`. A
+    statement the server binds must be sent alone."""
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")

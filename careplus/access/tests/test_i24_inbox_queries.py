@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 
 from careplus.access import compiled
+from careplus.access.policy import grants_of
 from careplus.access.roles import Role
 from careplus.access.scopes import case_in_scope, cases_visible_to
 from careplus.accounts.models import User
@@ -164,6 +165,57 @@ def test_the_planned_visits_are_planned_without_memoize_and_the_setting_ends_wit
     (visits,) = [sql for sql in statements if "returns_visit" in sql]
     assert visits.startswith("SELECT ")
     assert setting == ("on",)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_server_binds_is_sent_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `server_side_binding` in the database's OPTIONS, PostgreSQL would refuse two statements
+    in one prepared message: the planned visits are then sent alone, Memoize allowed."""
+    case = factories.make_returned_case(arrival_on=TODAY)
+    worker = User.objects.get(pk=factories.make_user(Role.CASEWORKER, office=case.office).pk)
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", True)
+    sent: list[str] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        tasks = returns.tasks_for(actor=worker, today=TODAY + datetime.timedelta(days=40))
+    assert [task.text for task in tasks] == [f"Visite de suivi du dossier {case.reference}"]
+    (visits,) = [sql for sql in sent if "returns_visit" in sql]
+    assert visits.startswith("SELECT ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_that_opens_a_transaction_is_not_prepared_in_it() -> None:
+    """Inside `atomic`, psycopg opens the transaction with the first statement, and until then the
+    connection looks idle: a statement prepared there could be lost with the transaction, so the
+    compiled reads are prepared only in autocommit."""
+    case = factories.make_returned_case(arrival_on=TODAY)
+    _tasks_of_every_kind(case)
+    worker = User.objects.get(pk=factories.make_user(Role.CASEWORKER, office=case.office).pk)
+    compiled.forget()
+    grants_of(worker)  # read and kept on the account, as a request does before its reads
+    sent: list[str] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with transaction.atomic(), connection.execute_wrapper(record):
+        handovers = compiled.rows(returns._handovers_due, 50, actor=worker)
+    assert len(sent) == 1  # the transaction's first statement
+    assert [row[1] for row in handovers] == [case.pk]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        assert not [statement for (statement,) in cursor.fetchall() if "cases_handover" in statement]
+    compiled.rows(returns._handovers_due, 50, actor=worker)  # in autocommit: prepared
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        assert [statement for (statement,) in cursor.fetchall() if "cases_handover" in statement]
 
 
 def test_a_handover_is_a_task_of_the_office_it_was_sent_to_while_the_file_is_open_to_it() -> None:
