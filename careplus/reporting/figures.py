@@ -102,27 +102,36 @@ def compute(programme: Programme, period: Period, *, from_rollups: bool | None =
 
 
 @contextlib.contextmanager
-def computing(programme: Programme, period: Period, *, exact: bool, k: int) -> Iterator[Sequence[Block]]:
+def computing(
+    programme: Programme, period: Period, *, exact: bool, k: int, then: Callable[[], object]
+) -> Iterator[Sequence[Block]]:
     """The blocks `compute` gives (disclosed with `k` unless `exact`), their queries sent when the
     block starts and read at the blocks' first use: on PostgreSQL the server runs them while the
     caller goes on. The dashboard renders its layout, menu and filters meanwhile, which the blocks
-    come after; before that use, the caller should make no query of its own (it would wait)."""
+    come after; before that use, the caller should make no query of its own (it would wait).
+
+    `then` is called once the figures are read, before any of them is used (the dashboard records
+    its view there): at the blocks' first use, or when the block ends if nothing used them."""
     batch = compiled.Batch()
     build = _queue(batch, programme, period)
     with batch.sent():
-        yield _Deferred(build if exact else lambda: disclose(build(), k=k))
+        blocks = _Deferred(build if exact else lambda: disclose(build(), k=k), then)
+        yield blocks
+        blocks._ready()
 
 
 class _Deferred(Sequence[Block]):
-    """The blocks, computed at their first use."""
+    """The blocks, computed at their first use, `then` called once they are."""
 
-    def __init__(self, build: Callable[[], list[Block]]) -> None:
+    def __init__(self, build: Callable[[], list[Block]], then: Callable[[], object]) -> None:
         self._build: Callable[[], list[Block]] | None = build
+        self._then = then
         self._blocks: list[Block] = []
 
     def _ready(self) -> list[Block]:
         if self._build is not None:
             self._blocks, self._build = self._build(), None
+            self._then()
         return self._blocks
 
     def __len__(self) -> int:

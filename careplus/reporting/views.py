@@ -20,7 +20,7 @@ from careplus.access.policy import can
 from careplus.access.roles import Action
 from careplus.access.scopes import programmes_listed_for
 from careplus.audit.choices import AuditAction
-from careplus.audit.services import record_event
+from careplus.audit.services import committed_at_the_end, record_event
 from careplus.core.exports import csv_rows, mark_download
 from careplus.core.http import methods
 from careplus.programmes.models import Programme
@@ -129,18 +129,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         programme, period, exact, programmes = _context(request)
     except _BadPeriod as error:
         return _bad_period(request, error)
+
     # The figures' queries run in the database while the page's layout, menu and filters are
-    # rendered; the figures are read where the page shows them. The view is recorded before the
-    # page leaves: an event that cannot be written fails the request.
-    with figures.computing(programme, period, exact=exact, k=_k()) as blocks:
-        response = _page(request, programme, period, programmes, blocks=blocks, exact=exact)
-    record_event(
-        action=AuditAction.VIEW,
-        object_type="reporting.dashboard",
-        object_id=programme.pk,
-        fields=["exact"] if exact else [f"k={_k()}"],
-    )
-    return response
+    # rendered; the figures are read where the page shows them, the view recorded as soon as they
+    # are read, and the rest of the page rendered while its event commits. The page leaves once the
+    # event has been written: one that cannot be written fails the request.
+    def viewed() -> None:
+        record_event(
+            action=AuditAction.VIEW,
+            object_type="reporting.dashboard",
+            object_id=programme.pk,
+            fields=["exact"] if exact else [f"k={_k()}"],
+        )
+
+    with figures.computing(programme, period, exact=exact, k=_k(), then=viewed) as blocks, committed_at_the_end():
+        return _page(request, programme, period, programmes, blocks=blocks, exact=exact)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -142,8 +142,8 @@ def test_the_dashboards_figures_run_in_the_database_while_its_layout_renders(
 ) -> None:
     """On PostgreSQL the seven queries are sent before the page renders its layout, menu and
     filters, and read where the page shows the figures: nothing else reaches the database between
-    the two (it would wait for them). The view's event is written once the page is rendered, before
-    it leaves. Elsewhere the queries run at that read, one after the other."""
+    the two (it would wait for them). The view's event is written once they are read
+    (test_i24_dashboard_event.py). Elsewhere the queries run at that read, one after the other."""
     programme = factories.make_programme()
     factories.make_referral(programme=programme)
     client = signed_in(factories.make_user(Role.COORDINATOR))
