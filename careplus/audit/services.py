@@ -104,7 +104,7 @@ def _append(
     cursor: CursorWrapper,
     *,
     begin: bool,
-    later: contextlib.ExitStack | None = None,
+    later: _Later | None = None,
 ) -> AuditEvent:
     """Chain one event after the locked head and move the head to it.
 
@@ -124,10 +124,14 @@ def _append(
     checkpoint = seq % chain.CHECKPOINT_EVERY == 0  # stored after its event, in the same transaction
     if later is not None and begin and not checkpoint:
         later.enter_context(_commit_awaited())
-        # A pipeline takes one statement per text: three, sent together, one round trip as before.
-        cursor.execute(statements.insert, [*ordered, digest])
-        cursor.execute(statements.advance, advance)
-        cursor.execute("COMMIT")
+        try:
+            # A pipeline takes one statement per text: three, sent together, one round trip as before.
+            cursor.execute(statements.insert, [*ordered, digest])
+            cursor.execute(statements.advance, advance)
+            cursor.execute("COMMIT")
+        except BaseException as error:  # the server answered a failure already, while they were sent
+            later.abandon(error)
+            raise
         later.enter_context(connection.execute_wrapper(_Awaiting(later)))
     elif statements.together:
         commit = begin and not checkpoint
@@ -142,8 +146,30 @@ def _append(
     return AuditEvent(seq=seq, prev_hash=head.hash, hash=digest, **values)
 
 
+class _Later(contextlib.ExitStack):
+    """The commits a block awaits at its end. A commit awaited sooner (by a statement or another
+    event in the block) that failed is remembered and raised again at the block's end, even if
+    something in the block swallowed it: a template's `{% if a and b %}` does, for one."""
+
+    failure: BaseException | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except BaseException as error:
+            self.failure = error
+            raise
+
+    def abandon(self, error: BaseException) -> None:
+        """Unwind at once after `error`, met while an event was sent: the pipeline is left and the
+        event's transaction rolled back now, not at the block's end, which raises `error` again."""
+        self.failure = error
+        with contextlib.suppress(Exception):  # the same failure, met again as the pipeline ends
+            super().close()
+
+
 # Set inside `committed_at_the_end`: where a read's event is committed while the block goes on.
-_COMMIT_LATER: ContextVar[contextlib.ExitStack | None] = ContextVar("careplus_audit_commit_later", default=None)
+_COMMIT_LATER: ContextVar[_Later | None] = ContextVar("careplus_audit_commit_later", default=None)
 
 
 @contextlib.contextmanager
@@ -160,12 +186,14 @@ def committed_at_the_end() -> Iterator[None]:
     command is under way), so the block opens none. Elsewhere, and for an event inside a
     transaction, the event is written at once, as outside the block.
     """
-    with contextlib.ExitStack() as later:
+    with _Later() as later:
         token = _COMMIT_LATER.set(later)
         try:
             yield
         finally:
             _COMMIT_LATER.reset(token)
+        if later.failure is not None:
+            raise later.failure
 
 
 @dataclass(frozen=True)
@@ -174,7 +202,7 @@ class _Awaiting:
     the statement run after it outside the pipeline (psycopg runs not every statement in one: a
     form's choices read with a server-side cursor, for one)."""
 
-    later: contextlib.ExitStack
+    later: _Later
 
     def __call__(
         self, execute: Callable[..., object], sql: str, params: object, many: bool, context: Mapping[str, object]

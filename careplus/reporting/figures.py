@@ -130,8 +130,9 @@ class _Deferred(Sequence[Block]):
 
     def _ready(self) -> list[Block]:
         if self._build is not None:
-            self._blocks, self._build = self._build(), None
-            self._then()
+            blocks = self._build()
+            self._then()  # if it fails, so does every later use: no figure is shown without it
+            self._blocks, self._build = blocks, None
         return self._blocks
 
     def __len__(self) -> int:

@@ -132,8 +132,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     # The figures' queries run in the database while the page's layout, menu and filters are
     # rendered; the figures are read where the page shows them, the view recorded as soon as they
-    # are read, and the rest of the page rendered while its event commits. The page leaves once the
-    # event has been written: one that cannot be written fails the request.
+    # are read (a page failing after that keeps it), and the rest of the page rendered while its
+    # event commits. The page leaves once the event has been written: one that cannot be written
+    # fails the request, and no figure is shown without it.
     def viewed() -> None:
         record_event(
             action=AuditAction.VIEW,

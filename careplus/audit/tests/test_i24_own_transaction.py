@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from psycopg.pq import TransactionStatus
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from careplus.audit import chain
@@ -140,3 +140,43 @@ def test_a_server_side_cursor_in_a_block_committed_at_the_end_waits_for_the_comm
     assert after.seq == event.seq + 1
     assert not _in_a_transaction()
     assert verify_chain().ok
+
+
+def test_a_commit_that_fails_in_the_block_is_raised_again_at_its_end_even_if_swallowed_there() -> None:
+    """On PostgreSQL a read's write that fails is met while it is sent, if the server has answered
+    already, or else by the block's next statement. Something in the block may swallow that error
+    (a template's `{% if a and b %}` does): the block's end raises it again, so what the block made
+    is never used without its event, and the connection is left outside any transaction and
+    pipeline at once. On SQLite the event fails at its write, which raises there."""
+    before = _read("before")
+    # A row already where the next event goes (written around the application): its INSERT fails.
+    AuditEvent.objects.create(
+        **{**{column: getattr(before, column) for column in chain.COLUMNS}, "seq": before.seq + 1}
+    )
+    swallowed: list[str] = []
+    counted: list[int] = []
+
+    def block() -> None:
+        with committed_at_the_end():
+            try:
+                _read("refused")
+            except DatabaseError:
+                swallowed.append("write")
+            try:
+                counted.append(AuditEvent.objects.filter(object_id="refused").count())
+            except DatabaseError:
+                swallowed.append("next statement")
+
+    if connection.vendor == "postgresql":
+        with pytest.raises(IntegrityError):
+            block()
+        # One or the other met the failure, whichever came after the server's answer.
+        assert swallowed in (["write"], ["next statement"])
+        assert counted == ([0] if swallowed == ["write"] else [])
+        assert connection.connection.pgconn.pipeline_status == 0
+    else:
+        block()
+        assert (swallowed, counted) == (["write"], [0])
+    assert not _in_a_transaction()
+    assert not AuditEvent.objects.filter(object_id="refused").exists()
+    assert AuditHead.objects.get().seq == before.seq

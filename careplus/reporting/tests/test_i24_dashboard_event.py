@@ -13,6 +13,7 @@ from psycopg.pq import TransactionStatus
 
 from django.db import IntegrityError, connection
 from django.http import HttpResponse
+from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 
@@ -20,9 +21,9 @@ from careplus.access.roles import Role
 from careplus.accounts.models import User
 from careplus.audit import chain
 from careplus.audit.models import AuditEvent, AuditHead
-from careplus.audit.services import verify_chain
+from careplus.audit.services import AuditChainError, verify_chain
 from careplus.programmes.models import Programme
-from careplus.reporting import figures, views
+from careplus.reporting import figures, periods, views
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the page's own transactions, as in production
@@ -83,10 +84,10 @@ def test_the_dashboard_records_its_view_once_its_figures_are_read_and_renders_th
     texts = [text for text, _piped in sent]
     figures_at = [i for i, text in enumerate(texts) if any(table in text for table in FIGURE_TABLES)]
     assert len(figures_at) == 7
-    # The event's statements come right after the figures, nothing after them; the first figure is
-    # shown once they are sent.
-    event = sent[max(figures_at) + 1 :]
-    assert shown[0][0] == len(sent)
+    # The event's four statements come right after the figures, and the first figure is shown right
+    # after them.
+    event = sent[max(figures_at) + 1 : max(figures_at) + 5]
+    assert shown[0][0] == max(figures_at) + 5
     if connection.vendor == "postgresql":
         # Opened with the head's read; the write, the head's move and the commit in one pipeline,
         # still in flight while the key figures render.
@@ -100,7 +101,6 @@ def test_the_dashboard_records_its_view_once_its_figures_are_read_and_renders_th
         assert connection.connection.pgconn.pipeline_status == 0
     else:  # SQLite: the event written in its transaction before the figures render
         assert [text.split()[0] for text, _piped in event] == ["BEGIN", "SELECT", "INSERT", "UPDATE"]
-        assert not any(piped for _at, piped in shown)
     assert not _in_a_transaction()
     assert _views_of(programme) == before + 1
     recorded = AuditEvent.objects.filter(action="view", object_type="reporting.dashboard").latest("seq")
@@ -111,8 +111,9 @@ def test_the_dashboard_records_its_view_once_its_figures_are_read_and_renders_th
 def test_a_dashboard_whose_event_cannot_be_written_is_not_answered_and_leaves_no_transaction_open(
     signed_in: SignedIn,
 ) -> None:
-    """On PostgreSQL the failure is read when the page has been rendered, on SQLite as the figures are
-    read: either way the page is not answered, nothing is kept and the connection serves the next."""
+    """On PostgreSQL the failure is met as the event is sent or once the page is rendered, on SQLite
+    as the figures are read: either way the page is not answered, nothing is kept and the connection
+    serves the next."""
     client, programme, url = _dashboard(signed_in)
     last = AuditEvent.objects.latest("seq")
     # A row already where the next event goes (written around the application): its INSERT fails.
@@ -126,6 +127,26 @@ def test_a_dashboard_whose_event_cannot_be_written_is_not_answered_and_leaves_no
     assert _views_of(programme) == before
     assert AuditHead.objects.get().seq == last.seq
     assert client.get(reverse("home:home")).status_code == 200  # the connection serves the next page
+
+
+def test_a_dashboard_that_fails_to_render_after_its_figures_are_read_keeps_the_event_of_their_read(
+    signed_in: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a file's page: the figures were read, so their read stays recorded, the page failing."""
+    client, programme, url = _dashboard(signed_in)
+    before = _views_of(programme)
+
+    def failing(block: figures.Block) -> bool:
+        raise RuntimeError("the template failed")
+
+    monkeypatch.setattr(figures.Block, "headline", property(failing))
+    with pytest.raises(RuntimeError, match="the template failed"):
+        client.get(url)
+    assert not _in_a_transaction()
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == 0
+    assert _views_of(programme) == before + 1
+    assert verify_chain().ok
 
 
 def test_a_dashboard_rendered_without_its_figures_still_records_its_view(
@@ -142,3 +163,28 @@ def test_a_dashboard_rendered_without_its_figures_still_records_its_view(
     if connection.vendor == "postgresql":
         assert connection.connection.pgconn.pipeline_status == 0
     assert verify_chain().ok
+
+
+def test_figures_whose_view_cannot_be_recorded_are_never_shown_even_where_a_template_swallows_the_error() -> None:
+    """Django's `{% if a and b %}` swallows any error: the figures' first use there fails to record
+    the view, and every later use fails again, so none is shown."""
+    programme = factories.make_programme()
+    factories.make_referral(programme=programme)
+    tries: list[str] = []
+
+    def refused() -> None:
+        tries.append("view")
+        raise AuditChainError("the chain's head is not sealed by the application")
+
+    page = Template(
+        "{% if blocks and programme %}some{% endif %}{% for block in blocks %}{{ block.total }}{% endfor %}"
+    )
+    period = periods.resolve(programme, "all")
+    with (
+        pytest.raises(AuditChainError),
+        figures.computing(programme, period, exact=True, k=5, then=refused) as blocks,
+    ):
+        page.render(Context({"blocks": blocks, "programme": programme}))
+    assert tries == ["view", "view"]  # swallowed by the `if`, raised by the `for`
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == 0
