@@ -5,7 +5,6 @@ in between is rolled back and the connection left outside any transaction, on bo
 from __future__ import annotations
 
 import pytest
-from psycopg.pq import TransactionStatus
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -14,21 +13,13 @@ from careplus.audit import chain
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSegmentSeal
 from careplus.audit.services import AuditChainError, committed_at_the_end, record_event, verify_chain
+from tests.connection_state import in_a_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)  # outside the test's own transaction
 
 
 def _read(object_id: str) -> AuditEvent:
     return record_event(action=AuditAction.VIEW, object_type="test", object_id=object_id, actor=None)
-
-
-def _in_a_transaction() -> bool:
-    """Whether the database session is inside a transaction (one left open would swallow the next
-    request's writes until the connection closed)."""
-    raw = connection.connection
-    if connection.vendor == "postgresql":
-        return bool(raw.info.transaction_status != TransactionStatus.IDLE)
-    return bool(raw.in_transaction)
 
 
 def test_a_read_event_opens_and_commits_its_own_transaction_in_two_texts_on_postgresql() -> None:
@@ -44,7 +35,7 @@ def test_a_read_event_opens_and_commits_its_own_transaction_in_two_texts_on_post
         assert sent[1].endswith("; COMMIT")
     else:  # SQLite, as before: Django's transaction (IMMEDIATE: it queues writers) around the three statements
         assert [text.split()[0] for text in sent] == ["BEGIN", "SELECT", "INSERT", "UPDATE", "COMMIT"], sent
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     assert AuditHead.objects.get().hash == AuditEvent.objects.get(seq=event.seq).hash == event.hash
     verdict = verify_chain()
     assert verdict.ok, verdict.reason
@@ -59,7 +50,7 @@ def test_an_event_that_cannot_be_written_changes_nothing_and_leaves_no_transacti
     )
     with pytest.raises(IntegrityError):
         _read("refused")
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     head = AuditHead.objects.get()
     assert (head.seq, head.hash) == (before.seq, before.hash)
     assert not AuditEvent.objects.filter(object_id="refused").exists()
@@ -72,7 +63,7 @@ def test_a_head_not_sealed_with_the_key_refuses_the_event_and_leaves_no_transact
     monkeypatch.setattr(chain, "audit_key", lambda: b"another key" * 3)
     with pytest.raises(AuditChainError):
         _read("refused")
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     monkeypatch.undo()
     assert AuditHead.objects.get().seq == before.seq
     assert not AuditEvent.objects.filter(object_id="refused").exists()
@@ -85,7 +76,7 @@ def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch:
     """With its segment's seal, made in the same transaction."""
     monkeypatch.setattr(chain, "CHECKPOINT_EVERY", 3)
     events = [_read(f"read-{number}") for number in range(7)]
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     assert list(AuditCheckpoint.objects.order_by("seq").values_list("seq", "hash")) == [
         (3, events[2].hash),
         (6, events[5].hash),
@@ -106,7 +97,7 @@ def test_events_committed_at_the_end_of_a_block_are_chained_and_awaited_before_i
             assert connection.connection.pgconn.pipeline_status != 0  # its commit still in flight
         second = _read("after it")  # the first awaited, then written the same way
         assert AuditEvent.objects.filter(object_id="in the block").count() == 1  # a read waits too
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     if connection.vendor == "postgresql":
         assert connection.connection.pgconn.pipeline_status == 0
     assert second.seq == first.seq + 1
@@ -138,7 +129,7 @@ def test_a_server_side_cursor_in_a_block_committed_at_the_end_waits_for_the_comm
         assert chained[-1] == event.seq
         after = _read("after it")
     assert after.seq == event.seq + 1
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     assert verify_chain().ok
 
 
@@ -177,6 +168,6 @@ def test_a_commit_that_fails_in_the_block_is_raised_again_at_its_end_even_if_swa
     else:
         block()
         assert (swallowed, counted) == (["write"], [0])
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     assert not AuditEvent.objects.filter(object_id="refused").exists()
     assert AuditHead.objects.get().seq == before.seq

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from psycopg.pq import TransactionStatus
 
 from django.db import IntegrityError, connection
 from django.template import Template
@@ -27,17 +26,11 @@ from careplus.audit.services import AuditChainError, record_event, verify_chain
 from careplus.cases import services, slugs
 from careplus.cases.models import Case, RestrictedView
 from tests import factories
+from tests.connection_state import in_a_pipeline, in_a_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the page's own transactions, as in production
 
 SignedIn = Callable[[User], Client]
-
-
-def _in_a_transaction() -> bool:
-    raw = connection.connection
-    if connection.vendor == "postgresql":
-        return bool(raw.info.transaction_status != TransactionStatus.IDLE)
-    return bool(raw.in_transaction)
 
 
 def _caseworker_and_file(signed_in: SignedIn) -> tuple[Client, Case]:
@@ -68,16 +61,13 @@ def test_reading_an_ordinary_file_writes_its_event_in_a_transaction_of_its_own(
     rendered: list[tuple[int, bool]] = []  # statements sent when the page rendered, and whether piped
     on_postgresql = connection.vendor == "postgresql"
 
-    def piped() -> bool:
-        return on_postgresql and connection.connection.pgconn.pipeline_status != 0
-
     def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        sent.append((sql, piped()))
+        sent.append((sql, in_a_pipeline()))
         return execute(sql, params, many, context)
 
     def on_render(sender: object, template: Template, **kwargs: Any) -> None:
         if template.name == "cases/case_detail.html":
-            rendered.append((len(sent), piped()))
+            rendered.append((len(sent), in_a_pipeline()))
 
     template_rendered.connect(on_render)
     try:
@@ -101,7 +91,7 @@ def test_reading_an_ordinary_file_writes_its_event_in_a_transaction_of_its_own(
     else:  # SQLite: Django's transaction around the event, written before the page renders
         assert [text.split()[0] for text, _piped in audit] == ["SELECT", "INSERT", "UPDATE"]
     assert not any(text.startswith("SAVEPOINT") for text, _piped in sent)
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     assert AuditEvent.objects.filter(action="view").count() == before + 1
     event = AuditEvent.objects.filter(action="view").latest("seq")
     assert (event.object_id, event.field_names) == (str(case.pk), ["summary"])
@@ -145,7 +135,7 @@ def test_a_files_page_whose_event_cannot_be_written_is_not_answered_and_leaves_n
     views = AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count()
     with pytest.raises(IntegrityError):
         client.get(url)
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     if connection.vendor == "postgresql":
         assert connection.connection.pgconn.pipeline_status == 0
     assert AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count() == views
@@ -164,7 +154,7 @@ def test_a_files_page_that_fails_to_render_keeps_the_event_of_its_read(
     monkeypatch.setattr(reading, "render", failing)
     with pytest.raises(RuntimeError, match="the template failed"):
         client.get(reverse("cases:case_detail", kwargs={"case_id": case.pk}))
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     assert AuditEvent.objects.filter(action="view", object_id=str(case.pk)).count() == 1  # the read was tried
     assert verify_chain().ok
 
@@ -181,7 +171,7 @@ def test_every_part_of_a_file_answers_while_its_event_commits_even_one_that_read
     for key, slug in slugs.TAB_SLUGS.items():
         page = client.get(url if key == slugs.DEFAULT_TAB else f"{url}?{slugs.TAB_PARAMETER}={slug}")
         assert page.status_code == 200, key
-        assert not _in_a_transaction()
+        assert not in_a_transaction()
     parts = AuditEvent.objects.filter(action="view", object_id=str(case.pk)).values_list("fields", flat=True)
     assert len(parts) == len(slugs.TAB_SLUGS)
     assert verify_chain().ok

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from psycopg.pq import TransactionStatus
 
 from django.db import IntegrityError, connection
 from django.http import HttpResponse
@@ -25,22 +24,12 @@ from careplus.audit.services import AuditChainError, verify_chain
 from careplus.programmes.models import Programme
 from careplus.reporting import figures, periods, views
 from tests import factories
+from tests.connection_state import in_a_pipeline, in_a_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the page's own transactions, as in production
 
 SignedIn = Callable[[User], Client]
 FIGURE_TABLES = ("referrals_referral", "reporting_", "trainings_", "accounts_organisation")
-
-
-def _in_a_transaction() -> bool:
-    raw = connection.connection
-    if connection.vendor == "postgresql":
-        return bool(raw.info.transaction_status != TransactionStatus.IDLE)
-    return bool(raw.in_transaction)
-
-
-def _piped() -> bool:
-    return connection.vendor == "postgresql" and connection.connection.pgconn.pipeline_status != 0
 
 
 def _dashboard(signed_in: SignedIn) -> tuple[Client, Programme, str]:
@@ -68,13 +57,13 @@ def test_the_dashboard_records_its_view_once_its_figures_are_read_and_renders_th
     headline: property = vars(figures.Block)["headline"]
 
     def showing(block: figures.Block) -> bool:
-        shown.append((len(sent), _piped()))
+        shown.append((len(sent), in_a_pipeline()))
         return bool(headline.__get__(block))
 
     monkeypatch.setattr(figures.Block, "headline", property(showing))
 
     def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        sent.append((sql, _piped()))
+        sent.append((sql, in_a_pipeline()))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
@@ -101,7 +90,7 @@ def test_the_dashboard_records_its_view_once_its_figures_are_read_and_renders_th
         assert connection.connection.pgconn.pipeline_status == 0
     else:  # SQLite: the event written in its transaction before the figures render
         assert [text.split()[0] for text, _piped in event] == ["BEGIN", "SELECT", "INSERT", "UPDATE"]
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     assert _views_of(programme) == before + 1
     recorded = AuditEvent.objects.filter(action="view", object_type="reporting.dashboard").latest("seq")
     assert recorded.field_names == ["exact"]
@@ -121,7 +110,7 @@ def test_a_dashboard_whose_event_cannot_be_written_is_not_answered_and_leaves_no
     before = _views_of(programme)
     with pytest.raises(IntegrityError):
         client.get(url)
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     if connection.vendor == "postgresql":
         assert connection.connection.pgconn.pipeline_status == 0
     assert _views_of(programme) == before
@@ -142,7 +131,7 @@ def test_a_dashboard_that_fails_to_render_after_its_figures_are_read_keeps_the_e
     monkeypatch.setattr(figures.Block, "headline", property(failing))
     with pytest.raises(RuntimeError, match="the template failed"):
         client.get(url)
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     if connection.vendor == "postgresql":
         assert connection.connection.pgconn.pipeline_status == 0
     assert _views_of(programme) == before + 1
@@ -159,7 +148,7 @@ def test_a_dashboard_rendered_without_its_figures_still_records_its_view(
     page = client.get(url)
     assert page.content == b"figures not shown"
     assert _views_of(programme) == before + 1
-    assert not _in_a_transaction()
+    assert not in_a_transaction()
     if connection.vendor == "postgresql":
         assert connection.connection.pgconn.pipeline_status == 0
     assert verify_chain().ok
