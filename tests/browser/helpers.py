@@ -44,6 +44,21 @@ def open_tab(page: Page, name: str) -> None:
     expect(page.locator(".tabs [aria-current=page]")).to_have_text(name)
 
 
+# Resolves once a service worker controls the page. Evaluated through the DevTools protocol, which
+# the page's CSP does not govern; Playwright's wait_for_function polls inside the page by compiling
+# its predicate there, which a strict CSP (no 'unsafe-eval') may refuse.
+_CONTROLLED = """
+() => navigator.serviceWorker.controller !== null || new Promise((resolve) => {
+  navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), { once: true });
+})
+"""
+
+
+def wait_until_controlled_by_service_worker(page: Page) -> None:
+    """Wait until a service worker controls the page (it claims its clients once activated)."""
+    assert page.evaluate(_CONTROLLED) is True
+
+
 def serious_accessibility_violations(page: Page) -> list[str]:
     """Return the ids of serious or critical axe-core violations on the page."""
     results = Axe().run(page)

@@ -25,7 +25,7 @@ from careplus.returns import services as returns_services
 from careplus.returns.choices import VisitMode, VisitStatus
 from careplus.returns.models import FollowUpAlert, Visit
 from tests import factories
-from tests.browser.helpers import serious_accessibility_violations, sign_in
+from tests.browser.helpers import serious_accessibility_violations, sign_in, wait_until_controlled_by_service_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE: ViewportSize = {"width": 375, "height": 740}
@@ -117,7 +117,7 @@ def field_office() -> dict[str, Any]:
 def _take_offline(page: Page, base: str, caseworker: User) -> None:
     sign_in(page, base, caseworker)
     page.goto(base + "/terrain/")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    wait_until_controlled_by_service_worker(page)
     expect(page.locator("input[name=pin_again]")).to_be_visible()
     page.locator("input[name=pin]").fill(PIN)
     page.locator("input[name=pin_again]").fill(PIN)

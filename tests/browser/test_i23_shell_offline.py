@@ -16,7 +16,7 @@ from django.utils import translation
 
 from careplus.access.roles import Role
 from tests import factories
-from tests.browser.helpers import serious_accessibility_violations, sign_in
+from tests.browser.helpers import serious_accessibility_violations, sign_in, wait_until_controlled_by_service_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE: ViewportSize = {"width": 375, "height": 740}
@@ -64,7 +64,7 @@ def test_shell_reloads_offline_from_the_service_worker_with_no_personal_data_cac
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     state = page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.active.state)")
     assert state in {"activating", "activated"}
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until_controlled_by_service_worker(page)
     scope = page.evaluate("navigator.serviceWorker.ready.then((registration) => registration.scope)")
     assert scope == base + "/terrain/"
 
