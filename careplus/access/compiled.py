@@ -40,6 +40,7 @@ from psycopg.rows import TupleRow
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Expression, Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]  # the stubs lack the populators
@@ -265,9 +266,12 @@ class _Prepared(psycopg.Cursor[TupleRow]):
     outside any transaction before is given (`outside`).
     """
 
-    def __init__(self, connection: psycopg.Connection[TupleRow], *, outside: bool | None = None) -> None:
+    def __init__(
+        self, connection: psycopg.Connection[TupleRow], *, outside: bool | None = None, never: bool = False
+    ) -> None:
         super().__init__(connection)
         self.outside = outside
+        self.never = never  # neither prepare nor run a prepared statement
 
     def execute(  # type: ignore[override]  # psycopg's overloads add Python 3.14's t-strings: Django passes none
         self,
@@ -277,6 +281,8 @@ class _Prepared(psycopg.Cursor[TupleRow]):
         prepare: bool | None = None,
         binary: bool | None = None,
     ) -> Self:
+        if self.never:
+            return super().execute(query, params, prepare=False, binary=binary)
         outside = self.outside if self.outside is not None else _idle(self.connection)
         return super().execute(query, params, prepare=True if outside else None, binary=binary)
 
@@ -300,10 +306,9 @@ def planned_each_run(build: B) -> B:
     "generic plan"), made without them. For an aggregate over a range whose size the values decide
     (a programme's referrals between two dates), that plan guesses a few thousand rows: at a million
     files it read the programme's million referrals in one process, 120 ms, where the plan made for
-    the values reads them with parallel workers, 74 ms. For the inbox's visits due, that plan sets
-    up two caches of cases (Memoize) sized for its guess of the cases met before reading fifty
-    rows: 3.0-3.4 ms in the database, where the plan for the values takes 0.7-0.8. The SQL is still
-    compiled once; planning such a query costs a fraction of a millisecond.
+    the values reads them with parallel workers, 74 ms. The SQL is still compiled once; planning
+    such a query costs a fraction of a millisecond. (A query whose kept plan is slow for another
+    reason may need no more than that reason taken out: `planned_without_memoize`.)
     """
     _PLANNED_EACH_RUN.add(build)
     return build
@@ -316,8 +321,9 @@ _NO_MEMOIZE = "SELECT set_config('enable_memoize', 'off', true)"
 
 
 def planned_without_memoize(build: B) -> B:
-    """Have PostgreSQL plan `build`'s SQL without Memoize: prepared, as the other compiled reads,
-    when run outside any transaction, and planned with its values at each run inside one.
+    """Have PostgreSQL plan `build`'s SQL without Memoize when run outside any transaction: prepared
+    there, as the other compiled reads. Inside a transaction, or in a `Batch`, it is planned with its
+    values at each run, Memoize allowed, and never run as the statement prepared outside.
 
     A Memoize node keeps the rows of a join's inner side by key, in a table it sets up before the
     first row, sized for the planner's guess of the keys met whatever the LIMIT. For the inbox's
@@ -353,6 +359,7 @@ def _fetch(
 def _fetch_without_memoize(connection: BaseDatabaseWrapper, sql: str, params: list[_SQLType]) -> list[Sequence[object]]:
     """The setting and the prepared statement in one pipeline, one implicit transaction."""
     with (
+        connection.wrap_database_errors,  # a failure at the pipeline's end too, as Django's errors
         connection.connection.pipeline(),
         connection.cursor() as setting,
         _prepared_cursor(connection, outside=True) as cursor,
@@ -367,27 +374,41 @@ def _cursor_for(
     build: Query[Model, object], connection: BaseDatabaseWrapper, *, outside: bool | None = None
 ) -> CursorWrapper:
     # Django's own cursor never prepares: PostgreSQL plans each of its statements with the values.
-    # A query to plan without Memoize is prepared only after its setting (`_fetch_without_memoize`):
-    # elsewhere (in a transaction, or in a `Batch`'s pipeline) it is planned with its values.
-    prepared = connection.vendor == "postgresql" and build not in _PLANNED_EACH_RUN and build not in _WITHOUT_MEMOIZE
-    return _prepared_cursor(connection, outside=outside) if prepared else connection.cursor()
+    if connection.vendor != "postgresql" or build in _PLANNED_EACH_RUN:
+        return connection.cursor()
+    if build in _WITHOUT_MEMOIZE:
+        # Prepared only after its setting (`_fetch_without_memoize`). Elsewhere (in a transaction,
+        # in a `Batch`'s pipeline) planned with its values, and never run as the statement prepared
+        # after the setting: a plan made there without it (its first runs', the generic plan made
+        # at the sixth, a plan made again after an invalidation) would be kept for the runs outside.
+        # With `server_side_binding` Django's own cursor would run that statement by its name.
+        return _prepared_cursor(connection, never=True)
+    return _prepared_cursor(connection, outside=outside)
 
 
-def _prepared_cursor(connection: BaseDatabaseWrapper, *, outside: bool | None = None) -> CursorWrapper:
+def _prepared_cursor(
+    connection: BaseDatabaseWrapper, *, outside: bool | None = None, never: bool = False
+) -> CursorWrapper:
     """A cursor whose statements PostgreSQL prepares once per connection, their values bound by the
     server, so that a compiled query is planned once too: a file's summary, which joins a dozen
     tables, took 1.9 ms to plan for 0.25 ms to run (2.9 ms a row, 0.5 ms prepared). Django's own
     cursors write the values into the text and never prepare. Wrapped as Django wraps its cursors
-    (its errors, query log and execute wrappers apply); `forget` deallocates the statements."""
+    (its errors, query log and execute wrappers apply); `forget` deallocates the statements.
+    `never`: a cursor that neither prepares a statement nor runs one prepared, the server binding
+    the values and planning them at each run."""
     connection.ensure_connection()
     raw = connection.connection
     loader = raw.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
-    if getattr(loader, "timezone", None) != connection.timezone:  # Django would set it per cursor
+    mismatched = getattr(loader, "timezone", None) != connection.timezone  # Django sets it per cursor
+    if mismatched and not never:
         return connection.cursor()
     if raw.prepare_threshold is None:  # Django's setting: psycopg never prepares on its own
         raw.prepare_threshold = 2**31  # then only what is asked with prepare=True, never by count
+    cursor = _Prepared(raw, outside=outside, never=never)
+    if mismatched:
+        register_tzloader(connection.timezone, cursor)  # as Django's own cursors
     wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper  # as Django's own cursors
-    return wrapper(_Prepared(raw, outside=outside), connection)
+    return wrapper(cursor, connection)
 
 
 def rows(build: Query[M, Row], *args: Hashable, actor: Actor | None = None, using: str = "default") -> list[Row]:
@@ -440,7 +461,8 @@ class Batch:
     first `Pending.get` reads every query of the batch. PostgreSQL then runs them back to back,
     instead of waiting for the client to read each answer before it sends the next query: the
     dashboard's seven queries cost one wait for the server, not seven. Elsewhere (SQLite) they run
-    one after the other. A query is planned or prepared as `rows` would run it (`planned_each_run`).
+    one after the other. A query is planned or prepared as `rows` would run it (`planned_each_run`),
+    but for a query planned without Memoize, which a batch plans with its values at each run.
 
     Inside `sent()`, the queries are sent when the block starts and read at the first `get`: the
     server runs them while the caller's Python goes on (the dashboard renders its layout meanwhile).
@@ -533,7 +555,11 @@ class Batch:
         connection.ensure_connection()
         outside = _idle(connection.connection)
         sent: list[tuple[CursorWrapper, _Query] | None] = []
-        with contextlib.ExitStack() as cursors, connection.connection.pipeline():
+        with (
+            contextlib.ExitStack() as cursors,
+            connection.wrap_database_errors,  # a failure at the pipeline's end too, as Django's errors
+            connection.connection.pipeline(),
+        ):
             for (build, args, _actor), query in zip(self._queued, compiled, strict=True):
                 if query is None:  # matches nothing: no query
                     sent.append(None)

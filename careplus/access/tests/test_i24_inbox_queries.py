@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from psycopg._preparing import Prepare, PrepareManager
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import CharField, IntegerField, Model, QuerySet
@@ -161,6 +162,9 @@ def test_a_query_planned_without_memoize_sees_the_setting_and_the_next_statement
     assert len(sent) == 2
     assert _memoize_setting() == "on"  # for the statements after it
     assert compiled.rows(_memoize_as_planned, actor=worker) == [("off",)]  # run again, prepared
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        assert [statement for (statement,) in cursor.fetchall() if "current_setting('enable_memoize')" in statement]
     with transaction.atomic():
         inside, sent = _sent_during(lambda: compiled.rows(_memoize_as_planned, actor=worker))
         assert inside == [("on",)]
@@ -211,18 +215,53 @@ def test_the_planned_visits_are_prepared_and_planned_without_memoize() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_values_bound_by_the_server_the_planned_visits_are_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With `server_side_binding` in the database's OPTIONS the setting is still a statement of its
-    own, before the visits', in the same pipeline."""
+@pytest.mark.parametrize("server_side_binding", [False, True], ids=["values-in-the-text", "values-bound-by-the-server"])
+def test_the_planned_visits_run_as_prepared_only_after_their_setting(
+    monkeypatch: pytest.MonkeyPatch, server_side_binding: bool
+) -> None:
+    """Inside a transaction the visits are planned with their values and never run as the statement
+    prepared after the setting: a plan made there, without it, would be kept for the runs outside.
+    With `server_side_binding` (chosen when Django connects) Django's own cursor would run that
+    statement by its name. Both ways, the setting precedes the prepared statement outside."""
     case = factories.make_returned_case(arrival_on=TODAY)
     worker = User.objects.get(pk=factories.make_user(Role.CASEWORKER, office=case.office).pk)
-    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", True)
-    tasks, sent = _sent_during(lambda: returns.tasks_for(actor=worker, today=TODAY + datetime.timedelta(days=40)))
-    assert [task.text for task in tasks] == [f"Visite de suivi du dossier {case.reference}"]
-    (visits,) = [sql for sql in sent if "returns_visit" in sql]
-    assert visits.startswith("SELECT ")
+    looked_up: list[Prepare] = []
     if connection.vendor == "postgresql":
-        assert _memoize_setting() == "on"
+        monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", server_side_binding)
+        connection.close()  # Django picks its cursor's way of binding when it connects
+        monkeypatch.setattr(PrepareManager, "get", _recorded_lookup(PrepareManager.get, looked_up))
+    day = TODAY + datetime.timedelta(days=40)
+    expected = [f"Visite de suivi du dossier {case.reference}"]
+    for _run in range(3):
+        tasks, sent = _sent_during(lambda: returns.tasks_for(actor=worker, today=day))
+        assert [task.text for task in tasks] == expected
+    if connection.vendor != "postgresql":
+        assert not [sql for sql in sent if "enable_memoize" in sql]
+        return
+    (visits,) = [index for index, sql in enumerate(sent) if "returns_visit" in sql]
+    assert sent[visits - 1] == "SELECT set_config('enable_memoize', 'off', true)"
+    assert looked_up[-1] == Prepare.YES  # run as the statement prepared after the setting
+    looked_up.clear()
+    with transaction.atomic():
+        inside, sent = _sent_during(lambda: returns.tasks_for(actor=worker, today=day))
+    assert [task.text for task in inside] == expected
+    assert not [sql for sql in sent if "enable_memoize" in sql]
+    assert set(looked_up) <= {Prepare.NO}  # neither prepared nor run by its name
+    assert _memoize_setting() == "on"
+    monkeypatch.undo()
+    connection.close()  # back to the database's own OPTIONS
+
+
+def _recorded_lookup(lookup: Callable[..., tuple[Prepare, bytes]], looked_up: list[Prepare]) -> Callable[..., Any]:
+    """psycopg's lookup of a prepared statement, recording its answer for the visits' statement."""
+
+    def recorded(manager: PrepareManager, query: Any, prepare: bool | None = None) -> tuple[Prepare, bytes]:
+        answer = lookup(manager, query, prepare)
+        if b"returns_visit" in query.query:
+            looked_up.append(answer[0])
+        return answer
+
+    return recorded
 
 
 @pytest.mark.django_db(transaction=True)
