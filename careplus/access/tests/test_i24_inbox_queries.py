@@ -230,11 +230,20 @@ def test_the_planned_visits_run_as_prepared_only_after_their_setting(
         monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", server_side_binding)
         connection.close()  # Django picks its cursor's way of binding when it connects
         monkeypatch.setattr(PrepareManager, "get", _recorded_lookup(PrepareManager.get, looked_up))
+    try:
+        _check_visits_prepared_only_after_their_setting(
+            worker, f"Visite de suivi du dossier {case.reference}", looked_up
+        )
+    finally:
+        monkeypatch.undo()
+        connection.close()  # back to the database's own OPTIONS, whatever the checks found
+
+
+def _check_visits_prepared_only_after_their_setting(worker: User, expected: str, looked_up: list[Prepare]) -> None:
     day = TODAY + datetime.timedelta(days=40)
-    expected = [f"Visite de suivi du dossier {case.reference}"]
     for _run in range(3):
         tasks, sent = _sent_during(lambda: returns.tasks_for(actor=worker, today=day))
-        assert [task.text for task in tasks] == expected
+        assert [task.text for task in tasks] == [expected]
     if connection.vendor != "postgresql":
         assert not [sql for sql in sent if "enable_memoize" in sql]
         return
@@ -244,12 +253,10 @@ def test_the_planned_visits_run_as_prepared_only_after_their_setting(
     looked_up.clear()
     with transaction.atomic():
         inside, sent = _sent_during(lambda: returns.tasks_for(actor=worker, today=day))
-    assert [task.text for task in inside] == expected
+    assert [task.text for task in inside] == [expected]
     assert not [sql for sql in sent if "enable_memoize" in sql]
     assert set(looked_up) <= {Prepare.NO}  # neither prepared nor run by its name
     assert _memoize_setting() == "on"
-    monkeypatch.undo()
-    connection.close()  # back to the database's own OPTIONS
 
 
 def _recorded_lookup(lookup: Callable[..., tuple[Prepare, bytes]], looked_up: list[Prepare]) -> Callable[..., Any]:
