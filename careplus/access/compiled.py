@@ -40,7 +40,7 @@ from psycopg.rows import TupleRow
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.postgresql.psycopg_any import register_tzloader  # type: ignore[import-untyped]
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Expression, Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]  # the stubs lack the populators

@@ -134,6 +134,9 @@ def _memoize_setting() -> str:
 
 
 def _sent_during(call: Callable[[], T]) -> tuple[T, list[str]]:
+    """What `call` answers, and the statements it sent, as an execute wrapper sees them. (Django's
+    query log, `CaptureQueriesContext`, records no text for a statement sent in a pipeline: psycopg
+    knows it only once the answer is read.)"""
     sent: list[str] = []
 
     def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
