@@ -294,6 +294,15 @@ def _idle(connection: psycopg.Connection[TupleRow]) -> bool:
     return connection.autocommit and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
+def _connected(connection: BaseDatabaseWrapper) -> psycopg.Connection[TupleRow]:
+    """The open psycopg connection, after the health check Django runs before a query (a pipeline
+    is opened on the connection itself, before any cursor of Django's would run it)."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw: psycopg.Connection[TupleRow] = connection.connection
+    return raw
+
+
 # The queries PostgreSQL plans with their values at each run, never prepared (`planned_each_run`).
 _PLANNED_EACH_RUN: set[Callable[..., object]] = set()
 B = TypeVar("B", bound=Callable[..., object])
@@ -345,11 +354,8 @@ def _fetch(
     build: Query[Model, object], query: _Query, args: tuple[Hashable, ...], using: str, sql: str | None = None
 ) -> list[Sequence[object]]:
     connection = connections[using]
-    if build in _WITHOUT_MEMOIZE and connection.vendor == "postgresql":
-        connection.close_if_health_check_failed()  # Django's check, run before the pipeline
-        connection.ensure_connection()
-        if _idle(connection.connection):
-            return _fetch_without_memoize(connection, sql or query.sql, _params(query, args))
+    if build in _WITHOUT_MEMOIZE and connection.vendor == "postgresql" and _idle(_connected(connection)):
+        return _fetch_without_memoize(connection, sql or query.sql, _params(query, args))
     with _cursor_for(build, connection) as cursor:
         cursor.execute(sql or query.sql, _params(query, args))
         fetched: list[Sequence[object]] = cursor.fetchall()
@@ -551,9 +557,7 @@ class Batch:
         self, connection: BaseDatabaseWrapper, compiled: list[_Query | None]
     ) -> Iterator[list[tuple[CursorWrapper, _Query] | None]]:
         """Send the queries in one pipeline; the block reads their answers before the pipeline ends."""
-        connection.close_if_health_check_failed()  # Django's check, run before the pipeline
-        connection.ensure_connection()
-        outside = _idle(connection.connection)
+        outside = _idle(_connected(connection))
         sent: list[tuple[CursorWrapper, _Query] | None] = []
         with (
             contextlib.ExitStack() as cursors,

@@ -4,12 +4,16 @@ would have been given."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
+from collections.abc import Iterator
 
+import psycopg
 import pytest
+from psycopg.pq import Format
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Max, Model, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -387,6 +391,68 @@ def test_inside_a_transaction_nothing_is_prepared_that_a_rollback_could_lose() -
     assert found.pk == case.pk
     if connection.vendor == "postgresql":
         assert _prepared_statements() == []
+
+
+def _created_at(case_id: uuid.UUID) -> QuerySet[Case, tuple[object, ...]]:
+    return Case.objects.filter(pk=case_id).values_list("created_at")
+
+
+@compiled.planned_without_memoize
+def _created_at_without_memoize(case_id: uuid.UUID) -> QuerySet[Case, tuple[object, ...]]:
+    return Case.objects.filter(pk=case_id).values_list("created_at")
+
+
+@contextlib.contextmanager
+def _database_time_zone(name: str) -> Iterator[None]:
+    """The database's TIME_ZONE changed on a connection already open, as Django does when the setting
+    changes: the connection's loader of timestamps keeps the zone it connected with, and Django's
+    cursors read them in the new one."""
+    connection.ensure_connection()
+    saved = connection.settings_dict["TIME_ZONE"]
+    connection.settings_dict["TIME_ZONE"] = name
+    _forget_time_zone()
+    connection.ensure_timezone()  # the session's zone too, as Django does when the setting changes
+    try:
+        yield
+    finally:
+        connection.settings_dict["TIME_ZONE"] = saved
+        _forget_time_zone()
+        connection.close()  # the next test connects with the database's own zone
+
+
+def _forget_time_zone() -> None:
+    """Drop the connection's zone, worked out once (Django's cached properties)."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its proxy
+    for cached in ("timezone", "timezone_name"):
+        wrapper.__dict__.pop(cached, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_compiled_read_gives_datetimes_in_the_database_time_zone_as_the_orm_does() -> None:
+    """Whichever way it runs (alone outside a transaction, after the Memoize setting in a pipeline,
+    inside a transaction by a cursor that never prepares), a compiled read gives a timestamp as
+    Django's own cursor gives it: the same instant, in the database's zone."""
+    with _database_time_zone("Asia/Kathmandu"):
+        case = factories.make_case()
+        zone = connection.timezone
+        assert str(zone) == "Asia/Kathmandu"
+        if connection.vendor == "postgresql":  # the connection's own loader keeps the zone it opened with
+            loader = connection.connection.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+            assert getattr(loader, "timezone", None) != zone
+        read_by_the_orm = Case.objects.values_list("created_at", flat=True).get(pk=case.pk)
+        assert read_by_the_orm == case.created_at
+        assert read_by_the_orm.tzinfo == zone
+        reads = []
+        for _run in range(2):  # the second run reuses the compiled query
+            reads.append(compiled.rows(_created_at, compiled.Param(case.pk)))
+            reads.append(compiled.rows(_created_at_without_memoize, compiled.Param(case.pk)))
+            with transaction.atomic():
+                reads.append(compiled.rows(_created_at_without_memoize, compiled.Param(case.pk)))
+        for read in reads:
+            ((value,),) = read
+            assert value == read_by_the_orm
+            assert isinstance(value, datetime.datetime)
+            assert value.tzinfo == zone  # not the zone the connection was opened with
 
 
 def test_a_compiled_record_reads_every_column_as_the_orm_does_read_after_read() -> None:
