@@ -8,6 +8,8 @@ import hmac
 import logging
 import multiprocessing
 import os
+import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +17,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import psycopg
 from psycopg.pq import TransactionStatus
+from psycopg.rows import TupleRow
 
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.backends.utils import CursorWrapper
@@ -87,10 +91,20 @@ def record_event(
     later = _COMMIT_LATER.get()
     if later is not None:
         later.close()  # an event still committing is awaited before the next
-    if statements.together and not connection.in_atomic_block and connection.get_autocommit():
+    own = not connection.in_atomic_block and connection.get_autocommit()
+    if statements.together and own:
         # A read's event, in a transaction of its own: two round trips on PostgreSQL, not four.
         with connection.cursor() as cursor, _own_transaction():
             return _append(values, ts, key, cursor, begin=True, later=later)
+    if later is not None and own and connection.vendor == "sqlite":
+        # A read's event inside `committed_at_the_end` on SQLite: its transaction opened as Django
+        # opens SQLite's (IMMEDIATE: the head's lock, writers queue), its commit made on a thread.
+        with connection.cursor() as cursor, _own_transaction():
+            cursor.execute("BEGIN IMMEDIATE")
+            event = _append(values, ts, key, cursor, begin=False)
+        later.enter_context(_committed_aside())
+        later.enter_context(connection.execute_wrapper(_Awaiting(later)))
+        return event
     # No savepoint inside the caller's transaction: an event that cannot be written fails the whole
     # action (it never commits unaudited), and the page spares two statements.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -180,11 +194,13 @@ def committed_at_the_end() -> Iterator[None]:
 
     On PostgreSQL the event's write and its commit are sent in a pipeline after its head is read:
     the server writes the event to its log while the block renders a page, instead of the page
-    waiting for it before rendering. Meant around a page's rendering: a statement in the block (a
-    form's choices read while the page renders, another event) waits for the commit first; a
-    transaction opened in the block fails (psycopg will not change the connection's mode while a
-    command is under way), so the block opens none. Elsewhere, and for an event inside a
-    transaction, the event is written at once, as outside the block.
+    waiting for it before rendering. On SQLite the event is written at once and its commit, where
+    SQLite waits for the disk, is made on a thread while the block goes on (`_committed_aside`).
+    Meant around a page's rendering: a statement in the block (a form's choices read while the page
+    renders, another event) waits for the commit first; on PostgreSQL a transaction opened in the
+    block fails (psycopg will not change the connection's mode while a command is under way), so
+    the block opens none. For an event inside a transaction, the event is written at once, as
+    outside the block.
     """
     with _Later() as later:
         token = _COMMIT_LATER.set(later)
@@ -199,8 +215,9 @@ def committed_at_the_end() -> Iterator[None]:
 @dataclass(frozen=True)
 class _Awaiting:
     """An execute wrapper for a statement made while an event commits: the commit is awaited first,
-    the statement run after it outside the pipeline (psycopg runs not every statement in one: a
-    form's choices read with a server-side cursor, for one)."""
+    the statement run after it. On PostgreSQL outside the pipeline (psycopg runs not every statement
+    in one: a form's choices read with a server-side cursor, for one); on SQLite once the thread
+    committing has let go of the connection."""
 
     later: _Later
 
@@ -220,6 +237,49 @@ def _commit_awaited() -> Iterator[None]:
         yield
 
 
+def _commit(raw: sqlite3.Connection) -> None:
+    """The commit `_committed_aside` makes on its thread."""
+    raw.commit()
+
+
+@contextlib.contextmanager
+def _committed_aside() -> Iterator[None]:
+    """SQLite: the event's transaction committed on a thread of its own, awaited when the context
+    ends; a failure there raises as Django's error, the transaction rolled back.
+
+    The commit is where SQLite waits for the disk (the write-ahead log synced, `synchronous=FULL`):
+    Python's sqlite3 lets go of the interpreter while SQLite commits, so the page renders meanwhile.
+    Nothing else uses the connection until the thread is joined (`_Awaiting` joins it before any
+    statement). `Thread.start` returns once the thread runs, so the commit starts at once rather
+    than after the page's rendering lets go of the interpreter.
+    """
+    raw = connection.connection
+    failure: list[BaseException] = []
+
+    def commit() -> None:
+        try:
+            _commit(raw)
+        except BaseException as error:  # raised again in the request's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=commit, name="careplus-audit-commit")
+    try:
+        thread.start()
+    except RuntimeError:  # no thread to be had (the process is at its limit): committed here
+        commit()
+    try:
+        yield
+    finally:
+        if thread.ident is not None:
+            thread.join()
+        if failure:
+            with contextlib.suppress(Exception):  # a lost connection: the error raised says so
+                if raw.in_transaction:
+                    raw.rollback()
+            with connection.wrap_database_errors:
+                raise failure[0]
+
+
 @contextlib.contextmanager
 def _own_transaction() -> Iterator[None]:
     """Around an event that opens and commits its own transaction on a connection in autocommit
@@ -229,10 +289,16 @@ def _own_transaction() -> Iterator[None]:
         yield
     except BaseException:
         raw = connection.connection
-        if raw is not None and raw.info.transaction_status != TransactionStatus.IDLE:
+        if raw is not None and _in_transaction(raw):
             with contextlib.suppress(Exception):  # a lost connection: the error raised says so
                 raw.rollback()
         raise
+
+
+def _in_transaction(raw: psycopg.Connection[TupleRow] | sqlite3.Connection) -> bool:
+    if isinstance(raw, sqlite3.Connection):
+        return raw.in_transaction
+    return raw.info.transaction_status != TransactionStatus.IDLE
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,26 @@
 """A read's audit event outside any transaction (issue 24): on PostgreSQL it opens its transaction
 with the head's read and commits it with its write, two round trips instead of four; whatever fails
-in between is rolled back and the connection left outside any transaction, on both engines."""
+in between is rolled back and the connection left outside any transaction, on both engines. Inside
+`committed_at_the_end` the commit goes on while the block does: in a pipeline on PostgreSQL, on a
+thread on SQLite."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from careplus.audit import chain
+from careplus.audit import chain, services
 from careplus.audit.choices import AuditAction
 from careplus.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSegmentSeal
 from careplus.audit.services import AuditChainError, committed_at_the_end, record_event, verify_chain
-from tests.connection_state import in_a_transaction
+from tests.connection_state import commits_after, in_a_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)  # outside the test's own transaction
 
@@ -87,19 +94,28 @@ def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch:
     assert verdict.checked == 7
 
 
-def test_events_committed_at_the_end_of_a_block_are_chained_and_awaited_before_it_ends() -> None:
-    """`committed_at_the_end`: on PostgreSQL a read's write and commit go in a pipeline, awaited
-    when the block ends; a second event, or a query, in the block waits for the first commit."""
+def test_events_committed_at_the_end_of_a_block_are_chained_and_awaited_before_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`committed_at_the_end`: on PostgreSQL a read's write and commit go in a pipeline, on SQLite
+    its commit is made on a thread, while the block goes on; either is awaited when the block ends,
+    and a second event, or a query, in the block waits for the first commit."""
     _read("first")  # the genesis head
+    went_on = threading.Event()
+    commits = commits_after(went_on, monkeypatch)
     with committed_at_the_end():
         first = _read("in the block")
         if connection.vendor == "postgresql":
             assert connection.connection.pgconn.pipeline_status != 0  # its commit still in flight
+        went_on.set()  # on SQLite its commit has waited for this line
         second = _read("after it")  # the first awaited, then written the same way
         assert AuditEvent.objects.filter(object_id="in the block").count() == 1  # a read waits too
     assert not in_a_transaction()
     if connection.vendor == "postgresql":
         assert connection.connection.pgconn.pipeline_status == 0
+        assert commits == []
+    else:  # both commits made on a thread, the first held while the block went on
+        assert commits == [(True, True), (True, True)]
     assert second.seq == first.seq + 1
     assert AuditHead.objects.get().hash == second.hash
     verdict = verify_chain()
@@ -171,3 +187,60 @@ def test_a_commit_that_fails_in_the_block_is_raised_again_at_its_end_even_if_swa
     assert not in_a_transaction()
     assert not AuditEvent.objects.filter(object_id="refused").exists()
     assert AuditHead.objects.get().seq == before.seq
+
+
+def test_a_commit_the_database_refuses_fails_the_block_at_its_end_and_changes_nothing() -> None:
+    """A read's event whose commit is refused (a deferred constraint broken in its transaction, which
+    the database checks at COMMIT): the block's end raises the refusal, whether the commit was made
+    on a thread (SQLite) or sent in the pipeline (PostgreSQL); the event and the head's move are
+    rolled back together and the connection serves the next event."""
+    before = _read("before")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE refused_parent (id INTEGER PRIMARY KEY)")
+        cursor.execute(
+            "CREATE TEMP TABLE refused_child (ref INTEGER REFERENCES refused_parent (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    def breaking(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        answered = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "audit_audithead"'):  # in the event's transaction, before its commit
+            connection.connection.execute("INSERT INTO refused_child (ref) VALUES (1)")
+        return answered
+
+    try:
+        with pytest.raises(IntegrityError), connection.execute_wrapper(breaking), committed_at_the_end():
+            _read("refused")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE refused_child")
+            cursor.execute("DROP TABLE refused_parent")
+    assert not in_a_transaction()
+    assert not AuditEvent.objects.filter(object_id="refused").exists()
+    assert AuditHead.objects.get().seq == before.seq
+    assert _read("after").seq == before.seq + 1
+    verdict = verify_chain()
+    assert verdict.ok, verdict.reason
+
+
+def test_a_process_that_cannot_start_a_thread_still_commits_each_event_of_a_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server at its limit of threads: the event's commit is made at once instead (SQLite); on
+    PostgreSQL none is needed."""
+
+    class Refused(threading.Thread):
+        def start(self) -> None:
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(services, "threading", SimpleNamespace(Thread=Refused))
+    _read("first")
+    with committed_at_the_end():
+        first = _read("in the block")
+        second = _read("after it")
+    assert not in_a_transaction()
+    assert list(AuditEvent.objects.filter(seq__gte=first.seq).order_by("seq").values_list("object_id", flat=True)) == [
+        "in the block",
+        "after it",
+    ]
+    assert AuditHead.objects.get().hash == second.hash
+    assert verify_chain().ok

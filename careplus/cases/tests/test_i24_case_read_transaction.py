@@ -1,11 +1,13 @@
 """The audit event of a case file's read (issue 24): an ordinary file's read is the event alone, in a
 transaction of its own (on PostgreSQL the head's read opens it; the event's write, the head's move
-and the commit are sent in one pipeline and awaited once the page is rendered, before it leaves);
+and the commit are sent in one pipeline; on SQLite the commit is made on a thread; either is
+awaited once the page is rendered, before it leaves);
 a restricted file's read writes its reason's row and the event in one transaction, so that neither
 is kept without the other. An event that cannot be written fails the page, on both engines."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +28,7 @@ from careplus.audit.services import AuditChainError, record_event, verify_chain
 from careplus.cases import services, slugs
 from careplus.cases.models import Case, RestrictedView
 from tests import factories
-from tests.connection_state import in_a_pipeline, in_a_transaction
+from tests.connection_state import commits_after, in_a_pipeline, in_a_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the page's own transactions, as in production
 
@@ -65,9 +67,13 @@ def test_reading_an_ordinary_file_writes_its_event_in_a_transaction_of_its_own(
         sent.append((sql, in_a_pipeline()))
         return execute(sql, params, many, context)
 
+    rendering = threading.Event()
+    commits = commits_after(rendering, monkeypatch)
+
     def on_render(sender: object, template: Template, **kwargs: Any) -> None:
         if template.name == "cases/case_detail.html":
             rendered.append((len(sent), in_a_pipeline()))
+            rendering.set()
 
     template_rendered.connect(on_render)
     try:
@@ -88,8 +94,10 @@ def test_reading_an_ordinary_file_writes_its_event_in_a_transaction_of_its_own(
         assert all(in_pipeline for _text, in_pipeline in audit[1:])
         assert rendering_piped
         assert connection.connection.pgconn.pipeline_status == 0
-    else:  # SQLite: Django's transaction around the event, written before the page renders
+    else:  # SQLite: the event written before the page renders, its commit made on a thread meanwhile
         assert [text.split()[0] for text, _piped in audit] == ["SELECT", "INSERT", "UPDATE"]
+        assert sent[at - len(audit) - 1][0] == "BEGIN IMMEDIATE"
+        assert commits == [(True, True)]
     assert not any(text.startswith("SAVEPOINT") for text, _piped in sent)
     assert not in_a_transaction()
     assert AuditEvent.objects.filter(action="view").count() == before + 1

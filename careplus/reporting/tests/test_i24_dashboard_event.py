@@ -1,10 +1,11 @@
 """The dashboard's audit event (issue 24): the view is recorded as soon as its figures are read, before
 any is shown, in a transaction of its own; on PostgreSQL the event's write, the head's move and the
-commit are sent in one pipeline and the rest of the page renders while they run; the page leaves
-once the event is written. An event that cannot be written fails the page, on both engines."""
+commit are sent in one pipeline, on SQLite the commit is made on a thread, and the rest of the page
+renders while they run; the page leaves once the event is written. An event that cannot be written fails the page, on both engines."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ from careplus.audit.services import AuditChainError, verify_chain
 from careplus.programmes.models import Programme
 from careplus.reporting import figures, periods, views
 from tests import factories
-from tests.connection_state import in_a_pipeline, in_a_transaction
+from tests.connection_state import commits_after, in_a_pipeline, in_a_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the page's own transactions, as in production
 
@@ -56,8 +57,12 @@ def test_the_dashboard_records_its_view_once_its_figures_are_read_and_renders_th
     shown: list[tuple[int, bool]] = []  # at each key figure shown: statements sent, and whether piped
     headline: property = vars(figures.Block)["headline"]
 
+    showing_figures = threading.Event()
+    commits = commits_after(showing_figures, monkeypatch)
+
     def showing(block: figures.Block) -> bool:
         shown.append((len(sent), in_a_pipeline()))
+        showing_figures.set()
         return bool(headline.__get__(block))
 
     monkeypatch.setattr(figures.Block, "headline", property(showing))
@@ -88,8 +93,10 @@ def test_the_dashboard_records_its_view_once_its_figures_are_read_and_renders_th
         ]
         assert shown[0][1]
         assert connection.connection.pgconn.pipeline_status == 0
-    else:  # SQLite: the event written in its transaction before the figures render
-        assert [text.split()[0] for text, _piped in event] == ["BEGIN", "SELECT", "INSERT", "UPDATE"]
+    else:  # SQLite: the event written before the figures render, its commit made on a thread meanwhile
+        assert event[0][0] == "BEGIN IMMEDIATE"
+        assert [text.split()[0] for text, _piped in event[1:]] == ["SELECT", "INSERT", "UPDATE"]
+        assert commits == [(True, True)]
     assert not in_a_transaction()
     assert _views_of(programme) == before + 1
     recorded = AuditEvent.objects.filter(action="view", object_type="reporting.dashboard").latest("seq")
