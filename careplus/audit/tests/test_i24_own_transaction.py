@@ -6,6 +6,7 @@ thread on SQLite."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -79,10 +80,15 @@ def test_a_head_not_sealed_with_the_key_refuses_the_event_and_leaves_no_transact
     assert verify_chain().ok
 
 
-def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With its segment's seal, made in the same transaction."""
+@pytest.mark.parametrize("in_a_block", [False, True], ids=["alone", "committed at the end of a block"])
+def test_the_event_that_reaches_a_checkpoint_commits_it_with_itself(
+    monkeypatch: pytest.MonkeyPatch, in_a_block: bool
+) -> None:
+    """With its segment's seal, made in the same transaction; in a block committed at its end too
+    (on SQLite the checkpoint and the seal then commit with the event on its thread)."""
     monkeypatch.setattr(chain, "CHECKPOINT_EVERY", 3)
-    events = [_read(f"read-{number}") for number in range(7)]
+    with committed_at_the_end() if in_a_block else contextlib.nullcontext():
+        events = [_read(f"read-{number}") for number in range(7)]
     assert not in_a_transaction()
     assert list(AuditCheckpoint.objects.order_by("seq").values_list("seq", "hash")) == [
         (3, events[2].hash),
