@@ -1,7 +1,8 @@
 """The dashboard's audit event (issue 24): the view is recorded as soon as its figures are read, before
 any is shown, in a transaction of its own; on PostgreSQL the event's write, the head's move and the
 commit are sent in one pipeline, on SQLite the commit is made on a thread, and the rest of the page
-renders while they run; the page leaves once the event is written. An event that cannot be written fails the page, on both engines."""
+renders while they run; the page leaves once the event is written. An event that cannot be written
+fails the page, on both engines."""
 
 from __future__ import annotations
 
